@@ -1,0 +1,135 @@
+/**
+ * @module cli
+ * The command line, parsed with node:util parseArgs. This is a contract users' scripts rely on:
+ * options are added, never renamed.
+ */
+import { parseArgs } from "node:util";
+
+/** Raised for a bad command line; main.ts prints the message and exits 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** The parsed command line. */
+export interface CliOptions {
+  read?: string;
+  interface?: string;
+  filter?: string;
+  logDir: string;
+  durationS?: number;
+  noUi: boolean;
+  listInterfaces: boolean;
+  version: boolean;
+  help: boolean;
+  config?: string;
+  printConfig: boolean;
+}
+
+const OPTIONS = {
+  read: { type: "string", short: "r" },
+  interface: { type: "string", short: "i" },
+  filter: { type: "string", short: "f" },
+  "log-dir": { type: "string" },
+  duration: { type: "string" },
+  "no-ui": { type: "boolean" },
+  "list-interfaces": { type: "boolean" },
+  version: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  config: { type: "string" },
+  "print-config": { type: "boolean" },
+} as const;
+
+export const HELP = `Anomaly: a network anomaly detector (live capture or pcap/pcapng files)
+
+Usage: anomaly [options]
+
+  -r, --read FILE          analyse a pcap or pcapng file as fast as it can be read, then exit
+  -i, --interface NAME     capture live on NAME (default: the first up, non-loopback device
+                           with an address; "any" captures on all devices)
+  -f, --filter EXPR        BPF filter, tcpdump syntax (e.g. "tcp or udp")
+      --log-dir DIR        where network_activity.jsonl and anomaly.log go (default: log)
+      --duration SECONDS   stop a live capture after SECONDS
+      --no-ui              headless: no web UI (the only mode in this version)
+      --config FILE        JSON file of config keys (see the README's configuration table)
+      --print-config       print the effective config as JSON and exit
+      --list-interfaces    list capture devices with their addresses and exit
+      --version            print the version and exit
+  -h, --help               print this help and exit
+
+Exit codes: 0 done, 1 runtime error (file, device, permission, log directory), 2 usage error.`;
+
+/** Parses `args` (without the program name). */
+export function parseCli(args: readonly string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: OPTIONS,
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new UsageError(usageMessage(error));
+  }
+  const v = parsed.values;
+  const options: CliOptions = {
+    logDir: v["log-dir"] ?? "log",
+    noUi: v["no-ui"] ?? false,
+    listInterfaces: v["list-interfaces"] ?? false,
+    version: v.version ?? false,
+    help: v.help ?? false,
+    printConfig: v["print-config"] ?? false,
+  };
+  if (v.read !== undefined) options.read = nonEmpty("--read", v.read);
+  if (v.interface !== undefined) options.interface = nonEmpty("--interface", v.interface);
+  if (v.filter !== undefined) options.filter = v.filter;
+  if (v.config !== undefined) options.config = nonEmpty("--config", v.config);
+  if (v["log-dir"] !== undefined) nonEmpty("--log-dir", v["log-dir"]);
+  if (v.duration !== undefined) options.durationS = parseDuration(v.duration);
+  if (options.read !== undefined && options.interface !== undefined) {
+    throw new UsageError(
+      "--read and --interface cannot be used together: choose a file or a device",
+    );
+  }
+  if (options.read !== undefined && options.durationS !== undefined) {
+    throw new UsageError("--duration applies to live captures only: drop it when using --read");
+  }
+  return options;
+}
+
+function nonEmpty(name: string, value: string): string {
+  if (value.trim() === "") throw new UsageError(`${name} needs a value (see --help)`);
+  return value;
+}
+
+function parseDuration(text: string): number {
+  const seconds = Number(text);
+  if (text.trim() === "" || !Number.isFinite(seconds) || seconds <= 0 || seconds > 31_536_000) {
+    throw new UsageError(
+      `Bad --duration "${text}": expected a number of seconds greater than 0 (at most one year)`,
+    );
+  }
+  return seconds;
+}
+
+function usageMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const unknown = /Unknown option '([^']+)'/.exec(text);
+  if (unknown) return `Unknown option ${unknown[1]} (see --help for the options)`;
+  const missing = /Option '([^']+)' argument missing/.exec(text);
+  if (missing) return `${optionName(missing[1]!)} needs a value (see --help)`;
+  const positional = /Unexpected argument '([^']+)'/.exec(text);
+  if (positional) {
+    return `Unexpected argument "${
+      positional[1]
+    }": options take the form --name value (see --help)`;
+  }
+  const bool = /Option '([^']+)' does not take an argument/.exec(text);
+  if (bool) return `${optionName(bool[1]!)} takes no value (see --help)`;
+  return `${text.split("\n")[0]} (see --help)`;
+}
+
+/** "--read" from parseArgs' "-r, --read <value>". */
+function optionName(text: string): string {
+  return /--[\w-]+/.exec(text)?.[0] ?? text;
+}

@@ -1,0 +1,262 @@
+/**
+ * @module config
+ * Every tunable of Anomaly as a documented key with its default, its allowed values and its
+ * tradeoff. The README's configuration table is generated from `CONFIG_KEYS`, and a config file
+ * is validated against it: an unknown key or a bad value is refused with a message naming both.
+ */
+import { parseCidr } from "./ip_address.ts";
+import { DEFAULT_HOME_NETWORKS } from "./direction.ts";
+
+/** The kinds of value a key takes. */
+export type KeyKind = "integer" | "number" | "boolean" | "cidrs" | "ports";
+
+/** One documented key. */
+export interface KeySpec {
+  /** Dotted path, e.g. "log.max_bytes". */
+  key: string;
+  kind: KeyKind;
+  default: number | boolean | readonly string[] | readonly number[];
+  min?: number;
+  max?: number;
+  /** What it does and what raising or lowering it costs. */
+  doc: string;
+}
+
+const MIB = 1024 * 1024;
+
+/** All keys. Detection keys are added by core/detect. */
+export const CONFIG_KEYS: KeySpec[] = [
+  {
+    key: "home_networks",
+    kind: "cidrs",
+    default: DEFAULT_HOME_NETWORKS,
+    doc: "Networks counted as local when deciding incoming/outgoing (live captures add the " +
+      "host's own addresses). Too wide and outside traffic looks internal; too narrow and " +
+      "internal traffic looks incoming.",
+  },
+  {
+    key: "stats.interval_s",
+    kind: "integer",
+    default: 60,
+    min: 1,
+    max: 86_400,
+    doc: "Seconds of packet time between stats records. Shorter gives finer history in the " +
+      "SIEM and a larger records file.",
+  },
+  {
+    key: "log.max_bytes",
+    kind: "integer",
+    default: 100 * MIB,
+    min: 4096,
+    max: 1024 ** 4,
+    doc: "Size at which network_activity.jsonl is rotated to .1. Larger files mean fewer " +
+      "rotations; smaller ones bound the disk used to max_bytes x (max_files + 1).",
+  },
+  {
+    key: "log.max_files",
+    kind: "integer",
+    default: 5,
+    min: 0,
+    max: 1000,
+    doc: "Rotated records files kept (.1 newest). 0 keeps none: the old file is deleted.",
+  },
+  {
+    key: "summary.max_hosts",
+    kind: "integer",
+    default: 10_000,
+    min: 16,
+    max: 10_000_000,
+    doc: "Hosts tracked per side for top talkers. More costs ~150 B each; fewer makes top " +
+      "talkers approximate sooner under many hosts (evictions are counted).",
+  },
+  {
+    key: "summary.exact_distinct_cap",
+    kind: "integer",
+    default: 100_000,
+    min: 0,
+    max: 10_000_000,
+    doc: "Distinct addresses counted exactly before switching to a HyperLogLog estimate " +
+      "(~1.6 % error, fixed 4 KiB). Higher is exact longer at ~50 B per address.",
+  },
+  {
+    key: "summary.series_seconds",
+    kind: "integer",
+    default: 300,
+    min: 10,
+    max: 86_400,
+    doc: "Seconds of per-second packet/byte history kept for the chart.",
+  },
+  {
+    key: "summary.top_n",
+    kind: "integer",
+    default: 10,
+    min: 1,
+    max: 1000,
+    doc: "Entries in each top-N list of the summary.",
+  },
+  {
+    key: "capture.snaplen",
+    kind: "integer",
+    default: 512,
+    min: 64,
+    max: 262_144,
+    doc: "Bytes kept of each live packet. Anomaly reads headers only, so a small snaplen " +
+      "costs nothing in detection and cuts copying and kernel drops; raise it only for very " +
+      "long IPv6 extension-header chains.",
+  },
+  {
+    key: "capture.buffer_mib",
+    kind: "integer",
+    default: 32,
+    min: 1,
+    max: 4096,
+    doc: "Kernel capture buffer in MiB. Larger absorbs longer bursts without drops at the " +
+      "cost of locked memory (32 MiB held 0 drops at 0.7 M packets/s here).",
+  },
+  {
+    key: "capture.promiscuous",
+    kind: "boolean",
+    default: true,
+    doc: "Capture traffic not addressed to this host (needed on a mirror port or hub).",
+  },
+];
+
+/** A validated configuration: values by dotted key. */
+export type Config = ReadonlyMap<string, KeySpec["default"]>;
+
+/** Raised for a bad config file, key or value; the message names the key and what is allowed. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** The defaults of every key. */
+export function defaultConfig(): Map<string, KeySpec["default"]> {
+  return new Map(CONFIG_KEYS.map((k) => [k.key, k.default]));
+}
+
+/** Reads a number key. */
+export function num(config: Config, key: string): number {
+  const v = config.get(key);
+  if (typeof v !== "number") throw new TypeError(`Config key "${key}" is not a number`);
+  return v;
+}
+
+/** Reads a list key (cidrs or ports). */
+export function list<T extends string | number>(config: Config, key: string): readonly T[] {
+  const v = config.get(key);
+  if (!Array.isArray(v)) throw new TypeError(`Config key "${key}" is not a list`);
+  return v as T[];
+}
+
+/** Reads a boolean key. */
+export function flag(config: Config, key: string): boolean {
+  return config.get(key) === true;
+}
+
+/**
+ * Applies `overrides` (a nested JSON object as read from a config file, or dotted keys) on top
+ * of `base`, validating each value against its spec.
+ */
+export function applyOverrides(
+  base: Map<string, KeySpec["default"]>,
+  overrides: unknown,
+): Map<string, KeySpec["default"]> {
+  const out = new Map(base);
+  for (const [key, value] of flatten(overrides, "")) {
+    const spec = CONFIG_KEYS.find((k) => k.key === key);
+    if (spec === undefined) {
+      throw new ConfigError(`Unknown config key "${key}" (see --print-config for the keys)`);
+    }
+    out.set(key, validate(spec, value));
+  }
+  return out;
+}
+
+function flatten(value: unknown, prefix: string): [string, unknown][] {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    if (prefix === "") throw new ConfigError("Config must be a JSON object of keys and values");
+    return [[prefix, value]];
+  }
+  const entries = Object.entries(value as Record<string, unknown>);
+  const isKey = (k: string) => CONFIG_KEYS.some((s) => s.key === k);
+  return entries.flatMap(([k, v]) => {
+    const path = prefix === "" ? k : `${prefix}.${k}`;
+    return isKey(path) ? [[path, v] as [string, unknown]] : flatten(v, path);
+  });
+}
+
+/** Checks one value against its spec; returns it normalised. */
+export function validate(spec: KeySpec, value: unknown): KeySpec["default"] {
+  const fail = (allowed: string): never => {
+    throw new ConfigError(`Bad value ${JSON.stringify(value)} for "${spec.key}": ${allowed}`);
+  };
+  const range = spec.min !== undefined ? ` from ${spec.min} to ${spec.max}` : "";
+  switch (spec.kind) {
+    case "integer":
+      if (!Number.isInteger(value)) fail(`expected a whole number${range}`);
+      return checkRange(spec, value as number, fail, range);
+    case "number":
+      if (typeof value !== "number" || !Number.isFinite(value)) fail(`expected a number${range}`);
+      return checkRange(spec, value as number, fail, range);
+    case "boolean":
+      if (typeof value !== "boolean") fail("expected true or false");
+      return value as boolean;
+    case "cidrs":
+      if (!Array.isArray(value) || value.some((v) => typeof v !== "string" || !parseCidr(v))) {
+        fail('expected a list of addresses or CIDR blocks, e.g. ["10.0.0.0/8", "fd00::/8"]');
+      }
+      return (value as string[]).map((v) => v.trim());
+    case "ports":
+      if (!Array.isArray(value) || value.some((v) => !Number.isInteger(v) || v < 0 || v > 65535)) {
+        fail("expected a list of port numbers from 0 to 65535");
+      }
+      return [...new Set(value as number[])].sort((a, b) => a - b);
+  }
+}
+
+function checkRange(
+  spec: KeySpec,
+  value: number,
+  fail: (allowed: string) => never,
+  range: string,
+): number {
+  if (
+    (spec.min !== undefined && value < spec.min) || (spec.max !== undefined && value > spec.max)
+  ) {
+    fail(`expected ${spec.kind === "integer" ? "a whole number" : "a number"}${range}`);
+  }
+  return value;
+}
+
+/** Loads and validates a JSON config file on top of the defaults. */
+export function loadConfigFile(
+  path: string,
+  base = defaultConfig(),
+): Map<string, KeySpec["default"]> {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch {
+    throw new ConfigError(`Cannot read config file "${path}" (check the path and permissions)`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    const why = error instanceof Error ? error.message : String(error);
+    throw new ConfigError(`Config file "${path}" is not valid JSON: ${why}`);
+  }
+  return applyOverrides(base, parsed);
+}
+
+/** The effective config as a nested object (for --print-config). */
+export function configAsObject(config: Config): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of config) {
+    const parts = key.split(".");
+    let node = out;
+    for (const part of parts.slice(0, -1)) node = (node[part] ??= {}) as Record<string, unknown>;
+    node[parts.at(-1)!] = value;
+  }
+  return out;
+}

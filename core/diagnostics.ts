@@ -1,0 +1,65 @@
+/**
+ * @module diagnostics
+ * The program's own diagnostics (started, warnings, errors) through LogTape: one readable line
+ * on stderr, and JSON Lines in `<log-dir>/anomaly.log`. Never in the records file.
+ */
+import {
+  configure,
+  getLogger,
+  getTextFormatter,
+  jsonLinesFormatter,
+  type LogRecord,
+  reset,
+  type Sink,
+} from "@logtape/logtape";
+
+const encoder = new TextEncoder();
+/** Name of the diagnostics file inside the log directory. */
+export const DIAGNOSTICS_FILE = "anomaly.log";
+
+/** The application logger. */
+export const log = getLogger(["anomaly"]);
+
+/** Sends diagnostics to stderr and, when a log directory is given, to its diagnostics file. */
+export async function setUpDiagnostics(
+  options: { logDirectory?: string; quiet?: boolean } = {},
+): Promise<void> {
+  const sinks: Record<string, Sink> = { stderr: stderrSink() };
+  if (options.logDirectory !== undefined) {
+    sinks.file = appendSink(`${options.logDirectory}/${DIAGNOSTICS_FILE}`);
+  }
+  await configure({
+    reset: true,
+    sinks,
+    loggers: [
+      {
+        category: ["anomaly"],
+        sinks: Object.keys(sinks),
+        lowestLevel: options.quiet ? "warning" : "info",
+      },
+      { category: ["logtape", "meta"], sinks: ["stderr"], lowestLevel: "warning" },
+    ],
+  });
+}
+
+/** Detaches the sinks (at exit). */
+export async function closeDiagnostics(): Promise<void> {
+  await reset();
+}
+
+function stderrSink(): Sink {
+  const format = getTextFormatter({ timestamp: "time", category: () => "" });
+  return (record: LogRecord) => {
+    try {
+      Deno.stderr.writeSync(encoder.encode(format(record)));
+    } catch { /* stderr closed: nothing better to do */ }
+  };
+}
+
+function appendSink(path: string): Sink {
+  return (record: LogRecord) => {
+    try {
+      Deno.writeFileSync(path, encoder.encode(jsonLinesFormatter(record)), { append: true });
+    } catch { /* the log directory's problems are reported through the records writer */ }
+  };
+}

@@ -1,0 +1,155 @@
+/**
+ * @module engine
+ * Packet records in, summary and records out. The engine owns the packet clock: everything
+ * periodic (stats records, detector windows) runs on packet time, so a file gives the same
+ * output as the same traffic seen live.
+ */
+import { type Config, list, num } from "./config.ts";
+import { DirectionClassifier } from "./direction.ts";
+import { type PacketBatch, RECORD_WORDS, W_FLAGS } from "./packet_batch.ts";
+import type { RecordWriter } from "./record_writer.ts";
+import { buildStatsRecord, type KernelCounters } from "./stats_record.ts";
+import { TrafficSummary } from "./summary.ts";
+
+/** Where the packets come from, as written into records. */
+export interface SourceInfo {
+  name: string;
+  live: boolean;
+  link_type: string;
+}
+
+/** Something that wants every record the engine writes (the UI's live stream, tests). */
+export type RecordListener = (record: Record<string, unknown>) => void;
+
+/** What the engine needs. */
+export interface EngineOptions {
+  config: Config;
+  source: SourceInfo;
+  /** Null in tests that only look at the state. */
+  writer: RecordWriter | null;
+  /** The host's own addresses (live captures), for the incoming/outgoing split. */
+  hostAddresses?: readonly string[];
+  listeners?: RecordListener[];
+}
+
+/** Runs the summary (and later the detectors) over packet records on packet time. */
+export class Engine {
+  readonly summary: TrafficSummary;
+  readonly source: SourceInfo;
+  readonly #direction: DirectionClassifier;
+  readonly #writer: RecordWriter | null;
+  readonly #listeners: RecordListener[];
+  readonly #intervalUs: number;
+  #clockUs = -1;
+  #startUs = -1;
+  #nextStatsUs = -1;
+  #intervalStartUs = -1;
+  #intervalPackets = 0;
+  #intervalBytes = 0;
+  #kernel: KernelCounters | null = null;
+  #recordsWritten = 0;
+
+  constructor(options: EngineOptions) {
+    const { config } = options;
+    this.source = options.source;
+    this.summary = new TrafficSummary({
+      maxHosts: num(config, "summary.max_hosts"),
+      exactDistinctCap: num(config, "summary.exact_distinct_cap"),
+      seriesSeconds: num(config, "summary.series_seconds"),
+      topN: num(config, "summary.top_n"),
+    });
+    this.#direction = new DirectionClassifier({
+      homeNetworks: list<string>(config, "home_networks"),
+      hostAddresses: options.hostAddresses ?? [],
+    });
+    this.#writer = options.writer;
+    this.#listeners = options.listeners ?? [];
+    this.#intervalUs = num(config, "stats.interval_s") * 1e6;
+  }
+
+  /** Packet time now: the latest packet's timestamp (or a live clock tick), in µs. */
+  get clockUs(): number {
+    return this.#clockUs;
+  }
+
+  /** Records written (or offered to listeners) so far. */
+  get recordsWritten(): number {
+    return this.#recordsWritten;
+  }
+
+  /** The latest kernel counters of a live capture. */
+  get kernelCounters(): KernelCounters | null {
+    return this.#kernel;
+  }
+
+  /** Processes every packet record in `batch`. */
+  ingest(batch: PacketBatch): void {
+    const { fields, timestampsUs } = batch;
+    const summary = this.summary, direction = this.#direction;
+    for (let i = 0, base = 0; i < batch.count; i++, base += RECORD_WORDS) {
+      const ts = timestampsUs[i]!;
+      if (ts > this.#clockUs) this.#advance(ts);
+      summary.observe(fields, base, ts, direction.classify(fields, base, fields[base + W_FLAGS]!));
+      this.#intervalPackets++;
+      this.#intervalBytes += fields[base]!;
+    }
+  }
+
+  /** Moves packet time forward without a packet (live captures while idle). */
+  tick(nowUs: number): void {
+    if (this.#clockUs >= 0 && nowUs > this.#clockUs) this.#advance(nowUs);
+  }
+
+  /** Stores the capture's kernel counters for the next stats record. */
+  updateKernelCounters(counters: KernelCounters): void {
+    this.#kernel = counters;
+  }
+
+  /** Writes the final stats record (end of file, Stop, or a signal). */
+  finish(): Record<string, unknown> {
+    const at = this.#clockUs >= 0 ? this.#clockUs : Date.now() * 1000;
+    return this.#emitStats(at, true);
+  }
+
+  #advance(ts: number): void {
+    if (this.#clockUs < 0) {
+      this.#startUs = this.#intervalStartUs = ts;
+      this.#nextStatsUs = ts + this.#intervalUs;
+    }
+    this.#clockUs = ts;
+    if (ts < this.#nextStatsUs) return;
+    this.#emitStats(this.#nextStatsUs, false);
+    const behind = Math.floor((ts - this.#nextStatsUs) / this.#intervalUs);
+    this.#nextStatsUs += (behind + 1) * this.#intervalUs;
+  }
+
+  #emitStats(atUs: number, final: boolean): Record<string, unknown> {
+    const start = this.#intervalStartUs >= 0 ? this.#intervalStartUs : atUs;
+    const intervalS = Math.max(1, Math.round((atUs - start) / 1e6));
+    const record = buildStatsRecord(this.summary, {
+      timestampUs: atUs,
+      uptimeS: this.#startUs >= 0 ? (atUs - this.#startUs) / 1e6 : 0,
+      interval: {
+        startUs: start,
+        endUs: atUs,
+        packets: this.#intervalPackets,
+        bytes: this.#intervalBytes,
+      },
+      kernel: this.#kernel,
+      source: this.source,
+      final,
+      extra: { series: this.summary.series.points(intervalS, Math.floor(atUs / 1e6)) },
+    });
+    this.#intervalStartUs = atUs;
+    this.#intervalPackets = 0;
+    this.#intervalBytes = 0;
+    this.#publish(record);
+    return record;
+  }
+
+  #publish(record: Record<string, unknown>): void {
+    this.#writer?.write(record);
+    this.#recordsWritten++;
+    for (const listener of this.#listeners) listener(record);
+  }
+}

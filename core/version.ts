@@ -1,0 +1,2 @@
+/** The program's version, printed by --version and written into records. */
+export const VERSION = "0.1.0";

@@ -1,0 +1,63 @@
+import assert from "node:assert/strict";
+import { LogDirectoryError, RECORDS_FILE, RecordWriter } from "../../core/record_writer.ts";
+
+const ROTATION = { maxBytes: 1 << 20, maxFiles: 2 };
+
+function lines(path: string): unknown[] {
+  return Deno.readTextFileSync(path).split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
+}
+
+Deno.test("RecordWriter appends one JSON object per line", () => {
+  const dir = Deno.makeTempDirSync();
+  const writer = RecordWriter.open(`${dir}/nested/log`, ROTATION);
+  assert.equal(writer.write({ event_type: "stats", n: 1 }), true);
+  assert.equal(writer.write({ event_type: "stats", n: 2 }), true);
+  writer.close();
+  writer.close();
+  assert.deepEqual(lines(`${dir}/nested/log/${RECORDS_FILE}`), [
+    { event_type: "stats", n: 1 },
+    { event_type: "stats", n: 2 },
+  ]);
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("RecordWriter cuts a torn last line and appends after it", () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/${RECORDS_FILE}`;
+  Deno.writeTextFileSync(path, '{"a":1}\n{"a":2}\n{"a":3,"torn');
+  const writer = RecordWriter.open(dir, ROTATION);
+  writer.write({ a: 4 });
+  writer.close();
+  assert.deepEqual(lines(path), [{ a: 1 }, { a: 2 }, { a: 4 }]);
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("RecordWriter rotates by size and keeps max_files", () => {
+  const dir = Deno.makeTempDirSync();
+  const writer = RecordWriter.open(dir, { maxBytes: 100, maxFiles: 2 });
+  for (let i = 0; i < 20; i++) writer.write({ i, pad: "x".repeat(30) });
+  writer.close();
+  const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  assert.deepEqual(names, [RECORDS_FILE, `${RECORDS_FILE}.1`, `${RECORDS_FILE}.2`]);
+  for (const name of names) {
+    assert.ok(Deno.statSync(`${dir}/${name}`).size <= 100, name);
+    for (const record of lines(`${dir}/${name}`)) {
+      assert.equal(typeof (record as { i: number }).i, "number");
+    }
+  }
+  const newest = lines(`${dir}/${RECORDS_FILE}`) as { i: number }[];
+  assert.equal(newest.at(-1)!.i, 19);
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("RecordWriter.open() names the directory and the fix when it cannot write", () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(`${dir}/file`, "x");
+  assert.throws(
+    () => RecordWriter.open(`${dir}/file/log`, ROTATION),
+    (e: unknown) =>
+      e instanceof LogDirectoryError && e.message.includes(`${dir}/file/log`) &&
+      e.message.includes("--log-dir") && !e.message.includes("\n"),
+  );
+  Deno.removeSync(dir, { recursive: true });
+});
