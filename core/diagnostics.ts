@@ -6,7 +6,6 @@
 import {
   configure,
   getLogger,
-  getTextFormatter,
   jsonLinesFormatter,
   type LogRecord,
   reset,
@@ -48,10 +47,10 @@ export async function closeDiagnostics(): Promise<void> {
 }
 
 function stderrSink(): Sink {
-  const format = getTextFormatter({ timestamp: "time", category: () => "" });
   return (record: LogRecord) => {
+    const text = record.message.map((part) => String(part)).join("");
     try {
-      Deno.stderr.writeSync(encoder.encode(format(record)));
+      Deno.stderr.writeSync(encoder.encode(`anomaly: ${record.level}: ${text}\n`));
     } catch { /* stderr closed: nothing better to do */ }
   };
 }
