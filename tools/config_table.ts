@@ -8,4 +8,8 @@ const rows = CONFIG_KEYS.map((k) => {
   const range = k.min !== undefined ? ` (${k.min} to ${k.max})` : "";
   return `| \`${k.key}\` | ${k.kind}${range} | \`${JSON.stringify(k.default)}\` | ${k.doc} |`;
 });
-console.log(["| key | type | default | what it does, and the tradeoff |", "|---|---|---|---|", ...rows].join("\n"));
+console.log(
+  ["| key | type | default | what it does, and the tradeoff |", "|---|---|---|---|", ...rows].join(
+    "\n",
+  ),
+);

@@ -22,6 +22,7 @@ if [ "$mode" = "test" ]; then
   need_cmd curl curl
   need_cmd python3 python3
   need_cmd chromium chromium
+  need_cmd /usr/bin/time time
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -4,7 +4,7 @@
  * the project), with our top-level extension objects (`summary`, `detection`) set aside.
  * Users' clones have no ../shared/: tests then skip with a message.
  */
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 
 const SCHEMA_PATH = new URL("../../../shared/eve-schema.json", import.meta.url);
 

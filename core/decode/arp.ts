@@ -1,0 +1,29 @@
+/**
+ * @module arp
+ * ARP for IPv4: the sender and target protocol addresses go to the source and destination
+ * address words. Any hardware address length is accepted.
+ */
+import { F_ARP, W_DST_ADDR, W_SRC_ADDR } from "../packet_batch.ts";
+import { u16, u32 } from "./bytes.ts";
+import { E_ARP_TRUNCATED, E_ARP_UNKNOWN_FORMAT } from "./events.ts";
+import type { DecodeState } from "./state.ts";
+
+/** Hardware type, protocol type, hlen, plen, operation. */
+export const ARP_FIXED_LEN = 8;
+
+/** Decodes the ARP packet at `off`. */
+export function decodeArp(s: DecodeState, off: number, end: number): void {
+  s.flags |= F_ARP;
+  if (s.lacks(off + ARP_FIXED_LEN, end, E_ARP_TRUNCATED, E_ARP_TRUNCATED)) return;
+  const b = s.bytes;
+  const hlen = b[off + 4];
+  if (u16(b, off + 2) !== 0x0800 || b[off + 5] !== 4) {
+    s.unsupported(E_ARP_UNKNOWN_FORMAT);
+    return;
+  }
+  // sender hw, sender IPv4, target hw, target IPv4
+  const spa = off + ARP_FIXED_LEN + hlen;
+  if (s.lacks(spa + hlen + 8, end, E_ARP_TRUNCATED, E_ARP_TRUNCATED)) return;
+  s.put(W_SRC_ADDR, u32(b, spa));
+  s.put(W_DST_ADDR, u32(b, spa + 4 + hlen));
+}
