@@ -4,7 +4,7 @@
  * addresses (live captures) and the configured home networks.
  */
 import { CidrSet, parseCidr } from "./ip_address.ts";
-import { F_IPV4, F_IPV6, W_DST_ADDR, W_SRC_ADDR } from "./packet_batch.ts";
+import { F_ADDRESSES, F_IPV4, F_IPV6, W_DST_ADDR, W_SRC_ADDR } from "./packet_batch.ts";
 
 export const DIRECTION_OTHER = 0;
 export const DIRECTION_INCOMING = 1;
@@ -41,6 +41,7 @@ export class DirectionClassifier {
 
   /** The direction of the packet record at `base` (0 other, 1 incoming, 2 outgoing). */
   classify(fields: Int32Array, base: number, flags: number): number {
+    if (!(flags & F_ADDRESSES)) return DIRECTION_OTHER;
     if (flags & F_IPV4) {
       const src = fields[base + W_SRC_ADDR]!, dst = fields[base + W_DST_ADDR]!;
       return this.#decide(

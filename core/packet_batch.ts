@@ -37,7 +37,7 @@ export const W_DST_ADDR = 13;
 export const W_EVENT = 17;
 /** Outermost VLAN id, or -1. */
 export const W_VLAN_ID = 18;
-/** IPv4 identification, or IPv6 fragment identification, or -1. */
+/** IPv4 identification, or IPv6 fragment identification (32 bits: read with `>>> 0`), or -1. */
 export const W_IP_ID = 19;
 /** Fragment offset in bytes when the packet is an IP fragment, else -1. */
 export const W_FRAG_OFFSET = 20;
@@ -78,6 +78,8 @@ export const F_FRAGMENT = 1 << 11;
 export const F_LATER_FRAGMENT = 1 << 12;
 /** An ICMP/ICMPv6 error whose quoted header filled the W_INNER_* words. */
 export const F_ICMP_ERROR = 1 << 13;
+/** W_SRC_ADDR/W_DST_ADDR hold the outermost IP header's addresses (F_IPV4 or F_IPV6 says which). */
+export const F_ADDRESSES = 1 << 14;
 
 /** A batch of decoded packets, reused or transferred whole between threads. */
 export class PacketBatch {

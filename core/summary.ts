@@ -8,6 +8,7 @@ import { DistinctCounter } from "./distinct_count.ts";
 import { DIRECTION_NAMES } from "./direction.ts";
 import { EVENT_COUNT, eventName } from "./decode/events.ts";
 import {
+  F_ADDRESSES,
   F_ARP,
   F_ICMP4,
   F_ICMP6,
@@ -55,9 +56,12 @@ interface HostCounters {
   bytes: number;
 }
 
-/** Counter names of the protocol mix, in `stats.decoder` spelling. */
-const PROTOCOLS = ["ipv4", "ipv6", "arp", "vlan", "tcp", "udp", "icmpv4", "icmpv6"] as const;
-const PROTOCOL_FLAGS = [F_IPV4, F_IPV6, F_ARP, F_VLAN, F_TCP, F_UDP, F_ICMP4, F_ICMP6];
+/**
+ * Counter names of the protocol mix, in `stats.decoder` spelling, indexed by the bit position of
+ * their flag so the hot path walks only the bits that are set.
+ */
+const PROTOCOLS = ["vlan", "ipv4", "ipv6", "arp", "tcp", "udp", "icmpv4", "icmpv6"] as const;
+const PROTOCOL_MASK = F_VLAN | F_IPV4 | F_IPV6 | F_ARP | F_TCP | F_UDP | F_ICMP4 | F_ICMP6;
 const PORT_PROTOCOLS = ["TCP", "UDP"] as const;
 
 const byPackets = (h: HostCounters) => h.packets;
@@ -106,7 +110,7 @@ export class TrafficSummary {
     this.#countFlags(flags, bytes);
     this.events[fields[base + W_EVENT]!]!++;
     this.events[fields[base + W_NOTE_EVENT]!]!++;
-    if (flags & (F_IPV4 | F_IPV6)) this.#countHosts(fields, base, flags, bytes);
+    if (flags & F_ADDRESSES) this.#countHosts(fields, base, flags, bytes);
     const port = fields[base + W_DST_PORT]!;
     if (port >= 0) {
       if (flags & F_TCP) this.#destPorts[0]![port]!++;
@@ -118,11 +122,10 @@ export class TrafficSummary {
     if (flags & F_INVALID) this.invalid++;
     if (flags & F_TRUNCATED) this.truncated++;
     if (flags & F_UNSUPPORTED) this.unsupported++;
-    for (let i = 0; i < PROTOCOL_FLAGS.length; i++) {
-      if (flags & PROTOCOL_FLAGS[i]!) {
-        this.protocolPackets[i]!++;
-        this.protocolBytes[i]! += bytes;
-      }
+    for (let rest = flags & PROTOCOL_MASK; rest !== 0; rest &= rest - 1) {
+      const bit = 31 - Math.clz32(rest & -rest);
+      this.protocolPackets[bit]!++;
+      this.protocolBytes[bit]! += bytes;
     }
   }
 
@@ -130,10 +133,14 @@ export class TrafficSummary {
     const v6 = (flags & F_IPV6) !== 0;
     const src = hostKey(fields, base + W_SRC_ADDR, v6);
     const dst = hostKey(fields, base + W_DST_ADDR, v6);
-    this.#distinctSources.add(src);
-    this.#distinctDestinations.add(dst);
-    countHost(this.#sources, src, fields, base + W_SRC_ADDR, v6, bytes);
-    countHost(this.#destinations, dst, fields, base + W_DST_ADDR, v6, bytes);
+    // A host already in its table was counted as distinct when it entered it, so the distinct
+    // counters only see hosts new to the table (or back after an eviction: they deduplicate).
+    if (countHost(this.#sources, src, fields, base + W_SRC_ADDR, v6, bytes)) {
+      this.#distinctSources.add(src);
+    }
+    if (countHost(this.#destinations, dst, fields, base + W_DST_ADDR, v6, bytes)) {
+      this.#distinctDestinations.add(dst);
+    }
   }
 
   /** Protocol counters by `stats.decoder` name. */
@@ -237,6 +244,7 @@ export function hostKey(fields: Int32Array, at: number, v6: boolean): TableKey {
   return `${fields[at]},${fields[at + 1]},${fields[at + 2]},${fields[at + 3]}`;
 }
 
+/** Counts a packet for a host; true when the host was not in the table. */
 function countHost(
   table: BoundedTable<HostCounters>,
   key: TableKey,
@@ -244,13 +252,14 @@ function countHost(
   at: number,
   v6: boolean,
   bytes: number,
-): void {
+): boolean {
   const entry = table.get(key);
   if (entry !== undefined) {
     entry.packets++;
     entry.bytes += bytes;
-    return;
+    return false;
   }
   const address = v6 ? formatIpv6(fields, at) : formatIpv4(fields[at]!);
   table.insert(key, { address, packets: 1, bytes });
+  return true;
 }

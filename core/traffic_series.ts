@@ -17,6 +17,7 @@ export class TrafficSeries {
   readonly #packets: Float64Array;
   readonly #bytes: Float64Array;
   #latest = -1;
+  #latestSlot = 0;
 
   constructor(readonly seconds: number) {
     this.#second = new Float64Array(seconds).fill(-1);
@@ -26,6 +27,12 @@ export class TrafficSeries {
 
   /** Adds a packet of `bytes` at Unix second `second`. */
   add(second: number, bytes: number): void {
+    if (second === this.#latest) {
+      const slot = this.#latestSlot;
+      this.#packets[slot]!++;
+      this.#bytes[slot]! += bytes;
+      return;
+    }
     const slot = second % this.seconds;
     if (this.#second[slot] !== second) {
       if (second < this.#second[slot]!) return; // older than the window: dropped
@@ -35,7 +42,10 @@ export class TrafficSeries {
     }
     this.#packets[slot]!++;
     this.#bytes[slot]! += bytes;
-    if (second > this.#latest) this.#latest = second;
+    if (second > this.#latest) {
+      this.#latest = second;
+      this.#latestSlot = slot;
+    }
   }
 
   /** The last `count` seconds up to the latest packet (or `until`), gaps filled with zeros. */

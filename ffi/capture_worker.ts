@@ -22,7 +22,7 @@ import { PcapHandle, READ_EOF, READ_NONE, READ_PACKET } from "./pcap_handle.ts";
  * needs to stay ahead), more for devices, so a main-thread pause of some tens of ms at ~1 M
  * packets/s is absorbed here rather than turned into kernel drops.
  */
-const MAX_IN_FLIGHT_FILE = 4;
+const MAX_IN_FLIGHT_FILE = 8;
 const MAX_IN_FLIGHT_LIVE = 32;
 let maxInFlight = MAX_IN_FLIGHT_FILE;
 /** Sleep between drains of a live handle. */

@@ -6,6 +6,7 @@
  * a later fragment.
  */
 import {
+  F_ADDRESSES,
   F_FRAGMENT,
   F_IPV4,
   F_LATER_FRAGMENT,
@@ -59,6 +60,7 @@ export function decodeIpv4(s: DecodeState, off: number, end: number): void {
   s.put(W_IP_ID, u16(b, off + 4));
   s.put(W_SRC_ADDR, u32(b, off + 12));
   s.put(W_DST_ADDR, u32(b, off + 16));
+  s.flags |= F_ADDRESSES;
   const hlen = (vhl & 15) << 2;
   if (hlen < IPV4_HEADER_LEN) {
     s.invalid(E_IPV4_HLEN_TOO_SMALL);

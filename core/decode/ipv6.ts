@@ -5,6 +5,7 @@
  * unsupported.
  */
 import {
+  F_ADDRESSES,
   F_FRAGMENT,
   F_IPV6,
   F_LATER_FRAGMENT,
@@ -54,6 +55,7 @@ export function decodeIpv6(s: DecodeState, off: number, end: number): void {
   s.put(W_TTL, b[off + 7]);
   s.putAddr6(W_SRC_ADDR, off + 8);
   s.putAddr6(W_DST_ADDR, off + 24);
+  s.flags |= F_ADDRESSES;
   const payloadLen = u16(b, off + 4);
   // A jumbogram (payload length 0 + hop-by-hop jumbo option) runs to the end of the frame.
   const ipEnd = payloadLen === 0 && nh === 0 ? end : off + IPV6_HEADER_LEN + payloadLen;

@@ -7,14 +7,21 @@ import {
   DirectionClassifier,
 } from "../../core/direction.ts";
 import { parseAddress } from "../../core/ip_address.ts";
-import { F_IPV4, F_IPV6, RECORD_WORDS, W_DST_ADDR, W_SRC_ADDR } from "../../core/packet_batch.ts";
+import {
+  F_ADDRESSES,
+  F_IPV4,
+  F_IPV6,
+  RECORD_WORDS,
+  W_DST_ADDR,
+  W_SRC_ADDR,
+} from "../../core/packet_batch.ts";
 
 function recordOf(src: string, dst: string): { fields: Int32Array; flags: number } {
   const fields = new Int32Array(RECORD_WORDS);
   const s = parseAddress(src)!, d = parseAddress(dst)!;
   fields.set(s.words, W_SRC_ADDR);
   fields.set(d.words, W_DST_ADDR);
-  return { fields, flags: s.version === 4 ? F_IPV4 : F_IPV6 };
+  return { fields, flags: F_ADDRESSES | (s.version === 4 ? F_IPV4 : F_IPV6) };
 }
 
 function directionOf(c: DirectionClassifier, src: string, dst: string): number {
