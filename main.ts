@@ -17,7 +17,7 @@ import {
   loadConfigFile,
   num,
 } from "./core/config.ts";
-import { closeDiagnostics, log, setUpDiagnostics } from "./core/diagnostics.ts";
+import { closeDiagnostics, log, logFileOnly, setUpDiagnostics } from "./core/diagnostics.ts";
 import { LogDirectoryError } from "./core/record_writer.ts";
 import { Session, type SessionResult } from "./core/session.ts";
 import { VERSION } from "./core/version.ts";
@@ -94,6 +94,7 @@ function report(result: SessionResult, capture: Capture): number {
     return EXIT_OK;
   }
   fail(`${end.message} (processed ${what}; ${where})`);
+  logFileOnly.error(`${end.message} (processed ${what}; ${where})`);
   return EXIT_RUNTIME;
 }
 

@@ -69,7 +69,7 @@ export function parseCli(args: readonly string[]): CliOptions {
       allowPositionals: false,
     });
   } catch (error) {
-    throw new UsageError(usageMessage(error));
+    throw new UsageError(usageMessage(error, args));
   }
   const v = parsed.values;
   const options: CliOptions = {
@@ -112,8 +112,17 @@ function parseDuration(text: string): number {
   return seconds;
 }
 
-function usageMessage(error: unknown): string {
+function usageMessage(error: unknown, args: readonly string[]): string {
   const text = error instanceof Error ? error.message : String(error);
+  // "--duration -5": parseArgs refuses a value starting with "-" (it may be a forgotten value).
+  const ambiguous = /Option '([^']+)' argument is ambiguous/.exec(text);
+  if (ambiguous) {
+    const raw = ambiguous[1]!;
+    const name = longName(raw);
+    const value = args[args.indexOf(raw) + 1] ?? "";
+    return `${name} needs a value, not the option-like "${value}" (write ${name}=${value} ` +
+      `if that is the value; see --help)`;
+  }
   const unknown = /Unknown option '([^']+)'/.exec(text);
   if (unknown) return `Unknown option ${unknown[1]} (see --help for the options)`;
   const missing = /Option '([^']+)' argument missing/.exec(text);
@@ -127,6 +136,13 @@ function usageMessage(error: unknown): string {
   const bool = /Option '([^']+)' does not take an argument/.exec(text);
   if (bool) return `${optionName(bool[1]!)} takes no value (see --help)`;
   return `${text.split("\n")[0]} (see --help)`;
+}
+
+/** "--read" from "-r" or "--read". */
+function longName(raw: string): string {
+  if (raw.startsWith("--")) return raw;
+  const entry = Object.entries(OPTIONS).find(([, o]) => "short" in o && `-${o.short}` === raw);
+  return entry ? `--${entry[0]}` : raw;
 }
 
 /** "--read" from parseArgs' "-r, --read <value>". */

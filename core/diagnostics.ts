@@ -18,6 +18,8 @@ export const DIAGNOSTICS_FILE = "anomaly.log";
 
 /** The application logger. */
 export const log = getLogger(["anomaly"]);
+/** For what stderr already shows in its own words (the line that ends a failed run). */
+export const logFileOnly = getLogger(["anomaly-file"]);
 
 /** Sends diagnostics to stderr and, when a log directory is given, to its diagnostics file. */
 export async function setUpDiagnostics(
@@ -36,6 +38,7 @@ export async function setUpDiagnostics(
         sinks: Object.keys(sinks),
         lowestLevel: options.quiet ? "warning" : "info",
       },
+      { category: ["anomaly-file"], sinks: sinks.file ? ["file"] : [], lowestLevel: "info" },
       { category: ["logtape", "meta"], sinks: ["stderr"], lowestLevel: "warning" },
     ],
   });

@@ -12,7 +12,10 @@ export const DIRECTION_OUTGOING = 2;
 export const DIRECTION_NAMES = ["other", "incoming", "outgoing"] as const;
 export type DirectionName = typeof DIRECTION_NAMES[number];
 
-/** Private, loopback and link-local ranges: the default home networks (Zeek and Suricata alike). */
+/**
+ * Private, loopback and link-local ranges (Zeek and Suricata alike), plus multicast and
+ * broadcast: traffic to a group stays on the local network, so it is never "outgoing".
+ */
 export const DEFAULT_HOME_NETWORKS: readonly string[] = [
   "10.0.0.0/8",
   "172.16.0.0/12",
@@ -23,6 +26,9 @@ export const DEFAULT_HOME_NETWORKS: readonly string[] = [
   "::1/128",
   "fc00::/7",
   "fe80::/10",
+  "224.0.0.0/4",
+  "255.255.255.255/32",
+  "ff00::/8",
 ];
 
 /**

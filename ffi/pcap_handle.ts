@@ -176,7 +176,8 @@ export class PcapHandle {
     if (this.#lib.pcap_compile(p, program, cString(expression), 1, PCAP_NETMASK_UNKNOWN) < 0) {
       throw new CaptureError(
         "bad_filter",
-        `Bad filter "${expression}": ${oneLine(lastPcapError(p))}`,
+        `Bad filter "${expression}": ${oneLine(lastPcapError(p))} ` +
+          `(fix the expression: tcpdump syntax, see "man pcap-filter")`,
       );
     }
     const status = this.#lib.pcap_setfilter(p, program);
@@ -393,7 +394,8 @@ export function offlineOpenError(path: string, text: string): CaptureError {
   if (/unknown file format|bad dump file format|archaic|not a|unsupported/i.test(text)) {
     return new CaptureError(
       "not_a_capture",
-      `"${path}" is not a pcap or pcapng capture file (libpcap: ${text})`,
+      `"${path}" is not a pcap or pcapng capture file (libpcap: ${text}); ` +
+        `give a file written by tcpdump -w, Wireshark or dumpcap`,
     );
   }
   return new CaptureError("unreadable_file", `Cannot read "${path}" (libpcap: ${text})`);

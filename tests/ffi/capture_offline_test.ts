@@ -210,7 +210,8 @@ Deno.test("Capture.open() rejects a missing file, a directory and a text file", 
   const e = await rejectsWith({ read: text }, "not_a_capture");
   assert.equal(
     e.message,
-    `"${text}" is not a pcap or pcapng capture file (libpcap: unknown file format)`,
+    `"${text}" is not a pcap or pcapng capture file (libpcap: unknown file format); ` +
+      "give a file written by tcpdump -w, Wireshark or dumpcap",
   );
   const stub = `${dir.path}/stub.pcap`;
   await Deno.writeFile(stub, encodePcap({ packets: [] }).subarray(0, 10));
@@ -222,9 +223,12 @@ Deno.test("Capture.open() rejects a bad filter with libpcap's own text", async (
   const path = `${dir.path}/f.pcap`;
   await writePcap(path, { packets: packets(1) });
   const e = await rejectsWith({ read: path, filter: "tcp port x" }, "bad_filter");
-  assert.equal(e.message, `Bad filter "tcp port x": unknown port 'x'`);
+  assert.equal(
+    e.message,
+    `Bad filter "tcp port x": unknown port 'x' (fix the expression: tcpdump syntax, see "man pcap-filter")`,
+  );
   const syntax = await rejectsWith({ read: path, filter: "tcp and and" }, "bad_filter");
-  assert.match(syntax.message, /^Bad filter "tcp and and": .*syntax error$/);
+  assert.match(syntax.message, /^Bad filter "tcp and and": .*syntax error \(fix the expression/);
 });
 
 Deno.test("Capture.open() rejects an unknown device", async () => {

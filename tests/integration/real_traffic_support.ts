@@ -1,0 +1,211 @@
+/**
+ * Helpers of the real-traffic tests: run Anomaly the way users do, read its final stats record,
+ * and get tcpdump's view of the same capture (its packet totals, and its one-line text output
+ * parsed into addresses and ports).
+ */
+
+import { type PcapSummary, summarizePcapStream } from "../support/tcpdump.ts";
+import type { FixturePacket } from "../support/pcap_writer.ts";
+
+/** The repository root, where main.ts is. */
+export const REPO_ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
+
+/** `stats.decoder` of an EVE stats record. */
+export interface DecoderCounts {
+  pkts: number;
+  bytes: number;
+  invalid: number;
+  ipv4: number;
+  ipv6: number;
+  vlan: number;
+  arp: number;
+  tcp: number;
+  udp: number;
+  icmpv4: number;
+  icmpv6: number;
+}
+
+interface Counter {
+  packets: number;
+  bytes: number;
+}
+
+/** The parts of `summary` these tests check. */
+export interface SummaryRecord {
+  final: boolean;
+  packets: number;
+  bytes: number;
+  direction: Record<"other" | "incoming" | "outgoing", Counter>;
+  top_sources_by_packets: { ip: string; packets: number }[];
+  top_destinations_by_packets: { ip: string; packets: number }[];
+  top_dest_ports: { proto: string; port: number; packets: number }[];
+  unique_src_ips: number;
+  unique_dst_ips: number;
+  unique_ips_exact: boolean;
+  invalid: number;
+  truncated: number;
+  unsupported: number;
+}
+
+export interface StatsRecord {
+  event_type: string;
+  stats: { decoder: DecoderCounts };
+  summary: SummaryRecord;
+}
+
+/**
+ * Runs `deno run --allow-all main.ts --read FILE --log-dir DIR [--config CONFIG]` from the
+ * repository root and returns the last line of DIR/network_activity.jsonl: the final stats record.
+ */
+export async function analyse(
+  file: string,
+  logDir: string,
+  config?: Record<string, unknown>,
+): Promise<StatsRecord> {
+  const args = ["run", "--allow-all", "main.ts", "--read", file, "--log-dir", logDir];
+  if (config !== undefined) {
+    const configPath = `${logDir}.config.json`;
+    await Deno.writeTextFile(configPath, JSON.stringify(config));
+    args.push("--config", configPath);
+  }
+  const output = await new Deno.Command(Deno.execPath(), {
+    args,
+    cwd: REPO_ROOT,
+    env: { NO_COLOR: "1" },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const stderr = new TextDecoder().decode(output.stderr);
+  if (!output.success) throw new Error(`anomaly --read ${file} exited ${output.code}: ${stderr}`);
+  const lines = (await Deno.readTextFile(`${logDir}/network_activity.jsonl`)).trimEnd().split("\n");
+  const record = JSON.parse(lines.at(-1)!) as StatsRecord;
+  if (record.event_type !== "stats" || record.summary?.final !== true) {
+    throw new Error(`the last record of ${file} is not the final stats record: ${lines.at(-1)}`);
+  }
+  return record;
+}
+
+/** Runs tcpdump with `args` and returns its stdout; throws with its stderr if it fails. */
+export async function tcpdump(args: readonly string[]): Promise<string> {
+  const output = await new Deno.Command("tcpdump", {
+    args: [...args],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) {
+    throw new Error(`tcpdump ${args.join(" ")}: ${new TextDecoder().decode(output.stderr)}`);
+  }
+  return new TextDecoder().decode(output.stdout);
+}
+
+/** Packets and wire bytes of any capture tcpdump reads (pcap or pcapng), as tcpdump reads them. */
+export async function tcpdumpTotals(file: string): Promise<PcapSummary> {
+  const child = new Deno.Command("tcpdump", {
+    args: ["-r", file, "-w", "-"],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const [summary, status, errors] = await Promise.all([
+    summarizePcapStream(child.stdout),
+    child.status,
+    new Response(child.stderr).text(),
+  ]);
+  if (!status.success) throw new Error(`tcpdump -r ${file} failed: ${errors}`);
+  return summary;
+}
+
+/** One packet as tcpdump -nn -q prints it: IP addresses and the TCP/UDP destination port. */
+export interface TextPacket {
+  src: string | null;
+  dst: string | null;
+  /** "TCP:8080" or "UDP:9999" for TCP and UDP packets, else null. */
+  dstPort: string | null;
+}
+
+/**
+ * Reads a capture with `tcpdump -nn -q -t`, one line per packet, and takes the outer IPv4/IPv6
+ * addresses and the TCP/UDP destination port from each line. With -nn, "a.b.c.d.port" and
+ * "v6addr.port" carry the port after the last dot (IPv6 addresses here contain no dots).
+ */
+export async function readTextPackets(file: string): Promise<TextPacket[]> {
+  const text = await tcpdump(["-r", file, "-nn", "-q", "-t"]);
+  return text.trimEnd().split("\n").map((line) => {
+    const match = /^(IP6?) (\S+) > (\S+): (\S+)/.exec(line);
+    if (!match) return { src: null, dst: null, dstPort: null };
+    const [, family, src, dst, protocol] = match;
+    const split = (endpoint: string): [string, string | null] => {
+      if (family === "IP") {
+        const parts = endpoint.split(".");
+        return [parts.slice(0, 4).join("."), parts[4] ?? null];
+      }
+      const port = /^(.+)\.(\d+)$/.exec(endpoint);
+      return port ? [port[1], port[2]] : [endpoint, null];
+    };
+    const [srcAddress] = split(src);
+    const [dstAddress, port] = split(dst);
+    const transport = protocol === "tcp" ? "TCP" : protocol.startsWith("UDP") ? "UDP" : null;
+    return {
+      src: srcAddress,
+      dst: dstAddress,
+      dstPort: transport !== null && port !== null ? `${transport}:${port}` : null,
+    };
+  });
+}
+
+/** How often each value occurs, nulls left out. */
+export function tally(values: readonly (string | null)[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const value of values) if (value !== null) counts.set(value, (counts.get(value) ?? 0) + 1);
+  return counts;
+}
+
+/** The `n` largest counts, largest first. */
+export function largestCounts(counts: Map<string, number>, n: number): number[] {
+  return [...counts.values()].sort((a, b) => b - a).slice(0, n);
+}
+
+/** The packets of a pcap file (either byte order, µs or ns), for rewriting them as pcapng. */
+export async function readPcapPackets(file: string): Promise<FixturePacket[]> {
+  const data = await Deno.readFile(file);
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const magics: Record<number, number> = { 0xa1b2c3d4: 1, 0xa1b23c4d: 1000 };
+  const little = magics[view.getUint32(0, true)] !== undefined;
+  const divisor = magics[view.getUint32(0, little)];
+  if (divisor === undefined) throw new Error(`${file} is not a pcap file`);
+  const packets: FixturePacket[] = [];
+  for (let at = 24; at < data.length;) {
+    const stored = view.getUint32(at + 8, little);
+    packets.push({
+      tsUs: view.getUint32(at, little) * 1e6 + Math.floor(view.getUint32(at + 4, little) / divisor),
+      wireLen: view.getUint32(at + 12, little),
+      bytes: data.slice(at + 16, at + 16 + stored),
+    });
+    at += 16 + stored;
+  }
+  return packets;
+}
+
+/** tcpdump filter for packets whose `side` address is in one of `networks` (IPv4 or IPv6). */
+export function inNetworks(side: "src" | "dst", networks: readonly string[]): string {
+  const v4 = networks.filter((n) => !n.includes(":")).map((n) => `${side} net ${n}`);
+  const v6 = networks.filter((n) => n.includes(":")).map((n) => `${side} net ${n}`);
+  const parts = [];
+  if (v4.length > 0) parts.push(`(ip and (${v4.join(" or ")}))`);
+  if (v6.length > 0) parts.push(`(ip6 and (${v6.join(" or ")}))`);
+  return parts.length > 0 ? `(${parts.join(" or ")})` : "(ip and not ip)";
+}
+
+/**
+ * The README's direction rule for a file as tcpdump filters: home to outside is outgoing, outside
+ * to home incoming, everything else (non-IP included) other.
+ */
+export function directionFilters(home: readonly string[]): { incoming: string; outgoing: string } {
+  const srcHome = inNetworks("src", home), dstHome = inNetworks("dst", home);
+  return {
+    incoming: `(ip or ip6) and not ${srcHome} and ${dstHome}`,
+    outgoing: `(ip or ip6) and ${srcHome} and not ${dstHome}`,
+  };
+}
