@@ -1,9 +1,11 @@
 /**
  * @module fixtures
- * Small frame builders and capture fixtures for the end-to-end CLI tests (checksums left 0: the
- * decoder does not check them), and helpers to run main.ts and read what it wrote.
+ * Capture fixtures for the end-to-end CLI tests (built with the shared frame builders), and
+ * helpers to run main.ts and read its error line.
  */
+import { arp, be16, ethernet, icmp, ipv4, ipv6, tcp, udp, vlanTag } from "../support/frames.ts";
 import type { FixturePacket } from "../support/pcap_writer.ts";
+import type { DecoderCounts } from "../support/records.ts";
 
 /** The repository root, where main.ts lives. */
 export const ROOT = new URL("../../", import.meta.url).pathname;
@@ -11,99 +13,23 @@ export const ROOT = new URL("../../", import.meta.url).pathname;
 /** Packet time of the first packet of every fixture: 2023-11-14T22:13:20Z. */
 export const T0_US = 1_700_000_000 * 1e6;
 
-type Bytes = Uint8Array | readonly number[];
-
-function cat(...parts: Bytes[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-const be16 = (v: number): number[] => [(v >> 8) & 255, v & 255];
-const ip4 = (text: string): number[] => text.split(".").map(Number);
-const MAC_A = [0x02, 0, 0, 0, 0, 0x0a];
-const MAC_B = [0x02, 0, 0, 0, 0, 0x0b];
-
-/** An Ethernet II frame; `vlan` inserts one 802.1Q tag with that VLAN id. */
-export function ethernet(type: number, payload: Bytes, vlan?: number): Uint8Array {
-  const tag = vlan === undefined ? [] : [...be16(0x8100), ...be16(vlan)];
-  return cat(MAC_B, MAC_A, tag, be16(type), payload);
-}
-
-/** An IPv4 header (no options) + payload; `version` other than 4 makes it malformed. */
-export function ipv4(
+/** The fixtures' IPv4 packets: don't-fragment set; `version` other than 4 makes one malformed. */
+function ipv4Df(
   proto: number,
-  payload: Bytes,
-  o: { src?: string; dst?: string; version?: number } = {},
+  payload: Uint8Array,
+  o: { version?: number } = {},
 ): Uint8Array {
-  return cat(
-    [((o.version ?? 4) << 4) | 5, 0],
-    be16(20 + payload.length),
-    be16(0x1234),
-    [0x40, 0, 64, proto, 0, 0],
-    ip4(o.src ?? "10.0.0.1"),
-    ip4(o.dst ?? "10.0.0.2"),
-    payload,
-  );
+  return ipv4({ proto, payload, dontFragment: true, ...o });
 }
 
-/** An IPv6 header (2001:db8::1 -> 2001:db8::2) + payload. */
-export function ipv6(nextHeader: number, payload: Bytes): Uint8Array {
-  const addr = (last: number) => [0x20, 0x01, 0x0d, 0xb8, ...new Array(11).fill(0), last];
-  return cat([0x60, 0, 0, 0], be16(payload.length), [nextHeader, 64], addr(1), addr(2), payload);
+/** The fixtures' TCP SYN (sequence number 1). */
+function syn(sport: number, dport: number, payload: readonly number[] = []): Uint8Array {
+  return tcp({ sport, dport, seq: 1, payload });
 }
 
-/** A TCP SYN header + payload. */
-export function tcp(sport: number, dport: number, payload: Bytes = []): Uint8Array {
-  return cat(be16(sport), be16(dport), [0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02], be16(65535), [
-    0,
-    0,
-    0,
-    0,
-  ], payload);
-}
-
-/** A UDP header + payload. */
-export function udp(sport: number, dport: number, payload: Bytes = []): Uint8Array {
-  return cat(be16(sport), be16(dport), be16(8 + payload.length), [0, 0], payload);
-}
-
-/** An ICMP echo request. */
-export function icmpEcho(seq: number): Uint8Array {
-  return cat([8, 0, 0, 0, 0, 1], be16(seq), new Array(16).fill(0x61));
-}
-
-/** An Ethernet/IPv4 ARP request. */
-export function arpRequest(senderIp: string, targetIp: string): Uint8Array {
-  return cat(
-    be16(1),
-    be16(0x0800),
-    [6, 4],
-    be16(1),
-    MAC_A,
-    ip4(senderIp),
-    [0, 0, 0, 0, 0, 0],
-    ip4(targetIp),
-  );
-}
-
-/** The expected `stats.decoder` counters of a fixture. */
-export interface DecoderCounts {
-  pkts: number;
-  bytes: number;
-  invalid: number;
-  ipv4: number;
-  ipv6: number;
-  vlan: number;
-  arp: number;
-  tcp: number;
-  udp: number;
-  icmpv4: number;
-  icmpv6: number;
+/** An ICMP echo request (identifier 1) with 16 bytes of "a". */
+function icmpEcho(seq: number): Uint8Array {
+  return icmp(8, 0, new Array(16).fill(0x61), [0, 1, ...be16(seq)]);
 }
 
 /**
@@ -119,19 +45,23 @@ export function mixedFixture(): {
 } {
   const frames: { bytes: Uint8Array; wireLen?: number }[] = [];
   for (let i = 0; i < 5; i++) {
-    frames.push({ bytes: ethernet(0x0800, ipv4(6, tcp(40000 + i, 443, [1, 2, 3, 4]))) });
+    frames.push({ bytes: ethernet(0x0800, ipv4Df(6, syn(40000 + i, 443, [1, 2, 3, 4]))) });
   }
   for (let i = 0; i < 3; i++) {
-    frames.push({ bytes: ethernet(0x0800, ipv4(17, udp(5353, 53, [9, 9, 9]))) });
+    const payload = udp({ sport: 5353, dport: 53, payload: [9, 9, 9] });
+    frames.push({ bytes: ethernet(0x0800, ipv4Df(17, payload)) });
   }
-  for (let i = 0; i < 2; i++) frames.push({ bytes: ethernet(0x0800, ipv4(1, icmpEcho(i))) });
-  for (let i = 0; i < 2; i++) frames.push({ bytes: ethernet(0x86dd, ipv6(6, tcp(50000, 22))) });
-  frames.push({ bytes: ethernet(0x0806, arpRequest("10.0.0.1", "10.0.0.2")) });
-  frames.push({ bytes: ethernet(0x0800, ipv4(17, udp(1234, 514, [7, 7])), 42) });
+  for (let i = 0; i < 2; i++) frames.push({ bytes: ethernet(0x0800, ipv4Df(1, icmpEcho(i))) });
+  for (let i = 0; i < 2; i++) {
+    frames.push({ bytes: ethernet(0x86dd, ipv6({ nextHeader: 6, payload: syn(50000, 22) })) });
+  }
+  frames.push({ bytes: ethernet(0x0806, arp("10.0.0.1", "10.0.0.2")) });
+  const tagged = ipv4Df(17, udp({ sport: 1234, dport: 514, payload: [7, 7] }));
+  frames.push({ bytes: ethernet(0x8100, [...vlanTag(42, 0x0800), ...tagged]) });
   // Cut by the snaplen 10 bytes into the TCP header: truncated, not invalid.
-  const whole = ethernet(0x0800, ipv4(6, tcp(40100, 80, new Array(100).fill(0x42))));
+  const whole = ethernet(0x0800, ipv4Df(6, syn(40100, 80, new Array(100).fill(0x42))));
   frames.push({ bytes: whole.slice(0, 14 + 20 + 10), wireLen: whole.length });
-  frames.push({ bytes: ethernet(0x0800, ipv4(6, tcp(40200, 80), { version: 5 })) });
+  frames.push({ bytes: ethernet(0x0800, ipv4Df(6, syn(40200, 80), { version: 5 })) });
 
   const packets = frames.map((f, i) => ({ tsUs: T0_US + i * 1e6, ...f }));
   const expected: DecoderCounts = {
@@ -159,7 +89,7 @@ export function mixedFixture(): {
 export function udpPackets(count: number, stepS = 1): FixturePacket[] {
   return Array.from({ length: count }, (_, i) => ({
     tsUs: T0_US + i * stepS * 1e6,
-    bytes: ethernet(0x0800, ipv4(17, udp(40000 + i, 53, [i & 255]))),
+    bytes: ethernet(0x0800, ipv4Df(17, udp({ sport: 40000 + i, dport: 53, payload: [i & 255] }))),
   }));
 }
 
@@ -190,56 +120,6 @@ export async function runMain(args: readonly string[], timeoutMs = 30_000): Prom
     code: output.code,
     stdout: new TextDecoder().decode(output.stdout),
     stderr: new TextDecoder().decode(output.stderr),
-  };
-}
-
-/** Every line of a JSON Lines file parsed; fails on a line that is not a JSON object. */
-export function readRecords(path: string): Record<string, unknown>[] {
-  const text = Deno.readTextFileSync(path);
-  if (text !== "" && !text.endsWith("\n")) throw new Error(`${path} ends in a torn line`);
-  return text.split("\n").filter((line) => line !== "").map((line, i) => {
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch (error) {
-      throw new Error(`${path} line ${i + 1} is not JSON (${error}): ${line.slice(0, 200)}`);
-    }
-    if (value === null || typeof value !== "object" || Array.isArray(value)) {
-      throw new Error(`${path} line ${i + 1} is not a JSON object: ${line.slice(0, 200)}`);
-    }
-    return value as Record<string, unknown>;
-  });
-}
-
-/** The stats records of a records file, and the final one (which must be last). */
-export function statsRecords(path: string): {
-  all: Record<string, unknown>[];
-  periodic: StatsRecord[];
-  final: StatsRecord;
-} {
-  const all = readRecords(path);
-  const stats = all.filter((r) => r.event_type === "stats") as unknown as StatsRecord[];
-  const finals = stats.filter((r) => r.summary.final);
-  if (finals.length !== 1 || stats.at(-1) !== finals[0]) {
-    throw new Error(`expected one final stats record, last; got ${finals.length} in ${path}`);
-  }
-  return { all, periodic: stats.filter((r) => !r.summary.final), final: finals[0]! };
-}
-
-/** The parts of a stats record the tests read. */
-export interface StatsRecord {
-  timestamp: string;
-  event_type: "stats";
-  stats: {
-    decoder: DecoderCounts;
-    capture?: { kernel_packets: number; kernel_drops: number; kernel_ifdrops: number };
-  };
-  summary: {
-    final: boolean;
-    interval: { start: string; end: string; packets: number; bytes: number };
-    truncated: number;
-    invalid: number;
-    decode_events: Record<string, number>;
   };
 }
 

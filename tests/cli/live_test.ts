@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { type BackgroundProcess, canUseNamespaces, TestNetwork } from "../support/netns.ts";
-import { mainArgs, readRecords, ROOT, statsRecords } from "./fixtures.ts";
+import { readRecords, statsRecords } from "../support/records.ts";
+import { mainArgs, ROOT } from "./fixtures.ts";
 
 const unavailable = await canUseNamespaces(["ip", "ethtool", "timeout", "ping", "env"]);
 if (unavailable !== null) console.log(`skip: live CLI tests: ${unavailable}`);

@@ -14,14 +14,8 @@ import {
   writePcap,
   writePcapng,
 } from "../support/pcap_writer.ts";
-import {
-  errorLine,
-  mixedFixture,
-  readRecords,
-  runMain,
-  statsRecords,
-  udpPackets,
-} from "./fixtures.ts";
+import { readRecords, statsRecords } from "../support/records.ts";
+import { errorLine, mixedFixture, runMain, udpPackets } from "./fixtures.ts";
 
 const IS_ROOT = Deno.uid() === 0;
 

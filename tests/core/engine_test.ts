@@ -3,7 +3,7 @@ import { applyOverrides, defaultConfig } from "../../core/config.ts";
 import { PacketDecoder } from "../../core/decode/decoder.ts";
 import { Engine } from "../../core/engine.ts";
 import { PacketBatch } from "../../core/packet_batch.ts";
-import { EN10MB, ethernet, icmp, ipv4, ipv6, tcp, udp } from "../decode/frames.ts";
+import { EN10MB, ethernet, icmp, ipv4, ipv6, tcp, udp } from "../support/frames.ts";
 import { loadEveValidator } from "../support/eve_schema.ts";
 
 const T0 = 1_700_000_000_000_000;

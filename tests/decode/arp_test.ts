@@ -8,7 +8,7 @@ import {
   ethernet,
   outcome,
   sweepTruncations,
-} from "./frames.ts";
+} from "../support/frames.ts";
 
 const FRAME = ethernet(0x0806, arp("192.168.1.10", "192.168.1.1"));
 

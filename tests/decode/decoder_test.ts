@@ -23,7 +23,7 @@ import {
   tcp,
   udp,
   vlanTag,
-} from "./frames.ts";
+} from "../support/frames.ts";
 
 Deno.test("linkTypeName() gives libpcap names", () => {
   assert.equal(linkTypeName(1), "EN10MB");

@@ -9,7 +9,7 @@ import {
   outcome,
   sweepTruncations,
   udp,
-} from "./frames.ts";
+} from "../support/frames.ts";
 
 const FRAME = ethernet(0x0800, ipv4({ proto: 17, payload: udp() }));
 

@@ -10,7 +10,7 @@ import {
   sweepTruncations,
   tcp,
   udp,
-} from "./frames.ts";
+} from "../support/frames.ts";
 
 /** The first 28 bytes of the UDP datagram a port-unreachable quotes. */
 const QUOTED_UDP = ipv4({

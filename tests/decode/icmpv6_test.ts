@@ -10,7 +10,7 @@ import {
   sweepTruncations,
   tcp,
   udp,
-} from "./frames.ts";
+} from "../support/frames.ts";
 
 const QUOTED_UDP = ipv6({ nextHeader: 17, payload: udp({ sport: 40001, dport: 123 }) });
 const UNREACHABLE = ipv6({ nextHeader: 58, payload: icmp(1, 4, QUOTED_UDP, [0, 0, 0, 0]) });

@@ -10,7 +10,7 @@ import {
   sweepTruncations,
   tcp,
   udp,
-} from "./frames.ts";
+} from "../support/frames.ts";
 
 const PAYLOAD = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 const TCP_SYN = tcp({ sport: 40000, dport: 443, flags: 0x02, payload: PAYLOAD });

@@ -12,7 +12,7 @@ import {
   sweepTruncations,
   tcp,
   udp,
-} from "./frames.ts";
+} from "../support/frames.ts";
 
 const UDP = udp({ sport: 546, dport: 547, payload: [1, 2, 3, 4] });
 /** Hop-by-hop -> routing (segment routing) -> fragment (first, more) -> UDP. */

@@ -9,7 +9,7 @@ import {
   outcome,
   sweepTruncations,
   udp,
-} from "./frames.ts";
+} from "../support/frames.ts";
 
 const IP4 = ipv4({ proto: 17, payload: udp() });
 const IP6 = ipv6({ nextHeader: 17, payload: udp() });

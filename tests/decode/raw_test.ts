@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeFrame, ipv4, ipv6, outcome, RAW, sweepTruncations, udp } from "./frames.ts";
+import { decodeFrame, ipv4, ipv6, outcome, RAW, sweepTruncations, udp } from "../support/frames.ts";
 
 const IP4 = ipv4({ proto: 17, payload: udp() });
 const IP6 = ipv6({ nextHeader: 17, payload: udp() });

@@ -12,7 +12,7 @@ import {
   tcp,
   udp,
   vlanTag,
-} from "./frames.ts";
+} from "../support/frames.ts";
 
 const IP = ipv4({ proto: 6, payload: tcp({ dport: 25 }) });
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeFrame, ipv4, ipv6, outcome, RAW, sweepTruncations, tcp } from "./frames.ts";
+import { decodeFrame, ipv4, ipv6, outcome, RAW, sweepTruncations, tcp } from "../support/frames.ts";
 
 const OPTIONS = [2, 4, 5, 0xb4, 1, 1, 4, 2]; // MSS 1460, NOP, NOP, SACK permitted
 const SEGMENT = tcp({ sport: 51000, dport: 22, flags: 0x12, options: OPTIONS, payload: [9, 9, 9] });

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { decodeFrame, ipv4, ipv6, outcome, RAW, sweepTruncations, udp } from "./frames.ts";
+import { decodeFrame, ipv4, ipv6, outcome, RAW, sweepTruncations, udp } from "../support/frames.ts";
 
 const DATAGRAM = ipv4({ proto: 17, payload: udp({ sport: 5353, dport: 53, payload: [1, 2, 3] }) });
 

@@ -9,7 +9,7 @@ import {
   sweepTruncations,
   tcp,
   vlanTag,
-} from "./frames.ts";
+} from "../support/frames.ts";
 
 const IP = ipv4({ proto: 6, payload: tcp() });
 const QINQ = ethernet(0x88a8, cat(vlanTag(100, 0x8100), vlanTag(200, 0x0800), IP));

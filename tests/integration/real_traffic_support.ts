@@ -4,54 +4,11 @@
  * parsed into addresses and ports).
  */
 
-import { type PcapSummary, summarizePcapStream } from "../support/tcpdump.ts";
 import type { FixturePacket } from "../support/pcap_writer.ts";
+import { readLastRecord, type StatsRecord } from "../support/records.ts";
 
 /** The repository root, where main.ts is. */
 export const REPO_ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
-
-/** `stats.decoder` of an EVE stats record. */
-export interface DecoderCounts {
-  pkts: number;
-  bytes: number;
-  invalid: number;
-  ipv4: number;
-  ipv6: number;
-  vlan: number;
-  arp: number;
-  tcp: number;
-  udp: number;
-  icmpv4: number;
-  icmpv6: number;
-}
-
-interface Counter {
-  packets: number;
-  bytes: number;
-}
-
-/** The parts of `summary` these tests check. */
-export interface SummaryRecord {
-  final: boolean;
-  packets: number;
-  bytes: number;
-  direction: Record<"other" | "incoming" | "outgoing", Counter>;
-  top_sources_by_packets: { ip: string; packets: number }[];
-  top_destinations_by_packets: { ip: string; packets: number }[];
-  top_dest_ports: { proto: string; port: number; packets: number }[];
-  unique_src_ips: number;
-  unique_dst_ips: number;
-  unique_ips_exact: boolean;
-  invalid: number;
-  truncated: number;
-  unsupported: number;
-}
-
-export interface StatsRecord {
-  event_type: string;
-  stats: { decoder: DecoderCounts };
-  summary: SummaryRecord;
-}
 
 /**
  * Runs `deno run --allow-all main.ts --read FILE --log-dir DIR [--config CONFIG]` from the
@@ -78,10 +35,10 @@ export async function analyse(
   }).output();
   const stderr = new TextDecoder().decode(output.stderr);
   if (!output.success) throw new Error(`anomaly --read ${file} exited ${output.code}: ${stderr}`);
-  const lines = (await Deno.readTextFile(`${logDir}/network_activity.jsonl`)).trimEnd().split("\n");
-  const record = JSON.parse(lines.at(-1)!) as StatsRecord;
+  const last = await readLastRecord(`${logDir}/network_activity.jsonl`);
+  const record = last.record as unknown as StatsRecord;
   if (record.event_type !== "stats" || record.summary?.final !== true) {
-    throw new Error(`the last record of ${file} is not the final stats record: ${lines.at(-1)}`);
+    throw new Error(`the last record of ${file} is not the final stats record: ${last.line}`);
   }
   return record;
 }
@@ -98,23 +55,6 @@ export async function tcpdump(args: readonly string[]): Promise<string> {
     throw new Error(`tcpdump ${args.join(" ")}: ${new TextDecoder().decode(output.stderr)}`);
   }
   return new TextDecoder().decode(output.stdout);
-}
-
-/** Packets and wire bytes of any capture tcpdump reads (pcap or pcapng), as tcpdump reads them. */
-export async function tcpdumpTotals(file: string): Promise<PcapSummary> {
-  const child = new Deno.Command("tcpdump", {
-    args: ["-r", file, "-w", "-"],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const [summary, status, errors] = await Promise.all([
-    summarizePcapStream(child.stdout),
-    child.status,
-    new Response(child.stderr).text(),
-  ]);
-  if (!status.success) throw new Error(`tcpdump -r ${file} failed: ${errors}`);
-  return summary;
 }
 
 /** One packet as tcpdump -nn -q prints it: IP addresses and the TCP/UDP destination port. */

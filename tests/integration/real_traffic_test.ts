@@ -24,19 +24,17 @@
 import assert from "node:assert/strict";
 import { canUseNamespaces, REQUIRED_TOOLS, runCommand, TestNetwork } from "../support/netns.ts";
 import { writePcapng } from "../support/pcap_writer.ts";
-import { countWithFilter } from "../support/tcpdump.ts";
+import { countWithFilter, summarizeWithFilter } from "../support/tcpdump.ts";
+import type { DecoderCounts, StatsRecord } from "../support/records.ts";
 import { recordScenario } from "../support/traffic.ts";
 import { DEFAULT_HOME_NETWORKS } from "../../core/direction.ts";
 import {
   analyse,
-  type DecoderCounts,
   directionFilters,
   largestCounts,
   readPcapPackets,
   readTextPackets,
-  type StatsRecord,
   tally,
-  tcpdumpTotals,
 } from "./real_traffic_support.ts";
 
 const VLAN_ID = 42;
@@ -59,7 +57,7 @@ async function tcpdumpDecoder(file: string, tagged: boolean): Promise<DecoderCou
   );
   const icmpv6 = await count("icmp6") + await count(IPV6_HBH_ICMP6);
   assert.equal(icmpv6, await count("(ip6 protochain 58)"), "icmp6 + Hop-by-Hop ICMPv6");
-  const totals = await tcpdumpTotals(file);
+  const totals = await summarizeWithFilter(file);
   return {
     pkts: totals.packets,
     bytes: totals.wireBytes,

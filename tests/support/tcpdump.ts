@@ -128,12 +128,13 @@ export async function startTcpdump(
 }
 
 /**
- * Counts the packets of a capture that match a BPF filter. tcpdump writes the matching packets
- * as pcap and we count the records, which is exact where counting its text lines is not.
+ * Summarizes the packets of a capture (pcap or pcapng) that match a BPF filter (empty: all of
+ * them), as tcpdump reads them. tcpdump writes the matching packets as pcap and we walk the
+ * records, which is exact where counting its text lines is not.
  */
-export async function countWithFilter(pcapPath: string, filter: string): Promise<number> {
+export async function summarizeWithFilter(pcapPath: string, filter = ""): Promise<PcapSummary> {
   const child = new Deno.Command("tcpdump", {
-    args: ["-r", pcapPath, "-w", "-", "-Z", "root", filter],
+    args: ["-r", pcapPath, "-w", "-", "-Z", "root", ...(filter ? [filter] : [])],
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -143,8 +144,15 @@ export async function countWithFilter(pcapPath: string, filter: string): Promise
     child.status,
     new Response(child.stderr).text(),
   ]);
-  if (!status.success) throw new Error(`tcpdump -r ${pcapPath} "${filter}" failed: ${errors}`);
-  return summary.packets;
+  if (!status.success) {
+    throw new Error(`tcpdump -r ${pcapPath}${filter ? ` "${filter}"` : ""} failed: ${errors}`);
+  }
+  return summary;
+}
+
+/** Counts the packets of a capture that match a BPF filter. */
+export async function countWithFilter(pcapPath: string, filter: string): Promise<number> {
+  return (await summarizeWithFilter(pcapPath, filter)).packets;
 }
 
 /** Reads a pcap file's packet count, byte totals and time span. */

@@ -1,6 +1,6 @@
 /**
  * @module frames
- * Frame builders for the decoder tests (checksums are left 0: the decoder does not check them),
+ * Frame builders for the decoder, engine and CLI tests (checksums are left 0: the decoder does not check them),
  * and `decodeFrame`, which decodes a frame twice (alone in an exact buffer, and at an odd offset
  * inside a larger buffer full of plausible junk), asserts both records match and returns it.
  */
@@ -116,6 +116,8 @@ export interface Ipv4Options {
   /** Fragment offset in bytes (a multiple of 8). */
   fragOffset?: number;
   moreFragments?: boolean;
+  /** Sets the don't-fragment flag. */
+  dontFragment?: boolean;
   /** Option bytes (padded by the caller to a multiple of 4). */
   options?: Bytes;
   totalLength?: number;
@@ -128,7 +130,8 @@ export function ipv4(o: Ipv4Options): Uint8Array {
   const options = o.options ?? [];
   const payload = o.payload ?? [];
   const hlen = 20 + options.length;
-  const frag = (o.fragOffset ?? 0) / 8 | (o.moreFragments ? 0x2000 : 0);
+  const frag = (o.fragOffset ?? 0) / 8 | (o.moreFragments ? 0x2000 : 0) |
+    (o.dontFragment ? 0x4000 : 0);
   return cat(
     [((o.version ?? 4) << 4) | (o.ihl ?? hlen / 4), 0],
     be16(o.totalLength ?? hlen + payload.length),
@@ -190,6 +193,8 @@ export function ahHeader(next: number, words32 = 1): number[] {
 export interface TcpOptions {
   sport?: number;
   dport?: number;
+  /** Sequence number (default 1000). */
+  seq?: number;
   flags?: number;
   /** Data offset in 32-bit words; defaults to fit `options`. */
   dataOffset?: number;
@@ -203,7 +208,7 @@ export function tcp(o: TcpOptions = {}): Uint8Array {
   return cat(
     be16(o.sport ?? 40000),
     be16(o.dport ?? 80),
-    be32(1000),
+    be32(o.seq ?? 1000),
     be32(0),
     [(o.dataOffset ?? (20 + options.length) / 4) << 4, o.flags ?? 0x02],
     be16(65535),

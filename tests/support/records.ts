@@ -1,0 +1,102 @@
+/**
+ * @module records
+ * Reading what Anomaly writes to network_activity.jsonl: the records parsed, the last one, the
+ * stats records, and the parts of a stats record that the tests check.
+ */
+
+/** `stats.decoder` of an EVE stats record. */
+export interface DecoderCounts {
+  pkts: number;
+  bytes: number;
+  invalid: number;
+  ipv4: number;
+  ipv6: number;
+  vlan: number;
+  arp: number;
+  tcp: number;
+  udp: number;
+  icmpv4: number;
+  icmpv6: number;
+}
+
+interface Counter {
+  packets: number;
+  bytes: number;
+}
+
+/** The parts of a stats record's `summary` the tests read. */
+export interface SummaryRecord {
+  final: boolean;
+  interval: { start: string; end: string; packets: number; bytes: number };
+  packets: number;
+  bytes: number;
+  direction: Record<"other" | "incoming" | "outgoing", Counter>;
+  top_sources_by_packets: { ip: string; packets: number }[];
+  top_destinations_by_packets: { ip: string; packets: number }[];
+  top_dest_ports: { proto: string; port: number; packets: number }[];
+  unique_src_ips: number;
+  unique_dst_ips: number;
+  unique_ips_exact: boolean;
+  invalid: number;
+  truncated: number;
+  unsupported: number;
+  decode_events: Record<string, number>;
+}
+
+/** The parts of a stats record the tests read. */
+export interface StatsRecord {
+  timestamp: string;
+  event_type: "stats";
+  stats: {
+    decoder: DecoderCounts;
+    capture?: { kernel_packets: number; kernel_drops: number; kernel_ifdrops: number };
+  };
+  summary: SummaryRecord;
+}
+
+/** Line `i` (0-based) of `path` parsed; fails on a line that is not a JSON object. */
+function parseRecord(path: string, line: string, i: number): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (error) {
+    throw new Error(`${path} line ${i + 1} is not JSON (${error}): ${line.slice(0, 200)}`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new Error(`${path} line ${i + 1} is not a JSON object: ${line.slice(0, 200)}`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Every line of a JSON Lines file parsed; fails on a line that is not a JSON object. */
+export function readRecords(path: string): Record<string, unknown>[] {
+  const text = Deno.readTextFileSync(path);
+  if (text !== "" && !text.endsWith("\n")) throw new Error(`${path} ends in a torn line`);
+  return text.split("\n").filter((line) => line !== "").map((line, i) =>
+    parseRecord(path, line, i)
+  );
+}
+
+/** The last line of a JSON Lines file, as text and parsed (only that line is parsed). */
+export async function readLastRecord(
+  path: string,
+): Promise<{ line: string; record: Record<string, unknown> }> {
+  const lines = (await Deno.readTextFile(path)).trimEnd().split("\n");
+  const line = lines.at(-1)!;
+  return { line, record: parseRecord(path, line, lines.length - 1) };
+}
+
+/** The stats records of a records file, and the final one (which must be last). */
+export function statsRecords(path: string): {
+  all: Record<string, unknown>[];
+  periodic: StatsRecord[];
+  final: StatsRecord;
+} {
+  const all = readRecords(path);
+  const stats = all.filter((r) => r.event_type === "stats") as unknown as StatsRecord[];
+  const finals = stats.filter((r) => r.summary.final);
+  if (finals.length !== 1 || stats.at(-1) !== finals[0]) {
+    throw new Error(`expected one final stats record, last; got ${finals.length} in ${path}`);
+  }
+  return { all, periodic: stats.filter((r) => !r.summary.final), final: finals[0]! };
+}
