@@ -21,6 +21,7 @@ import { closeDiagnostics, log, logFileOnly, setUpDiagnostics } from "./core/dia
 import { LogDirectoryError } from "./core/record_writer.ts";
 import { Session, type SessionResult } from "./core/session.ts";
 import { VERSION } from "./core/version.ts";
+import { alertLine } from "./core/detect/alert_line.ts";
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
@@ -58,6 +59,7 @@ async function runSession(
       source: capture,
       logDirectory: logDir,
       hostAddresses: capture.live ? hostAddresses() : [],
+      listeners: [printAlertLine],
     });
   } catch (error) {
     await capture.stop();
@@ -96,6 +98,12 @@ function report(result: SessionResult, capture: Capture): number {
   fail(`${end.message} (processed ${what}; ${where})`);
   logFileOnly.error(`${end.message} (processed ${what}; ${where})`);
   return EXIT_RUNTIME;
+}
+
+/** Headless runs print each alert start and end as one line on stdout. */
+function printAlertLine(record: Record<string, unknown>): void {
+  const line = alertLine(record);
+  if (line !== null) console.log(line);
 }
 
 function chooseDevice(name: string | undefined): string {

@@ -6,6 +6,7 @@
  */
 import { parseCidr } from "./ip_address.ts";
 import { DEFAULT_HOME_NETWORKS } from "./direction.ts";
+import { DETECTION_KEYS } from "./detect/detect_keys.ts";
 
 /** The kinds of value a key takes. */
 export type KeyKind = "integer" | "number" | "boolean" | "cidrs" | "ports";
@@ -24,7 +25,7 @@ export interface KeySpec {
 
 const MIB = 1024 * 1024;
 
-/** All keys. Detection keys are added by core/detect. */
+/** All keys: the general ones here, then detection's (core/detect/detect_keys.ts). */
 export const CONFIG_KEYS: KeySpec[] = [
   {
     key: "home_networks",
@@ -119,6 +120,7 @@ export const CONFIG_KEYS: KeySpec[] = [
     default: true,
     doc: "Capture traffic not addressed to this host (needed on a mirror port or hub).",
   },
+  ...DETECTION_KEYS,
 ];
 
 /** A validated configuration: values by dotted key. */

@@ -10,6 +10,7 @@ import { type PacketBatch, RECORD_WORDS, W_FLAGS } from "./packet_batch.ts";
 import type { RecordWriter } from "./record_writer.ts";
 import { buildStatsRecord, type KernelCounters } from "./stats_record.ts";
 import { TrafficSummary } from "./summary.ts";
+import { Detection } from "./detect/detection.ts";
 
 /** Where the packets come from, as written into records. */
 export interface SourceInfo {
@@ -35,12 +36,15 @@ export interface EngineOptions {
 /** Runs the summary (and later the detectors) over packet records on packet time. */
 export class Engine {
   readonly summary: TrafficSummary;
+  readonly detection: Detection;
   readonly source: SourceInfo;
   readonly #direction: DirectionClassifier;
   readonly #writer: RecordWriter | null;
   readonly #listeners: RecordListener[];
   readonly #intervalUs: number;
   #clockUs = -1;
+  /** The packet-time second the detectors last ticked at. */
+  #tickSecond = -1;
   #startUs = -1;
   #nextStatsUs = -1;
   #intervalStartUs = -1;
@@ -65,6 +69,7 @@ export class Engine {
     this.#writer = options.writer;
     this.#listeners = options.listeners ?? [];
     this.#intervalUs = num(config, "stats.interval_s") * 1e6;
+    this.detection = new Detection(config, (record) => this.#publish(record));
   }
 
   /** Packet time now: the latest packet's timestamp (or a live clock tick), in µs. */
@@ -85,11 +90,13 @@ export class Engine {
   /** Processes every packet record in `batch`. */
   ingest(batch: PacketBatch): void {
     const { fields, timestampsUs } = batch;
-    const summary = this.summary, direction = this.#direction;
+    const summary = this.summary, classifier = this.#direction, detection = this.detection;
     for (let i = 0, base = 0; i < batch.count; i++, base += RECORD_WORDS) {
       const ts = timestampsUs[i]!;
       if (ts > this.#clockUs) this.#advance(ts);
-      summary.observe(fields, base, ts, direction.classify(fields, base, fields[base + W_FLAGS]!));
+      const direction = classifier.classify(fields, base, fields[base + W_FLAGS]!);
+      summary.observe(fields, base, ts, direction);
+      detection.observe(fields, base, ts, direction);
       this.#intervalPackets++;
       this.#intervalBytes += fields[base]!;
     }
@@ -100,14 +107,16 @@ export class Engine {
     if (this.#clockUs >= 0 && nowUs > this.#clockUs) this.#advance(nowUs);
   }
 
-  /** Stores the capture's kernel counters for the next stats record. */
+  /** Stores the capture's kernel counters for the next stats record and capture_drops. */
   updateKernelCounters(counters: KernelCounters): void {
     this.#kernel = counters;
+    if (this.#clockUs >= 0) this.detection.kernelCounters(counters, this.#clockUs);
   }
 
-  /** Writes the final stats record (end of file, Stop, or a signal). */
+  /** Ends open alerts and writes the final stats record (end of file, Stop, or a signal). */
   finish(): Record<string, unknown> {
     const at = this.#clockUs >= 0 ? this.#clockUs : Date.now() * 1000;
+    this.detection.finish(at);
     return this.#emitStats(at, true);
   }
 
@@ -117,6 +126,11 @@ export class Engine {
       this.#nextStatsUs = ts + this.#intervalUs;
     }
     this.#clockUs = ts;
+    const second = Math.floor(ts / 1e6);
+    if (second !== this.#tickSecond) {
+      this.#tickSecond = second;
+      this.detection.tick(ts);
+    }
     if (ts < this.#nextStatsUs) return;
     this.#emitStats(this.#nextStatsUs, false);
     const behind = Math.floor((ts - this.#nextStatsUs) / this.#intervalUs);
@@ -138,7 +152,11 @@ export class Engine {
       kernel: this.#kernel,
       source: this.source,
       final,
-      extra: { series: this.summary.series.points(intervalS, Math.floor(atUs / 1e6)) },
+      extra: {
+        series: this.summary.series.points(intervalS, Math.floor(atUs / 1e6)),
+        alerts: this.detection.alertCounts(),
+        trackers: this.detection.trackers(),
+      },
     });
     this.#intervalStartUs = atUs;
     this.#intervalPackets = 0;

@@ -8,7 +8,7 @@
  */
 
 /** Words per packet record in `PacketBatch.fields`. */
-export const RECORD_WORDS = 28;
+export const RECORD_WORDS = 32;
 
 // Word offsets inside one packet record.
 /** Length of the packet on the wire (pcap `len`). */
@@ -55,6 +55,11 @@ export const W_ETHERTYPE = 25;
 export const W_NOTE_EVENT = 26;
 /** IPv4 TTL or IPv6 hop limit, or -1. */
 export const W_TTL = 27;
+/**
+ * ICMP errors: destination address of the quoted packet (layout as W_DST_ADDR, the quoted
+ * header's version being the outer one's), valid with F_ICMP_ERROR; else zeros.
+ */
+export const W_INNER_DST_ADDR = 28;
 
 // Flags (W_FLAGS). A layer flag means the packet carried that header as its outermost network
 // header or the transport header right after it (Suricata's `stats.decoder` counting rule).

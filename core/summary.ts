@@ -244,6 +244,12 @@ export function hostKey(fields: Int32Array, at: number, v6: boolean): TableKey {
   return `${fields[at]},${fields[at + 1]},${fields[at + 2]},${fields[at + 3]}`;
 }
 
+/** The address text of a `hostKey`. */
+export function keyText(key: TableKey): string {
+  if (typeof key === "number") return formatIpv4(key);
+  return formatIpv6(Int32Array.from(key.split(",").map(Number)), 0);
+}
+
 /** Counts a packet for a host; true when the host was not in the table. */
 function countHost(
   table: BoundedTable<HostCounters>,

@@ -17,6 +17,7 @@ import {
   W_DST_ADDR,
   W_EVENT,
   W_FLAGS,
+  W_INNER_DST_ADDR,
   W_NOTE_EVENT,
   W_SRC_ADDR,
   W_TCP_FLAGS,
@@ -78,6 +79,7 @@ const RECORD_TEMPLATE = new Int32Array(RECORD_WORDS).fill(-1);
 for (const w of [W_FLAGS, W_TCP_FLAGS, W_EVENT, W_NOTE_EVENT]) RECORD_TEMPLATE[w] = 0;
 RECORD_TEMPLATE.fill(0, W_SRC_ADDR, W_SRC_ADDR + 4);
 RECORD_TEMPLATE.fill(0, W_DST_ADDR, W_DST_ADDR + 4);
+RECORD_TEMPLATE.fill(0, W_INNER_DST_ADDR, W_INNER_DST_ADDR + 4);
 
 /** Decodes frames of one link type into packet records. Never throws on packet bytes. */
 export class PacketDecoder {

@@ -8,12 +8,13 @@ import {
   F_ICMP_ERROR,
   W_ICMP_CODE,
   W_ICMP_TYPE,
+  W_INNER_DST_ADDR,
   W_INNER_DST_PORT,
   W_INNER_PROTO,
   W_INNER_SRC_PORT,
   W_PAYLOAD_LEN,
 } from "../packet_batch.ts";
-import { u16 } from "./bytes.ts";
+import { u16, u32 } from "./bytes.ts";
 import {
   E_ICMP_HEADER_TOO_SMALL,
   E_ICMP_QUOTED_INVALID,
@@ -52,6 +53,7 @@ function decodeQuotedIpv4(s: DecodeState, off: number, end: number): void {
   if (s.lacks(off + hlen, end, qt, qt)) return;
   const proto = b[off + 9];
   s.put(W_INNER_PROTO, proto);
+  s.put(W_INNER_DST_ADDR, u32(b, off + 16));
   s.flags |= F_ICMP_ERROR;
   if ((u16(b, off + 6) & 0x1fff) !== 0 || (proto !== 6 && proto !== 17)) return;
   off += hlen;

@@ -8,6 +8,7 @@ import {
   F_ICMP_ERROR,
   W_ICMP_CODE,
   W_ICMP_TYPE,
+  W_INNER_DST_ADDR,
   W_INNER_DST_PORT,
   W_INNER_PROTO,
   W_INNER_SRC_PORT,
@@ -48,6 +49,7 @@ function decodeQuotedIpv6(s: DecodeState, off: number, end: number): void {
     return;
   }
   s.nextHeader = b[off + 6];
+  s.putAddr6(W_INNER_DST_ADDR, off + 24);
   const up = walkIpv6Chain(s, off + 40, end, true);
   if (up < 0) return;
   const proto = s.nextHeader;

@@ -55,6 +55,7 @@ Deno.test("decode() writes every word of a link.unsupported record", () => {
   expected.fill(0, 9, 17); // addresses
   expected[17] = 1; // link.unsupported
   expected[26] = 0; // note
+  expected.fill(0, 28, 32); // quoted destination address
   assert.deepEqual(r.words, expected);
   assert.equal(r.event, "link.unsupported");
 });

@@ -45,6 +45,7 @@ Deno.test("decodeIcmp() reads the UDP ports a port-unreachable quotes", () => {
   assert.equal(r.innerProto, 17);
   assert.equal(r.innerSrcPort, 33000);
   assert.equal(r.innerDstPort, 161);
+  assert.equal(r.innerDst, "10.0.0.9");
   assert.equal(r.srcPort, -1);
   assert.equal(r.ipProto, 1);
   assert.equal(r.payloadLen, 28);

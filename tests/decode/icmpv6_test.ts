@@ -34,6 +34,7 @@ Deno.test("decodeIcmpv6() reads the UDP ports a port-unreachable quotes", () => 
   assert.equal(r.innerProto, 17);
   assert.equal(r.innerSrcPort, 40001);
   assert.equal(r.innerDstPort, 123);
+  assert.equal(r.innerDst, "2001:db8::2");
   assert.equal(r.srcPort, -1);
   assert.equal(r.event, "");
 });

@@ -32,6 +32,7 @@ import {
   W_FRAG_OFFSET,
   W_ICMP_CODE,
   W_ICMP_TYPE,
+  W_INNER_DST_ADDR,
   W_INNER_DST_PORT,
   W_INNER_PROTO,
   W_INNER_SRC_PORT,
@@ -297,6 +298,8 @@ export interface Rec {
   innerProto: number;
   innerSrcPort: number;
   innerDstPort: number;
+  /** Quoted destination address of an ICMP error, or "". */
+  innerDst: string;
   payloadLen: number;
   words: number[];
 }
@@ -350,6 +353,7 @@ export function readRecord(batch: PacketBatch, i: number): Rec {
     innerProto: f[b + W_INNER_PROTO]!,
     innerSrcPort: f[b + W_INNER_SRC_PORT]!,
     innerDstPort: f[b + W_INNER_DST_PORT]!,
+    innerDst: flags & F_ICMP_ERROR ? formatAddress(f, b + W_INNER_DST_ADDR, flags) : "",
     payloadLen: f[b + W_PAYLOAD_LEN]!,
     words: Array.from(f.subarray(b, b + RECORD_WORDS)),
   };

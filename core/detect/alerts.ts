@@ -1,0 +1,290 @@
+/**
+ * @module alerts
+ * The alert lifecycle: one open alert per (detector, key). `start` when a detector first fires
+ * for a key, `update` at most every `alerts.update_interval_s` of packet time while it stays
+ * active and something changed, `end` once the key has been quiet for `alerts.quiet_s` or the
+ * capture stops. Repeats inside an open alert are counted, never re-alerted. Allow-lists and
+ * suppression decide before a start; what they hold back is counted as suppressed.
+ */
+import { CidrSet, parseAddress, parseCidr } from "../ip_address.ts";
+import { eveTimestamp } from "../eve_time.ts";
+import { DIRECTION_NAMES } from "../direction.ts";
+import { type DetectorInfo, type DetectorName } from "./catalog.ts";
+
+/** What a detector tells when it fires for a key the first time. */
+export interface AlertStart {
+  /** Unique within the detector: the attacker, victim or pair the alert is about. */
+  key: string;
+  timestampUs: number;
+  srcIp?: string;
+  destIp?: string;
+  srcPort?: number;
+  destPort?: number;
+  proto?: string;
+  observed: number;
+  threshold: number;
+  windowS: number;
+  /** 0 other, 1 incoming, 2 outgoing. */
+  direction: number;
+  /** The evidence sentence for `alert.signature`, for a given observation. */
+  render(observed: number): string;
+  /** Why this fired, in plain words, for `detection.explanation`. */
+  explanation: string;
+}
+
+/** Lifecycle states, as written in `detection.state`. */
+export type AlertState = "start" | "update" | "end";
+
+interface OpenAlert {
+  id: string;
+  info: DetectorInfo;
+  start: AlertStart;
+  firstSeenUs: number;
+  lastSeenUs: number;
+  lastUpdateUs: number;
+  count: number;
+  countAtUpdate: number;
+  observed: number;
+  peak: number;
+}
+
+/** Alert counters for stats records and the UI. */
+export interface AlertCounts {
+  started: number;
+  active: number;
+  ended: number;
+  suppressed: number;
+  dropped: number;
+  by_detector: Record<string, { started: number; active: number; suppressed: number }>;
+}
+
+/** Settings of the alert manager (config keys `alerts.*`). */
+export interface AlertSettings {
+  updateIntervalS: number;
+  quietS: number;
+  suppressS: number;
+  maxOpen: number;
+  /** Global allow-list: alerts whose source or destination is inside are suppressed. */
+  allowList: readonly string[];
+  /** Per-detector allow-lists. */
+  detectorAllowLists: Partial<Record<DetectorName, readonly string[]>>;
+}
+
+/** Receives every alert record. */
+export type AlertSink = (record: Record<string, unknown>, state: AlertState) => void;
+
+/** Opens, updates and ends alerts, and writes their EVE records through `sink`. */
+export class AlertManager {
+  readonly #open = new Map<string, OpenAlert>();
+  /** End time of recently ended alerts, for `suppressS`. */
+  readonly #recentlyEnded = new Map<string, number>();
+  readonly #allow: CidrSet;
+  readonly #detectorAllow = new Map<DetectorName, CidrSet>();
+  readonly #counts = new Map<DetectorName, { started: number; suppressed: number }>();
+  #sequence = 0;
+  #ended = 0;
+  #dropped = 0;
+
+  constructor(readonly settings: AlertSettings, readonly sink: AlertSink) {
+    this.#allow = cidrSet(settings.allowList);
+    for (const [name, list] of Object.entries(settings.detectorAllowLists)) {
+      if (list !== undefined && list.length > 0) {
+        this.#detectorAllow.set(name as DetectorName, cidrSet(list));
+      }
+    }
+  }
+
+  /** True while an alert is open for (detector, key). */
+  isOpen(info: DetectorInfo, key: string): boolean {
+    return this.#open.has(openKey(info, key));
+  }
+
+  /**
+   * Tells the manager a detector is (still) over its threshold for `key`. Returns true when that
+   * was handled (an open alert counted it, or the key is held back), false when the detector
+   * should call `start`.
+   */
+  observe(info: DetectorInfo, key: string, timestampUs: number, observed: number): boolean {
+    const alert = this.#open.get(openKey(info, key));
+    if (alert === undefined) return false;
+    alert.count++;
+    alert.observed = observed;
+    if (observed > alert.peak) alert.peak = observed;
+    if (timestampUs > alert.lastSeenUs) alert.lastSeenUs = timestampUs;
+    return true;
+  }
+
+  /** Starts an alert, unless an allow-list or suppression holds it back. */
+  start(info: DetectorInfo, start: AlertStart): void {
+    const key = openKey(info, start.key);
+    if (this.#open.has(key)) {
+      this.observe(info, start.key, start.timestampUs, start.observed);
+      return;
+    }
+    if (this.#heldBack(info, key, start)) {
+      this.#countFor(info.name).suppressed++;
+      return;
+    }
+    if (this.#open.size >= this.settings.maxOpen) {
+      this.#dropped++;
+      return;
+    }
+    const alert: OpenAlert = {
+      id: this.#nextId(start.timestampUs),
+      info,
+      start,
+      firstSeenUs: start.timestampUs,
+      lastSeenUs: start.timestampUs,
+      lastUpdateUs: start.timestampUs,
+      count: 1,
+      countAtUpdate: 1,
+      observed: start.observed,
+      peak: start.observed,
+    };
+    this.#open.set(key, alert);
+    this.#countFor(info.name).started++;
+    this.#emit(alert, "start", start.timestampUs);
+  }
+
+  /** Moves packet time to `nowUs`: updates due alerts, ends quiet ones. */
+  tick(nowUs: number): void {
+    const quietUs = this.settings.quietS * 1e6;
+    const updateUs = this.settings.updateIntervalS * 1e6;
+    for (const [key, alert] of this.#open) {
+      if (nowUs - alert.lastSeenUs >= quietUs) {
+        this.#end(key, alert, alert.lastSeenUs + quietUs);
+      } else if (nowUs - alert.lastUpdateUs >= updateUs && alert.count > alert.countAtUpdate) {
+        alert.lastUpdateUs = nowUs;
+        alert.countAtUpdate = alert.count;
+        this.#emit(alert, "update", nowUs);
+      }
+    }
+    this.#forgetSuppressions(nowUs);
+  }
+
+  /** Ends every open alert (the capture stopped). */
+  finish(nowUs: number): void {
+    for (const [key, alert] of this.#open) this.#end(key, alert, Math.max(nowUs, alert.lastSeenUs));
+  }
+
+  /** Counters for stats records. */
+  counts(): AlertCounts {
+    const byDetector: AlertCounts["by_detector"] = {};
+    let started = 0, suppressed = 0;
+    for (const [name, c] of this.#counts) {
+      byDetector[name] = { started: c.started, active: 0, suppressed: c.suppressed };
+      started += c.started;
+      suppressed += c.suppressed;
+    }
+    for (const alert of this.#open.values()) byDetector[alert.info.name]!.active++;
+    return {
+      started,
+      active: this.#open.size,
+      ended: this.#ended,
+      suppressed,
+      dropped: this.#dropped,
+      by_detector: byDetector,
+    };
+  }
+
+  #end(key: string, alert: OpenAlert, atUs: number): void {
+    this.#open.delete(key);
+    this.#ended++;
+    if (this.settings.suppressS > 0) this.#recentlyEnded.set(key, atUs);
+    this.#emit(alert, "end", atUs);
+  }
+
+  #heldBack(info: DetectorInfo, key: string, start: AlertStart): boolean {
+    const endedAt = this.#recentlyEnded.get(key);
+    if (endedAt !== undefined && start.timestampUs - endedAt < this.settings.suppressS * 1e6) {
+      return true;
+    }
+    const lists = [this.#allow, this.#detectorAllow.get(info.name)];
+    for (const list of lists) {
+      if (list === undefined || list.blocks.length === 0) continue;
+      for (const ip of [start.srcIp, start.destIp]) {
+        const address = ip === undefined ? null : parseAddress(ip);
+        if (address !== null && list.has(address)) return true;
+      }
+    }
+    return false;
+  }
+
+  #forgetSuppressions(nowUs: number): void {
+    const limit = nowUs - this.settings.suppressS * 1e6;
+    for (const [key, at] of this.#recentlyEnded) {
+      if (at < limit) this.#recentlyEnded.delete(key);
+    }
+  }
+
+  #countFor(name: DetectorName) {
+    let c = this.#counts.get(name);
+    if (c === undefined) this.#counts.set(name, c = { started: 0, suppressed: 0 });
+    return c;
+  }
+
+  #nextId(timestampUs: number): string {
+    this.#sequence++;
+    const time = Math.floor(timestampUs / 1000).toString(36).padStart(9, "0");
+    return `${time}-${this.#sequence.toString(36).padStart(4, "0")}`;
+  }
+
+  #emit(alert: OpenAlert, state: AlertState, atUs: number): void {
+    this.sink(alertRecord(alert, state, atUs), state);
+  }
+}
+
+function alertRecord(alert: OpenAlert, state: AlertState, atUs: number): Record<string, unknown> {
+  const s = alert.start, info = alert.info;
+  const observed = state === "start" ? s.observed : alert.observed;
+  const record: Record<string, unknown> = {
+    timestamp: eveTimestamp(atUs),
+    event_type: "alert",
+  };
+  if (s.srcIp !== undefined) record.src_ip = s.srcIp;
+  if (s.srcPort !== undefined) record.src_port = s.srcPort;
+  if (s.destIp !== undefined) record.dest_ip = s.destIp;
+  if (s.destPort !== undefined) record.dest_port = s.destPort;
+  if (s.proto !== undefined) record.proto = s.proto;
+  record.alert = {
+    action: "allowed",
+    gid: 1,
+    signature_id: info.signatureId,
+    rev: info.rev,
+    signature: s.render(state === "start" ? s.observed : alert.peak),
+    category: info.category,
+    severity: info.severity,
+  };
+  record.detection = {
+    alert_id: alert.id,
+    detector: info.name,
+    state,
+    first_seen: eveTimestamp(alert.firstSeenUs),
+    last_seen: eveTimestamp(alert.lastSeenUs),
+    count: alert.count,
+    observed,
+    peak: alert.peak,
+    threshold: s.threshold,
+    window_s: s.windowS,
+    direction: DIRECTION_NAMES[s.direction] ?? "other",
+    explanation: s.explanation,
+    ...(state === "end" ? { duration_s: round((alert.lastSeenUs - alert.firstSeenUs) / 1e6) } : {}),
+  };
+  return record;
+}
+
+function openKey(info: DetectorInfo, key: string): string {
+  return `${info.name}|${key}`;
+}
+
+function cidrSet(list: readonly string[]): CidrSet {
+  return new CidrSet(list.map((text) => {
+    const cidr = parseCidr(text);
+    if (cidr === null) throw new RangeError(`Cannot parse allow-list entry "${text}"`);
+    return cidr;
+  }));
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}

@@ -1,0 +1,319 @@
+/**
+ * @module connections
+ * The connection tracker: who started each TCP attempt and UDP exchange, whether it was
+ * answered, failed (RST, ICMP unreachable) or went unanswered past the attempt timeout, and
+ * which packets nobody asked for. Detectors get these findings instead of re-deriving them.
+ *
+ * Tracked: TCP packets without ACK (SYN, and the FIN/NULL/Xmas probes of stealth scans), their
+ * SYN-ACK/RST answers, UDP in both directions, and ICMP errors quoting TCP/UDP. Established TCP
+ * data (ACK set) is never looked up, so the tracker costs nothing on bulk transfers.
+ */
+import type { TableKey } from "../bounded_table.ts";
+import type { Config } from "../config.ts";
+import { list, num } from "../config.ts";
+import { hostKey } from "../summary.ts";
+import {
+  F_FRAGMENT,
+  F_ICMP_ERROR,
+  W_INNER_DST_ADDR,
+  W_INNER_DST_PORT,
+  W_INNER_PROTO,
+  W_INNER_SRC_PORT,
+} from "../packet_batch.ts";
+import type { Attempt, FailureReason, Unsolicited } from "./detector.ts";
+import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
+import {
+  type PacketContext,
+  PROTO_ICMP,
+  PROTO_ICMPV6,
+  PROTO_TCP,
+  PROTO_UDP,
+  ROLE_INITIATOR,
+  ROLE_RESPONDER,
+  ROLE_UNSOLICITED,
+  TCP_ACK,
+  TCP_RST,
+  TCP_SYN,
+} from "./packet_context.ts";
+
+const PENDING = 0;
+const ANSWERED = 1;
+const FAILED = 2;
+
+interface Exchange extends KeyedEntry, Attempt {
+  state: number;
+  /** A reflector-port response nobody asked for: every packet of it is unsolicited. */
+  unsolicited: boolean;
+}
+
+interface FragmentEntry extends KeyedEntry {
+  reflectorPort: number;
+}
+
+/** Where the tracker's findings go (the detection orchestrator fans them out). */
+export interface ConnectionListener {
+  attempt(attempt: Attempt, packet: PacketContext): void;
+  failure(attempt: Attempt, reason: FailureReason, nowUs: number): void;
+  unsolicited(event: Unsolicited): void;
+}
+
+/** Tracks exchanges in a bounded table, in packet time. */
+export class ConnectionTracker {
+  readonly #exchanges: KeyedState<Exchange>;
+  readonly #fragments: KeyedState<FragmentEntry>;
+  /** Pending attempts in arrival order, for timeouts (entries may be stale: checked on pop). */
+  readonly #pending: Exchange[] = [];
+  #pendingHead = 0;
+  #pendingEvictions = 0;
+  readonly #timeoutUs: number;
+  readonly #reflectorPorts: Uint8Array;
+  readonly #unsolicitedEvent: Unsolicited = {
+    reflector: 0,
+    victim: 0,
+    v6: false,
+    proto: PROTO_UDP,
+    reflectorPort: -1,
+    kind: "udp",
+    timestampUs: 0,
+    direction: 0,
+  };
+
+  constructor(config: Config, readonly listener: ConnectionListener) {
+    const idleUs = num(config, "detect.connections.idle_s") * 1e6;
+    this.#timeoutUs = num(config, "detect.connections.attempt_timeout_s") * 1e6;
+    this.#exchanges = new KeyedState(
+      "connections",
+      num(config, "detect.connections.max_tracked"),
+      Math.max(idleUs, this.#timeoutUs),
+    );
+    this.#fragments = new KeyedState("connections.fragments", 10_000, 30e6);
+    this.#reflectorPorts = new Uint8Array(65536);
+    for (const port of list<number>(config, "detect.reflection.udp_ports")) {
+      this.#reflectorPorts[port] = 1;
+    }
+  }
+
+  /** Classifies one packet (sets `packet.role`) and reports what it reveals. */
+  observe(p: PacketContext): void {
+    if (p.proto === PROTO_TCP && p.srcPort >= 0) this.#tcp(p);
+    else if (p.proto === PROTO_UDP) this.#udp(p);
+    else if ((p.proto === PROTO_ICMP || p.proto === PROTO_ICMPV6) && p.flags & F_ICMP_ERROR) {
+      this.#icmpError(p);
+    }
+  }
+
+  /** Fails attempts unanswered for longer than the timeout; expires idle state. */
+  tick(nowUs: number): void {
+    const queue = this.#pending;
+    while (this.#pendingHead < queue.length) {
+      const attempt = queue[this.#pendingHead]!;
+      if (nowUs - attempt.firstUs < this.#timeoutUs) break;
+      this.#pendingHead++;
+      if (attempt.state === PENDING) {
+        attempt.state = FAILED;
+        this.listener.failure(attempt, "timeout", attempt.firstUs + this.#timeoutUs);
+      }
+    }
+    if (this.#pendingHead > 4096 && this.#pendingHead * 2 > queue.length) {
+      queue.splice(0, this.#pendingHead);
+      this.#pendingHead = 0;
+    }
+    this.#exchanges.sweep(nowUs);
+    this.#fragments.sweep(nowUs);
+  }
+
+  /** End of capture: every attempt still pending times out, as it would have live. */
+  finish(nowUs: number): void {
+    this.tick(nowUs + this.#timeoutUs);
+  }
+
+  trackers(): TrackerStats[] {
+    return [
+      this.#exchanges.stats(),
+      {
+        name: "connections.pending",
+        size: this.#pending.length - this.#pendingHead,
+        cap: this.#exchanges.cap,
+        evictions: this.#pendingEvictions,
+        expired: 0,
+      },
+      this.#fragments.stats(),
+    ];
+  }
+
+  #tcp(p: PacketContext): void {
+    const flags = p.tcpFlags;
+    if (!(flags & TCP_ACK)) {
+      if (!(flags & TCP_RST)) this.#tcpProbe(p);
+      return;
+    }
+    if (flags & TCP_SYN) this.#synAck(p);
+    else if (flags & TCP_RST) this.#reset(p);
+  }
+
+  /** SYN, or a FIN/NULL/Xmas probe: an attempt unless this exchange is already known. */
+  #tcpProbe(p: PacketContext): void {
+    const key = exchangeKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort, PROTO_TCP);
+    p.role = ROLE_INITIATOR;
+    if (this.#exchanges.get(key, p.timestampUs) !== undefined) return;
+    this.#begin(key, p, false);
+  }
+
+  #synAck(p: PacketContext): void {
+    const key = exchangeKey(p.dstKey, p.dstPort, p.srcKey, p.srcPort, PROTO_TCP);
+    const exchange = this.#exchanges.get(key, p.timestampUs);
+    if (exchange === undefined) {
+      p.role = ROLE_UNSOLICITED;
+      this.#reportUnsolicited(p, p.srcPort, "syn-ack");
+      return;
+    }
+    p.role = ROLE_RESPONDER;
+    if (exchange.state === PENDING) exchange.state = ANSWERED;
+  }
+
+  /** A RST (with ACK) from the contacted side ends a pending attempt as failed. */
+  #reset(p: PacketContext): void {
+    const key = exchangeKey(p.dstKey, p.dstPort, p.srcKey, p.srcPort, PROTO_TCP);
+    const exchange = this.#exchanges.get(key, p.timestampUs);
+    if (exchange === undefined) return;
+    p.role = ROLE_RESPONDER;
+    if (exchange.state !== PENDING) return;
+    exchange.state = FAILED;
+    this.listener.failure(exchange, "rst", p.timestampUs);
+  }
+
+  #udp(p: PacketContext): void {
+    if (p.srcPort < 0) {
+      this.#laterFragment(p);
+      return;
+    }
+    const now = p.timestampUs;
+    const forward = exchangeKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort, PROTO_UDP);
+    const known = this.#exchanges.get(forward, now);
+    if (known !== undefined) {
+      p.role = known.unsolicited ? ROLE_UNSOLICITED : ROLE_INITIATOR;
+      if (known.unsolicited) this.#reportUnsolicited(p, p.srcPort, "udp");
+      return;
+    }
+    const reverse = exchangeKey(p.dstKey, p.dstPort, p.srcKey, p.srcPort, PROTO_UDP);
+    const asked = this.#exchanges.get(reverse, now);
+    if (asked !== undefined) {
+      p.role = ROLE_RESPONDER;
+      if (asked.state === PENDING) asked.state = ANSWERED;
+      return;
+    }
+    if (this.#reflectorPorts[p.srcPort] === 1 && !this.#reflectorPorts[p.dstPort]) {
+      p.role = ROLE_UNSOLICITED;
+      this.#begin(forward, p, true);
+      this.#reportUnsolicited(p, p.srcPort, "udp");
+      return;
+    }
+    p.role = ROLE_INITIATOR;
+    this.#begin(forward, p, false);
+  }
+
+  /** A UDP fragment without ports: unsolicited if its first fragment was. */
+  #laterFragment(p: PacketContext): void {
+    const entry = this.#fragments.get(fragmentKey(p), p.timestampUs);
+    if (entry === undefined) return;
+    p.role = ROLE_UNSOLICITED;
+    this.#reportUnsolicited(p, entry.reflectorPort, "udp");
+  }
+
+  #icmpError(p: PacketContext): void {
+    const f = p.fields, b = p.base;
+    const proto = f[b + W_INNER_PROTO]!, sport = f[b + W_INNER_SRC_PORT]!;
+    if ((proto !== PROTO_TCP && proto !== PROTO_UDP) || sport < 0) return;
+    // The quoted packet went from this error's destination to the quoted destination.
+    const victim = hostKey(f, b + W_INNER_DST_ADDR, p.v6);
+    const key = exchangeKey(p.dstKey, sport, victim, f[b + W_INNER_DST_PORT]!, proto);
+    const exchange = this.#exchanges.get(key, p.timestampUs);
+    if (exchange === undefined || exchange.state !== PENDING) return;
+    p.role = ROLE_RESPONDER;
+    exchange.state = FAILED;
+    this.listener.failure(exchange, "unreachable", p.timestampUs);
+  }
+
+  #begin(key: TableKey, p: PacketContext, unsolicited: boolean): void {
+    const exchange: Exchange = {
+      lastSeenUs: p.timestampUs,
+      movedUs: p.timestampUs,
+      src: p.srcKey,
+      dst: p.dstKey,
+      v6: p.v6,
+      proto: p.proto,
+      srcPort: p.srcPort,
+      dstPort: p.dstPort,
+      firstUs: p.timestampUs,
+      direction: p.direction,
+      tcpFlags: p.tcpFlags,
+      state: unsolicited ? ANSWERED : PENDING,
+      unsolicited,
+    };
+    this.#exchanges.insert(key, exchange);
+    if (unsolicited) return;
+    if (this.#pending.length - this.#pendingHead >= this.#exchanges.cap) {
+      this.#pendingHead++; // the oldest pending attempt is no longer timed out: counted
+      this.#pendingEvictions++;
+    }
+    this.#pending.push(exchange);
+    this.listener.attempt(exchange, p);
+  }
+
+  #reportUnsolicited(p: PacketContext, reflectorPort: number, kind: "udp" | "syn-ack"): void {
+    if (kind === "udp" && p.flags & F_FRAGMENT && !p.isLaterFragment) {
+      this.#fragments.insert(fragmentKey(p), {
+        lastSeenUs: p.timestampUs,
+        movedUs: p.timestampUs,
+        reflectorPort,
+      });
+    }
+    const e = this.#unsolicitedEvent;
+    e.reflector = p.srcKey;
+    e.victim = p.dstKey;
+    e.v6 = p.v6;
+    e.proto = p.proto;
+    e.reflectorPort = reflectorPort;
+    e.kind = kind;
+    e.timestampUs = p.timestampUs;
+    e.direction = p.direction;
+    this.listener.unsolicited(e);
+  }
+}
+
+/**
+ * A key for the exchange (a:ap -> b:bp, proto). IPv4 tuples hash to a 53-bit number (no string
+ * per packet; a collision merges two exchanges, about 1 in 10^9 at a full table); IPv6 ones
+ * use text.
+ */
+export function exchangeKey(
+  a: TableKey,
+  ap: number,
+  b: TableKey,
+  bp: number,
+  proto: number,
+): TableKey {
+  if (typeof a === "number" && typeof b === "number") {
+    const high = mix32(a ^ mix32(b + proto * 0x9e3779b9));
+    const low = mix32((ap << 16 | bp) ^ mix32(b ^ 0x85ebca6b) ^ proto);
+    return (high >>> 0) * 0x200000 + (low >>> 11);
+  }
+  return `${a}|${ap}|${b}|${bp}|${proto}`;
+}
+
+function fragmentKey(p: PacketContext): TableKey {
+  if (typeof p.srcKey === "number" && typeof p.dstKey === "number") {
+    return (mix32(p.srcKey ^ mix32(p.dstKey)) >>> 0) * 0x10000 + (p.ipId & 0xffff);
+  }
+  return `${p.srcKey}|${p.dstKey}|${p.ipId}`;
+}
+
+function mix32(value: number): number {
+  let h = value | 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h;
+}

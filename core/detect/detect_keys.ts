@@ -1,0 +1,251 @@
+/**
+ * @module detect_keys
+ * The documented config keys of detection: every threshold, window, list, cap and allow-list,
+ * each with its default and its tradeoff. Anchors (Zeek, Snort, ntopng, FastNetMon) are named
+ * where a default follows them; ../shared/ANCHORS.md has the sources.
+ */
+import type { KeySpec } from "../config.ts";
+import { DETECTOR_NAMES } from "./catalog.ts";
+
+const TRACKED_DOC = "Keys tracked at most. More memory (~200 B each) against evictions under " +
+  "floods of spoofed sources (counted, and reported by state_saturation).";
+
+function cap(detector: string, value = 100_000): KeySpec {
+  return {
+    key: `detect.${detector}.max_tracked`,
+    kind: "integer",
+    default: value,
+    min: 16,
+    max: 10_000_000,
+    doc: TRACKED_DOC,
+  };
+}
+
+function windowKey(detector: string, value: number, doc: string): KeySpec {
+  return {
+    key: `detect.${detector}.window_s`,
+    kind: "integer",
+    default: value,
+    min: 1,
+    max: 86_400,
+    doc,
+  };
+}
+
+function threshold(detector: string, value: number, doc: string, key = "threshold"): KeySpec {
+  return {
+    key: `detect.${detector}.${key}`,
+    kind: "integer",
+    default: value,
+    min: 1,
+    max: 100_000_000,
+    doc,
+  };
+}
+
+const PER_DETECTOR: KeySpec[] = DETECTOR_NAMES.flatMap((name) => [
+  {
+    key: `detect.${name}.enabled`,
+    kind: "boolean" as const,
+    default: true,
+    doc: `Turns ${name} on or off.`,
+  },
+  {
+    key: `detect.${name}.allow_list`,
+    kind: "cidrs" as const,
+    default: [] as string[],
+    doc: `Addresses or CIDR blocks whose ${name} alerts (as source or destination) are ` +
+      "suppressed and counted, never written. For known scanners, monitors, busy servers.",
+  },
+]);
+
+/** The detection keys, appended to CONFIG_KEYS. */
+export const DETECTION_KEYS: KeySpec[] = [
+  ...PER_DETECTOR,
+  threshold(
+    "high_packet_rate",
+    100,
+    "Packets one source IP may send in any 1-second window before an alert (the user's rule). " +
+      "Low values catch small floods but fire on ordinary bulk transfers; FastNetMon uses 20000.",
+    "packets_per_second",
+  ),
+  cap("high_packet_rate"),
+  threshold(
+    "unique_connections",
+    50,
+    "Distinct (destination IP, port, protocol) one source may open connections to within the " +
+      "window (the user's rule). Lower catches slower fan-out; busy clients (browsers, " +
+      "proxies, NAT) reach higher values: allow-list them.",
+  ),
+  windowKey("unique_connections", 60, "Window of unique_connections, seconds."),
+  cap("unique_connections"),
+  {
+    key: "detect.unusual_port.tcp_ports",
+    kind: "ports",
+    default: [21, 22, 25, 80, 110, 443, 445],
+    doc: "TCP service ports counted as common (the user's list). A SYN to any other port " +
+      "raises unusual_port once per (source, port). Add your own services here.",
+  },
+  {
+    key: "detect.unusual_port.udp_ports",
+    kind: "ports",
+    default: [53, 67, 68, 123, 443, 546, 547, 5353],
+    doc: "UDP service ports counted as common: DNS, DHCP, NTP, QUIC, DHCPv6, mDNS.",
+  },
+  {
+    key: "detect.unusual_port.hold_s",
+    kind: "integer",
+    default: 5,
+    min: 0,
+    max: 3600,
+    doc: "Seconds an unusual-port attempt waits before alerting, so a scan recognised in the " +
+      "meantime silences it. 0 alerts at once, and a scan's first probes may alert before " +
+      "port_scan fires.",
+  },
+  cap("unusual_port"),
+  threshold(
+    "port_scan",
+    15,
+    "Distinct ports of one host a source may probe with failed or unanswered attempts within " +
+      "the window (Zeek 15, Snort 15). Lower catches smaller scans and more broken clients.",
+  ),
+  windowKey(
+    "port_scan",
+    60,
+    "Window of port_scan, seconds. Longer catches slower scans (Zeek used 5 min) and keeps " +
+      "more state.",
+  ),
+  cap("port_scan"),
+  threshold(
+    "host_sweep",
+    25,
+    "Distinct hosts a source may probe on one port (failed or unanswered), or with ICMP echo, " +
+      "within the window (Zeek's address scan: 25). Ping monitors exceed it: allow-list them.",
+  ),
+  windowKey("host_sweep", 60, "Window of host_sweep, seconds."),
+  cap("host_sweep"),
+  threshold(
+    "flood",
+    1000,
+    "TCP SYNs (without ACK) per second toward one destination, from any number of sources. " +
+      "ntopng's SYN flood check uses 256/s per host; busy web servers see hundreds per second.",
+    "syn_per_second",
+  ),
+  threshold(
+    "flood",
+    2000,
+    "UDP packets per second toward one destination that are not replies to its own " +
+      "requests. Lower catches smaller floods; a busy DNS or game server needs more.",
+    "udp_per_second",
+  ),
+  threshold(
+    "flood",
+    500,
+    "ICMP echo requests per second toward one destination (ntopng's ICMP flood: 250 flows/s).",
+    "icmp_per_second",
+  ),
+  cap("flood", 50_000),
+  threshold(
+    "reflection",
+    100,
+    "Unsolicited responses per second from reflector ports, or SYN-ACKs without a SYN, toward " +
+      "one destination. Low because a host never asked for any of them; asymmetric routing " +
+      "(seeing only one direction) can make real replies look unsolicited.",
+    "packets_per_second",
+  ),
+  {
+    key: "detect.reflection.udp_ports",
+    kind: "ports",
+    default: [17, 19, 53, 111, 123, 137, 161, 389, 500, 1900, 3283, 3702, 4500, 5683, 10001, 11211],
+    doc: "UDP source ports of reflection/amplification services: QOTD, chargen, DNS, portmap, " +
+      "NTP, NetBIOS, SNMP, CLDAP, ISAKMP, SSDP, ARD, WS-Discovery, NAT-T, CoAP, Ubiquiti, " +
+      "memcached.",
+  },
+  cap("reflection", 50_000),
+  {
+    key: "detect.capture_drops.percent",
+    kind: "number",
+    default: 5,
+    min: 0,
+    max: 100,
+    doc: "Kernel drop percentage over the window that raises capture_drops (ntopng: 5 %). " +
+      "Lower warns earlier of an overloaded capture; too low fires on a single lost packet.",
+  },
+  {
+    key: "detect.capture_drops.min_packets",
+    kind: "integer",
+    default: 100,
+    min: 1,
+    max: 1_000_000_000,
+    doc: "Packets the kernel must have seen in the window before drops are judged.",
+  },
+  windowKey("capture_drops", 60, "Window of capture_drops, seconds."),
+  {
+    key: "detect.connections.attempt_timeout_s",
+    kind: "integer",
+    default: 5,
+    min: 1,
+    max: 3600,
+    doc: "Seconds after which an unanswered connection attempt counts as failed (Zeek's " +
+      "tcp_attempt_delay: 5 s). Longer spares slow links; scans of silent hosts are seen later.",
+  },
+  {
+    key: "detect.connections.idle_s",
+    kind: "integer",
+    default: 120,
+    min: 1,
+    max: 86_400,
+    doc: "Seconds an exchange may stay silent before it is forgotten (UDP replies after that " +
+      "look new; Zeek: UDP 1 min, TCP 5 min).",
+  },
+  {
+    key: "detect.connections.max_tracked",
+    kind: "integer",
+    default: 200_000,
+    min: 16,
+    max: 10_000_000,
+    doc: "Exchanges tracked at most (Suricata's flow memcap role). " + TRACKED_DOC,
+  },
+  {
+    key: "alerts.update_interval_s",
+    kind: "integer",
+    default: 60,
+    min: 1,
+    max: 86_400,
+    doc: "Seconds of packet time between update records of an alert that stays active and " +
+      "keeps firing. Shorter shows progress sooner and writes more records.",
+  },
+  {
+    key: "alerts.quiet_s",
+    kind: "integer",
+    default: 60,
+    min: 1,
+    max: 86_400,
+    doc: "Seconds a key must stay below its threshold before its alert ends. Longer merges " +
+      "bursts into one alert; shorter ends alerts sooner and may split one attack in several.",
+  },
+  {
+    key: "alerts.suppress_s",
+    kind: "integer",
+    default: 0,
+    min: 0,
+    max: 604_800,
+    doc: "After an alert ends, seconds during which the same detector and key may not start " +
+      "another (Zeek suppresses for 1 h). 0: a renewed attack alerts again at once.",
+  },
+  {
+    key: "alerts.max_open",
+    kind: "integer",
+    default: 10_000,
+    min: 1,
+    max: 1_000_000,
+    doc: "Open alerts at most; starts beyond it are dropped and counted (summary.alerts.dropped).",
+  },
+  {
+    key: "alerts.allow_list",
+    kind: "cidrs",
+    default: [],
+    doc: "Addresses or CIDR blocks whose alerts (as source or destination) of every detector " +
+      "are suppressed and counted.",
+  },
+];

@@ -1,0 +1,147 @@
+/**
+ * @module detection
+ * Runs the connection tracker and every enabled detector over each packet, in packet time, and
+ * owns the alert manager. The engine calls `observe` per packet and `tick` once per second of
+ * packet time.
+ */
+import type { TableKey } from "../bounded_table.ts";
+import { type Config, flag, list, num } from "../config.ts";
+import type { KernelCounters } from "../stats_record.ts";
+import { type AlertCounts, AlertManager, type AlertSink } from "./alerts.ts";
+import { DETECTOR_NAMES, type DetectorName } from "./catalog.ts";
+import { ConnectionTracker } from "./connections.ts";
+import type { Attempt, Detector, FailureReason, ScannerFlags, Unsolicited } from "./detector.ts";
+import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
+import { PacketContext } from "./packet_context.ts";
+import { DETECTOR_FACTORIES } from "./registry.ts";
+
+/** Sources with an open port_scan or host_sweep alert, remembered for `alerts.quiet_s`. */
+class ScannerRegistry implements ScannerFlags {
+  readonly #state: KeyedState<KeyedEntry>;
+
+  constructor(cap: number, quietUs: number) {
+    this.#state = new KeyedState("scanners", cap, quietUs);
+  }
+
+  isScanner(source: TableKey, nowUs: number): boolean {
+    const entry = this.#state.peek(source);
+    return entry !== undefined && nowUs - entry.lastSeenUs < this.#state.idleUs;
+  }
+
+  flag(source: TableKey, nowUs: number): void {
+    if (this.#state.get(source, nowUs) === undefined) {
+      this.#state.insert(source, { lastSeenUs: nowUs, movedUs: nowUs });
+    }
+  }
+
+  tick(nowUs: number): void {
+    this.#state.sweep(nowUs);
+  }
+
+  stats(): TrackerStats {
+    return this.#state.stats();
+  }
+}
+
+/** The detection pipeline of one capture. */
+export class Detection {
+  readonly alerts: AlertManager;
+  readonly detectors: readonly Detector[];
+  readonly #connections: ConnectionTracker;
+  readonly #scanners: ScannerRegistry;
+  readonly #packet = new PacketContext();
+  readonly #onPacket: Detector[];
+  readonly #onAttempt: Detector[];
+  readonly #onFailure: Detector[];
+  readonly #onUnsolicited: Detector[];
+  readonly #onKernel: Detector[];
+
+  constructor(config: Config, sink: AlertSink) {
+    this.alerts = new AlertManager({
+      updateIntervalS: num(config, "alerts.update_interval_s"),
+      quietS: num(config, "alerts.quiet_s"),
+      suppressS: num(config, "alerts.suppress_s"),
+      maxOpen: num(config, "alerts.max_open"),
+      allowList: list<string>(config, "alerts.allow_list"),
+      detectorAllowLists: Object.fromEntries(
+        DETECTOR_NAMES.map((name) => [name, list<string>(config, `detect.${name}.allow_list`)]),
+      ),
+    }, sink);
+    this.#scanners = new ScannerRegistry(100_000, num(config, "alerts.quiet_s") * 1e6);
+    this.#connections = new ConnectionTracker(config, {
+      attempt: (a, p) => this.#attempt(a, p),
+      failure: (a, reason, now) => this.#failure(a, reason, now),
+      unsolicited: (u) => this.#unsolicited(u),
+    });
+    const deps = {
+      config,
+      alerts: this.alerts,
+      scanners: this.#scanners,
+      trackers: () => this.trackers(),
+    };
+    const enabled = (Object.keys(DETECTOR_FACTORIES) as DetectorName[])
+      .filter((name) => flag(config, `detect.${name}.enabled`));
+    this.detectors = enabled.map((name) => DETECTOR_FACTORIES[name]!(deps));
+    this.#onPacket = this.detectors.filter((d) => d.onPacket !== undefined);
+    this.#onAttempt = this.detectors.filter((d) => d.onAttempt !== undefined);
+    this.#onFailure = this.detectors.filter((d) => d.onFailure !== undefined);
+    this.#onUnsolicited = this.detectors.filter((d) => d.onUnsolicited !== undefined);
+    this.#onKernel = this.detectors.filter((d) => d.onKernelCounters !== undefined);
+  }
+
+  /** Runs detection over the packet record at `base`. */
+  observe(fields: Int32Array, base: number, timestampUs: number, direction: number): void {
+    const p = this.#packet;
+    p.load(fields, base, timestampUs, direction);
+    if (!p.hasAddresses) return;
+    this.#connections.observe(p);
+    const detectors = this.#onPacket;
+    for (let i = 0; i < detectors.length; i++) detectors[i]!.onPacket!(p);
+  }
+
+  /** Packet time moved on: timeouts, expiry, alert updates and ends. */
+  tick(nowUs: number): void {
+    this.#connections.tick(nowUs);
+    this.#scanners.tick(nowUs);
+    for (const d of this.detectors) d.tick(nowUs);
+    this.alerts.tick(nowUs);
+  }
+
+  /** Kernel counters of a live capture. */
+  kernelCounters(counters: KernelCounters, nowUs: number): void {
+    for (const d of this.#onKernel) d.onKernelCounters!(counters, nowUs);
+  }
+
+  /** The capture stopped: pending attempts time out, then every open alert ends. */
+  finish(nowUs: number): void {
+    this.#connections.finish(nowUs);
+    for (const d of this.detectors) d.tick(nowUs);
+    this.alerts.finish(nowUs);
+  }
+
+  /** Every table's size, cap and evictions. */
+  trackers(): TrackerStats[] {
+    return [
+      ...this.#connections.trackers(),
+      this.#scanners.stats(),
+      ...this.detectors.flatMap((d) => d.trackers()),
+    ];
+  }
+
+  /** Alert counters for stats records. */
+  alertCounts(): AlertCounts {
+    return this.alerts.counts();
+  }
+
+  #attempt(attempt: Attempt, packet: PacketContext): void {
+    for (const d of this.#onAttempt) d.onAttempt!(attempt, packet);
+  }
+
+  #failure(attempt: Attempt, reason: FailureReason, nowUs: number): void {
+    for (const d of this.#onFailure) d.onFailure!(attempt, reason, nowUs);
+  }
+
+  #unsolicited(event: Unsolicited): void {
+    for (const d of this.#onUnsolicited) d.onUnsolicited!(event);
+  }
+}

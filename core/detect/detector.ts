@@ -1,0 +1,82 @@
+/**
+ * @module detector
+ * The shape every detector has. A detector observes packets (and the connection tracker's
+ * findings), keeps bounded per-key state in packet time, and tells the alert manager when a key
+ * crosses its threshold. It never looks at the wall clock.
+ */
+import type { TableKey } from "../bounded_table.ts";
+import type { Config } from "../config.ts";
+import type { KernelCounters } from "../stats_record.ts";
+import type { AlertManager } from "./alerts.ts";
+import type { DetectorInfo } from "./catalog.ts";
+import type { TrackerStats } from "./keyed_state.ts";
+import type { PacketContext } from "./packet_context.ts";
+
+/** A connection attempt seen by the tracker (core/detect/connections.ts). */
+export interface Attempt {
+  /** Initiator and responder address keys (IPv4 word or IPv6 text). */
+  src: TableKey;
+  dst: TableKey;
+  v6: boolean;
+  proto: number;
+  srcPort: number;
+  dstPort: number;
+  /** Packet time of the first packet, µs. */
+  firstUs: number;
+  /** Direction of the first packet (0 other, 1 incoming, 2 outgoing). */
+  direction: number;
+  /** TCP flags of the first packet (0 for UDP). */
+  tcpFlags: number;
+}
+
+/** Why an attempt failed. */
+export type FailureReason = "rst" | "unreachable" | "timeout";
+
+/** A packet the destination never asked for (reflection, backscatter). */
+export interface Unsolicited {
+  /** The reflector (packet source) and the victim (packet destination). */
+  reflector: TableKey;
+  victim: TableKey;
+  v6: boolean;
+  proto: number;
+  /** The reflector's port (the service abused), or -1 for fragments without ports. */
+  reflectorPort: number;
+  /** "udp" for a reflector-port response, "syn-ack" for a SYN-ACK with no SYN. */
+  kind: "udp" | "syn-ack";
+  timestampUs: number;
+  direction: number;
+}
+
+/** Sources currently flagged as scanners (an open port_scan or host_sweep alert). */
+export interface ScannerFlags {
+  isScanner(source: TableKey, nowUs: number): boolean;
+  flag(source: TableKey, nowUs: number): void;
+}
+
+/** What a detector is built with. */
+export interface DetectorDeps {
+  config: Config;
+  alerts: AlertManager;
+  scanners: ScannerFlags;
+  /** Every table of the pipeline (for state_saturation). */
+  trackers(): TrackerStats[];
+}
+
+/** One detector. Every hook is optional except `tick` and `trackers`. */
+export interface Detector {
+  readonly info: DetectorInfo;
+  /** Every decoded packet, after the connection tracker set `role`. */
+  onPacket?(packet: PacketContext): void;
+  /** A new connection attempt (TCP probe without ACK, first UDP packet of an exchange). */
+  onAttempt?(attempt: Attempt, packet: PacketContext): void;
+  /** An attempt that failed (RST, ICMP unreachable) or went unanswered. */
+  onFailure?(attempt: Attempt, reason: FailureReason, nowUs: number): void;
+  /** A packet its destination never asked for. */
+  onUnsolicited?(event: Unsolicited): void;
+  /** Kernel counters of a live capture, about once a second. */
+  onKernelCounters?(counters: KernelCounters, nowUs: number): void;
+  /** Packet time moved on (about once a second): expire state, end windows. */
+  tick(nowUs: number): void;
+  /** Sizes and evictions of the detector's tables. */
+  trackers(): TrackerStats[];
+}
