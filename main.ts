@@ -9,6 +9,7 @@ import { CaptureError } from "./ffi/errors.ts";
 import { libpcapVersion } from "./ffi/libpcap.ts";
 import { HELP, parseCli, UsageError } from "./core/cli.ts";
 import {
+  applyOverrides,
   type Config,
   configAsObject,
   ConfigError,
@@ -31,7 +32,8 @@ async function main(args: string[]): Promise<number> {
   const cli = parseCli(args);
   if (cli.help) return print(HELP);
   if (cli.version) return print(`anomaly ${VERSION}`);
-  const config = cli.config === undefined ? defaultConfig() : loadConfigFile(cli.config);
+  const fromFile = cli.config === undefined ? defaultConfig() : loadConfigFile(cli.config);
+  const config = applyOverrides(fromFile, cli.overrides);
   if (cli.printConfig) return print(JSON.stringify(configAsObject(config), null, 2));
   if (cli.listInterfaces) return print(formatDevices());
 

@@ -23,7 +23,16 @@ export interface CliOptions {
   help: boolean;
   config?: string;
   printConfig: boolean;
+  /** Config overrides from the detection flags, by config key. */
+  overrides: Record<string, unknown>;
 }
+
+/** Detection flags: each sets one config key (and is validated as that key). */
+const DETECTION_FLAGS = {
+  "packets-per-second": "detect.high_packet_rate.packets_per_second",
+  "unique-connections": "detect.unique_connections.threshold",
+  "common-ports": "detect.unusual_port.tcp_ports",
+} as const;
 
 const OPTIONS = {
   read: { type: "string", short: "r" },
@@ -37,6 +46,9 @@ const OPTIONS = {
   help: { type: "boolean", short: "h" },
   config: { type: "string" },
   "print-config": { type: "boolean" },
+  "packets-per-second": { type: "string" },
+  "unique-connections": { type: "string" },
+  "common-ports": { type: "string" },
 } as const;
 
 export const HELP = `Anomaly: a network anomaly detector (live capture or pcap/pcapng files)
@@ -51,6 +63,12 @@ Usage: anomaly [options]
       --duration SECONDS   stop a live capture after SECONDS
       --no-ui              headless: no web UI (the only mode in this version)
       --config FILE        JSON file of config keys (see the README's configuration table)
+      --packets-per-second N   high_packet_rate threshold: packets one source may send
+                           in 1 s (default 100)
+      --unique-connections N   unique_connections threshold: distinct (host, port,
+                           protocol) one source may open in 60 s (default 50)
+      --common-ports LIST  TCP ports that never raise unusual_port, comma-separated
+                           (default 80,443,22,21,25,110,445)
       --print-config       print the effective config as JSON and exit
       --list-interfaces    list capture devices with their addresses and exit
       --version            print the version and exit
@@ -79,6 +97,7 @@ export function parseCli(args: readonly string[]): CliOptions {
     version: v.version ?? false,
     help: v.help ?? false,
     printConfig: v["print-config"] ?? false,
+    overrides: detectionOverrides(v),
   };
   if (v.read !== undefined) options.read = nonEmpty("--read", v.read);
   if (v.interface !== undefined) options.interface = nonEmpty("--interface", v.interface);
@@ -95,6 +114,37 @@ export function parseCli(args: readonly string[]): CliOptions {
     throw new UsageError("--duration applies to live captures only: drop it when using --read");
   }
   return options;
+}
+
+function detectionOverrides(values: Record<string, unknown>): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  for (const [flagName, key] of Object.entries(DETECTION_FLAGS)) {
+    const text = values[flagName];
+    if (typeof text !== "string") continue;
+    overrides[key] = flagName === "common-ports" ? parsePortList(text) : parseCount(flagName, text);
+  }
+  return overrides;
+}
+
+function parseCount(flagName: string, text: string): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text.trim()) || value < 1 || value > 100_000_000) {
+    throw new UsageError(
+      `Bad --${flagName} "${text}": expected a whole number from 1 to 100000000`,
+    );
+  }
+  return value;
+}
+
+function parsePortList(text: string): number[] {
+  const parts = text.split(",").map((p) => p.trim()).filter((p) => p !== "");
+  const ports = parts.map(Number);
+  if (parts.length === 0 || parts.some((p, i) => !/^\d+$/.test(p) || ports[i]! > 65535)) {
+    throw new UsageError(
+      `Bad --common-ports "${text}": expected port numbers from 0 to 65535 separated by commas, e.g. 80,443,22`,
+    );
+  }
+  return ports;
 }
 
 function nonEmpty(name: string, value: string): string {

@@ -33,3 +33,38 @@ Deno.test("parseCli() refuses bad command lines with one line naming the fix", (
     );
   }
 });
+
+Deno.test("parseCli() turns the detection flags into config overrides", () => {
+  const o = parseCli([
+    "--packets-per-second",
+    "250",
+    "--unique-connections",
+    "80",
+    "--common-ports",
+    "80, 443,8080",
+  ]);
+  assert.deepEqual(o.overrides, {
+    "detect.high_packet_rate.packets_per_second": 250,
+    "detect.unique_connections.threshold": 80,
+    "detect.unusual_port.tcp_ports": [80, 443, 8080],
+  });
+  assert.deepEqual(parseCli([]).overrides, {});
+});
+
+Deno.test("parseCli() refuses bad detection flag values, naming the flag", () => {
+  const cases: [string[], RegExp][] = [
+    [["--packets-per-second", "0"], /Bad --packets-per-second "0"/],
+    [["--packets-per-second", "1.5"], /Bad --packets-per-second "1\.5"/],
+    [["--unique-connections", "many"], /Bad --unique-connections "many"/],
+    [["--common-ports", "80,x"], /Bad --common-ports "80,x"/],
+    [["--common-ports", "70000"], /Bad --common-ports "70000"/],
+    [["--common-ports", ","], /Bad --common-ports ","/],
+  ];
+  for (const [args, message] of cases) {
+    assert.throws(
+      () => parseCli(args),
+      (e: unknown) => e instanceof UsageError && message.test(e.message),
+      args.join(" "),
+    );
+  }
+});
