@@ -9,7 +9,12 @@
 import { CidrSet, parseAddress, parseCidr } from "../ip_address.ts";
 import { eveTimestamp } from "../eve_time.ts";
 import { DIRECTION_NAMES } from "../direction.ts";
-import { type DetectorInfo, type DetectorName } from "./catalog.ts";
+import {
+  DETECTOR_NAMES,
+  type DetectorInfo,
+  type DetectorName,
+  FIRST_SIGNATURE_ID,
+} from "./catalog.ts";
 
 /** What a detector tells when it fires for a key the first time. */
 export interface AlertStart {
@@ -75,7 +80,9 @@ export type AlertSink = (record: Record<string, unknown>, state: AlertState) => 
 
 /** Opens, updates and ends alerts, and writes their EVE records through `sink`. */
 export class AlertManager {
-  readonly #open = new Map<string, OpenAlert>();
+  /** Open alerts, one Map per detector (indexed by signature id) keyed by the detector's key. */
+  readonly #open: Map<string, OpenAlert>[] = DETECTOR_NAMES.map(() => new Map());
+  #openCount = 0;
   /** End time of recently ended alerts, for `suppressS`. */
   readonly #recentlyEnded = new Map<string, number>();
   readonly #allow: CidrSet;
@@ -96,7 +103,7 @@ export class AlertManager {
 
   /** True while an alert is open for (detector, key). */
   isOpen(info: DetectorInfo, key: string): boolean {
-    return this.#open.has(openKey(info, key));
+    return this.#openOf(info).has(key);
   }
 
   /**
@@ -105,7 +112,7 @@ export class AlertManager {
    * should call `start`.
    */
   observe(info: DetectorInfo, key: string, timestampUs: number, observed: number): boolean {
-    const alert = this.#open.get(openKey(info, key));
+    const alert = this.#openOf(info).get(key);
     if (alert === undefined) return false;
     alert.count++;
     alert.observed = observed;
@@ -116,16 +123,17 @@ export class AlertManager {
 
   /** Starts an alert, unless an allow-list or suppression holds it back. */
   start(info: DetectorInfo, start: AlertStart): void {
-    const key = openKey(info, start.key);
-    if (this.#open.has(key)) {
+    const key = start.key;
+    const open = this.#openOf(info);
+    if (open.has(key)) {
       this.observe(info, start.key, start.timestampUs, start.observed);
       return;
     }
-    if (this.#heldBack(info, key, start)) {
+    if (this.#heldBack(info, start)) {
       this.#countFor(info.name).suppressed++;
       return;
     }
-    if (this.#open.size >= this.settings.maxOpen) {
+    if (this.#openCount >= this.settings.maxOpen) {
       this.#dropped++;
       return;
     }
@@ -141,7 +149,8 @@ export class AlertManager {
       observed: start.observed,
       peak: start.observed,
     };
-    this.#open.set(key, alert);
+    open.set(key, alert);
+    this.#openCount++;
     this.#countFor(info.name).started++;
     this.#emit(alert, "start", start.timestampUs);
   }
@@ -150,7 +159,7 @@ export class AlertManager {
   tick(nowUs: number): void {
     const quietUs = this.settings.quietS * 1e6;
     const updateUs = this.settings.updateIntervalS * 1e6;
-    for (const [key, alert] of this.#open) {
+    for (const [key, alert] of this.#allOpen()) {
       if (nowUs - alert.lastSeenUs >= quietUs) {
         this.#end(key, alert, alert.lastSeenUs + quietUs);
       } else if (nowUs - alert.lastUpdateUs >= updateUs && alert.count > alert.countAtUpdate) {
@@ -164,7 +173,9 @@ export class AlertManager {
 
   /** Ends every open alert (the capture stopped). */
   finish(nowUs: number): void {
-    for (const [key, alert] of this.#open) this.#end(key, alert, Math.max(nowUs, alert.lastSeenUs));
+    for (const [key, alert] of this.#allOpen()) {
+      this.#end(key, alert, Math.max(nowUs, alert.lastSeenUs));
+    }
   }
 
   /** Counters for stats records. */
@@ -176,10 +187,10 @@ export class AlertManager {
       started += c.started;
       suppressed += c.suppressed;
     }
-    for (const alert of this.#open.values()) byDetector[alert.info.name]!.active++;
+    for (const [, alert] of this.#allOpen()) byDetector[alert.info.name]!.active++;
     return {
       started,
-      active: this.#open.size,
+      active: this.#openCount,
       ended: this.#ended,
       suppressed,
       dropped: this.#dropped,
@@ -188,14 +199,24 @@ export class AlertManager {
   }
 
   #end(key: string, alert: OpenAlert, atUs: number): void {
-    this.#open.delete(key);
+    this.#openOf(alert.info).delete(key);
+    this.#openCount--;
     this.#ended++;
-    if (this.settings.suppressS > 0) this.#recentlyEnded.set(key, atUs);
+    if (this.settings.suppressS > 0) this.#recentlyEnded.set(suppressionKey(alert.info, key), atUs);
     this.#emit(alert, "end", atUs);
   }
 
-  #heldBack(info: DetectorInfo, key: string, start: AlertStart): boolean {
-    const endedAt = this.#recentlyEnded.get(key);
+  #openOf(info: DetectorInfo): Map<string, OpenAlert> {
+    return this.#open[info.signatureId - FIRST_SIGNATURE_ID]!;
+  }
+
+  /** Every open alert with its key (a snapshot: ending alerts while walking it is safe). */
+  #allOpen(): [string, OpenAlert][] {
+    return this.#open.flatMap((m) => [...m]);
+  }
+
+  #heldBack(info: DetectorInfo, start: AlertStart): boolean {
+    const endedAt = this.#recentlyEnded.get(suppressionKey(info, start.key));
     if (endedAt !== undefined && start.timestampUs - endedAt < this.settings.suppressS * 1e6) {
       return true;
     }
@@ -273,7 +294,7 @@ function alertRecord(alert: OpenAlert, state: AlertState, atUs: number): Record<
   return record;
 }
 
-function openKey(info: DetectorInfo, key: string): string {
+function suppressionKey(info: DetectorInfo, key: string): string {
   return `${info.name}|${key}`;
 }
 

@@ -17,6 +17,8 @@ const WINDOW_US = 1_000_000;
 
 interface SourceRate extends KeyedEntry {
   packets: SlidingCount;
+  /** The alert key, made once: a string's hash is cached, so repeat lookups stay cheap. */
+  alertKey: string | null;
 }
 
 /** Fires when a source exceeds `detect.high_packet_rate.packets_per_second`. */
@@ -44,14 +46,15 @@ export class HighPacketRate implements Detector {
         lastSeenUs: now,
         movedUs: now,
         packets: new SlidingCount(),
+        alertKey: null,
       });
     }
     const count = entry.packets.add(now, WINDOW_US);
-    if (count > this.#threshold) this.#fire(p.srcKey, p, count);
+    if (count > this.#threshold) this.#fire(p.srcKey, entry, p, count);
   }
 
-  #fire(source: TableKey, p: PacketContext, count: number): void {
-    const key = String(source);
+  #fire(source: TableKey, entry: SourceRate, p: PacketContext, count: number): void {
+    const key = entry.alertKey ??= String(source);
     if (this.#alerts.observe(this.info, key, p.timestampUs, count)) return;
     const ip = keyText(source);
     const threshold = this.#threshold;
