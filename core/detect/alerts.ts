@@ -4,7 +4,9 @@
  * for a key, `update` at most every `alerts.update_interval_s` of packet time while it stays
  * active and something changed, `end` once the key has been quiet for `alerts.quiet_s` or the
  * capture stops. Repeats inside an open alert are counted, never re-alerted. Allow-lists and
- * suppression decide before a start; what they hold back is counted as suppressed.
+ * suppression decide before a start; what they hold back is counted as suppressed, once per
+ * episode: the key stays held (observe() absorbs it, no work per packet) until it has been
+ * quiet for `alerts.quiet_s` or its suppression ran out.
  */
 import { CidrSet, parseAddress, parseCidr } from "../ip_address.ts";
 import { eveTimestamp } from "../eve_time.ts";
@@ -53,6 +55,13 @@ interface OpenAlert {
   peak: number;
 }
 
+/** A key held back by an allow-list, suppression or `maxOpen`. */
+interface HeldKey {
+  lastSeenUs: number;
+  /** Packet time the key may try to start again even if still active. */
+  untilUs: number;
+}
+
 /** Alert counters for stats records and the UI. */
 export interface AlertCounts {
   started: number;
@@ -83,6 +92,9 @@ export class AlertManager {
   /** Open alerts, one Map per detector (indexed by signature id) keyed by the detector's key. */
   readonly #open: Map<string, OpenAlert>[] = DETECTOR_NAMES.map(() => new Map());
   #openCount = 0;
+  /** Keys held back and still active, per detector like `#open` (at most `maxOpen` in all). */
+  readonly #held: Map<string, HeldKey>[] = DETECTOR_NAMES.map(() => new Map());
+  #heldCount = 0;
   /** End time of recently ended alerts, for `suppressS`. */
   readonly #recentlyEnded = new Map<string, number>();
   readonly #allow: CidrSet;
@@ -113,7 +125,7 @@ export class AlertManager {
    */
   observe(info: DetectorInfo, key: string, timestampUs: number, observed: number): boolean {
     const alert = this.#openOf(info).get(key);
-    if (alert === undefined) return false;
+    if (alert === undefined) return this.#absorbHeld(info, key, timestampUs);
     alert.count++;
     alert.observed = observed;
     if (observed > alert.peak) alert.peak = observed;
@@ -129,12 +141,16 @@ export class AlertManager {
       this.observe(info, start.key, start.timestampUs, start.observed);
       return;
     }
-    if (this.#heldBack(info, start)) {
+    const heldUntil = this.#heldUntil(info, start);
+    if (heldUntil >= 0) {
       this.#countFor(info.name).suppressed++;
+      this.#hold(info, key, start.timestampUs, heldUntil);
       return;
     }
     if (this.#openCount >= this.settings.maxOpen) {
-      this.#dropped++;
+      this.#dropped++; // retried after an update interval while still active
+      const retryUs = start.timestampUs + this.settings.updateIntervalS * 1e6;
+      this.#hold(info, key, start.timestampUs, retryUs);
       return;
     }
     const alert: OpenAlert = {
@@ -166,6 +182,14 @@ export class AlertManager {
         alert.lastUpdateUs = nowUs;
         alert.countAtUpdate = alert.count;
         this.#emit(alert, "update", nowUs);
+      }
+    }
+    for (const held of this.#held) {
+      for (const [key, h] of held) {
+        if (nowUs - h.lastSeenUs >= quietUs || nowUs >= h.untilUs) {
+          held.delete(key);
+          this.#heldCount--;
+        }
       }
     }
     this.#forgetSuppressions(nowUs);
@@ -215,20 +239,45 @@ export class AlertManager {
     return this.#open.flatMap((m) => [...m]);
   }
 
-  #heldBack(info: DetectorInfo, start: AlertStart): boolean {
+  /** True (and counted in the held key) when `key` is held back and still active. */
+  #absorbHeld(info: DetectorInfo, key: string, timestampUs: number): boolean {
+    if (this.#heldCount === 0) return false;
+    const held = this.#held[info.signatureId - FIRST_SIGNATURE_ID]!;
+    const h = held.get(key);
+    if (h === undefined) return false;
+    if (timestampUs >= h.untilUs) {
+      held.delete(key);
+      this.#heldCount--;
+      return false;
+    }
+    if (timestampUs > h.lastSeenUs) h.lastSeenUs = timestampUs;
+    return true;
+  }
+
+  #hold(info: DetectorInfo, key: string, nowUs: number, untilUs: number): void {
+    const held = this.#held[info.signatureId - FIRST_SIGNATURE_ID]!;
+    if (!held.has(key)) {
+      if (this.#heldCount >= this.settings.maxOpen) return; // then counted at every attempt
+      this.#heldCount++;
+    }
+    held.set(key, { lastSeenUs: nowUs, untilUs });
+  }
+
+  /** Until when a start is held back (Infinity for allow-lists), or -1 when it is not. */
+  #heldUntil(info: DetectorInfo, start: AlertStart): number {
     const endedAt = this.#recentlyEnded.get(suppressionKey(info, start.key));
     if (endedAt !== undefined && start.timestampUs - endedAt < this.settings.suppressS * 1e6) {
-      return true;
+      return endedAt + this.settings.suppressS * 1e6;
     }
     const lists = [this.#allow, this.#detectorAllow.get(info.name)];
     for (const list of lists) {
       if (list === undefined || list.blocks.length === 0) continue;
       for (const ip of [start.srcIp, start.destIp]) {
         const address = ip === undefined ? null : parseAddress(ip);
-        if (address !== null && list.has(address)) return true;
+        if (address !== null && list.has(address)) return Infinity;
       }
     }
-    return false;
+    return -1;
   }
 
   #forgetSuppressions(nowUs: number): void {

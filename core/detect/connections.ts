@@ -230,6 +230,14 @@ export class ConnectionTracker {
     const exchange = this.#exchanges.get(key, p.timestampUs);
     if (exchange === undefined || exchange.state !== PENDING) return;
     p.role = ROLE_RESPONDER;
+    const verdict = icmpErrorVerdict(p);
+    if (verdict === ICMP_NOT_FINAL) return;
+    if (verdict === ICMP_EXPIRED_IN_TRANSIT) {
+      // A router answered a probe sent with a short TTL (traceroute, mtr): it never reached
+      // the destination, so it neither failed there nor should it time out as unanswered.
+      exchange.state = ANSWERED;
+      return;
+    }
     exchange.state = FAILED;
     this.listener.failure(exchange, "unreachable", p.timestampUs);
   }
@@ -279,6 +287,22 @@ export class ConnectionTracker {
     e.direction = p.direction;
     this.listener.unsolicited(e);
   }
+}
+
+const ICMP_UNREACHABLE = 0;
+const ICMP_EXPIRED_IN_TRANSIT = 1;
+/** Path MTU, redirect, source quench, parameter problem: the attempt goes on or is retried. */
+const ICMP_NOT_FINAL = 2;
+
+/** What an ICMP/ICMPv6 error means for the attempt it quotes. */
+function icmpErrorVerdict(p: PacketContext): number {
+  const type = p.icmpType;
+  if (p.proto === PROTO_ICMPV6) {
+    if (type === 1) return ICMP_UNREACHABLE;
+    return type === 3 ? ICMP_EXPIRED_IN_TRANSIT : ICMP_NOT_FINAL;
+  }
+  if (type === 3) return p.icmpCode === 4 ? ICMP_NOT_FINAL : ICMP_UNREACHABLE; // 4: needs frag
+  return type === 11 ? ICMP_EXPIRED_IN_TRANSIT : ICMP_NOT_FINAL;
 }
 
 /**

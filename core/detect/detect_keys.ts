@@ -99,8 +99,9 @@ export const DETECTION_KEYS: KeySpec[] = [
     min: 0,
     max: 3600,
     doc: "Seconds an unusual-port attempt waits before alerting, so a scan recognised in the " +
-      "meantime silences it. 0 alerts at once, and a scan's first probes may alert before " +
-      "port_scan fires.",
+      "meantime silences it. Above 0 it is at least detect.connections.attempt_timeout_s + 1, " +
+      "so scans of filtered ports (failed only once their probes time out) are recognised " +
+      "first. 0 alerts at once, and a scan's first probes may alert before port_scan fires.",
   },
   cap("unusual_port"),
   threshold(

@@ -115,7 +115,10 @@ export class Detection {
   /** The capture stopped: pending attempts time out, then every open alert ends. */
   finish(nowUs: number): void {
     this.#connections.finish(nowUs);
-    for (const d of this.detectors) d.tick(nowUs);
+    for (const d of this.detectors) {
+      if (d.finish !== undefined) d.finish(nowUs);
+      else d.tick(nowUs);
+    }
     this.alerts.finish(nowUs);
   }
 

@@ -77,6 +77,11 @@ export interface Detector {
   onKernelCounters?(counters: KernelCounters, nowUs: number): void;
   /** Packet time moved on (about once a second): expire state, end windows. */
   tick(nowUs: number): void;
+  /**
+   * The capture stopped at `nowUs`: flush what is held for later (as if packet time ran on).
+   * Detectors without it get a last `tick(nowUs)`.
+   */
+  finish?(nowUs: number): void;
   /** Sizes and evictions of the detector's tables. */
   trackers(): TrackerStats[];
 }

@@ -27,6 +27,8 @@ export interface TrackerStats {
 }
 
 const LRU_REFRESH_US = 1_000_000;
+/** Active entries moved to the back per eviction at most (bounds the work of one insert). */
+const SECOND_CHANCES = 4;
 
 /** A capped, expiring Map of per-key state. */
 export class KeyedState<V extends KeyedEntry> {
@@ -67,18 +69,32 @@ export class KeyedState<V extends KeyedEntry> {
     return this.#map.get(key);
   }
 
-  /** Adds an entry, evicting the least recently active one when full. */
+  /**
+   * Adds an entry, evicting the least recently active one when full. An entry at the front that
+   * was touched since it last moved gets a second chance (moves to the back) instead: a key
+   * that keeps sending survives a flood of one-shot keys faster than `cap` per second.
+   */
   insert(key: TableKey, entry: V): V {
-    if (this.#map.size >= this.cap && !this.#map.has(key)) {
-      const oldest = this.#map.keys().next().value;
-      if (oldest !== undefined) {
-        this.#map.delete(oldest);
-        this.#evictions++;
-      }
-    }
+    if (this.#map.size >= this.cap && !this.#map.has(key)) this.#evictOne(entry.lastSeenUs);
     entry.movedUs = entry.lastSeenUs;
     this.#map.set(key, entry);
     return entry;
+  }
+
+  #evictOne(nowUs: number): void {
+    for (let chances = 0; chances < SECOND_CHANCES; chances++) {
+      const front = this.#map.entries().next().value;
+      if (front === undefined) return;
+      const [key, entry] = front;
+      if (entry.lastSeenUs <= entry.movedUs) break;
+      this.#map.delete(key);
+      this.#map.set(key, entry);
+      entry.movedUs = Math.max(entry.lastSeenUs, nowUs);
+    }
+    const oldest = this.#map.keys().next().value;
+    if (oldest === undefined) return;
+    this.#map.delete(oldest);
+    this.#evictions++;
   }
 
   delete(key: TableKey): void {
@@ -87,8 +103,9 @@ export class KeyedState<V extends KeyedEntry> {
 
   /**
    * Drops entries idle since before `nowUs - idleUs`; `onExpire` sees each before it goes. The
-   * table is ordered by `movedUs` and an entry's last touch is within a second of it, so the
-   * walk stops at the first entry moved after the limit.
+   * table is ordered by `movedUs`, and an entry's last touch is within a second of it (or, after
+   * a second chance, before it), so the walk stops at the first entry moved after the limit; a
+   * second-chance entry may outlive its expiry by up to `idleUs`.
    */
   sweep(nowUs: number, onExpire?: (key: TableKey, entry: V) => void): void {
     const limit = nowUs - this.idleUs;

@@ -5,8 +5,24 @@
 import type { DetectorName } from "./catalog.ts";
 import type { Detector, DetectorDeps } from "./detector.ts";
 import { createHighPacketRate } from "./high_packet_rate.ts";
+import { createFlood } from "./flood.ts";
+import { createReflection } from "./reflection.ts";
+import { createCaptureDrops } from "./capture_drops.ts";
+import { createStateSaturation } from "./state_saturation.ts";
+import { createHostSweep } from "./host_sweep.ts";
+import { createPortScan } from "./port_scan.ts";
+import { createUniqueConnections } from "./unique_connections.ts";
+import { createUnusualPort } from "./unusual_port.ts";
 
 /** Factories by detector name. */
 export const DETECTOR_FACTORIES: Partial<Record<DetectorName, (deps: DetectorDeps) => Detector>> = {
   high_packet_rate: createHighPacketRate,
+  flood: createFlood,
+  reflection: createReflection,
+  capture_drops: createCaptureDrops,
+  state_saturation: createStateSaturation,
+  unique_connections: createUniqueConnections,
+  unusual_port: createUnusualPort,
+  port_scan: createPortScan,
+  host_sweep: createHostSweep,
 };

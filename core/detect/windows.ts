@@ -97,3 +97,65 @@ export class DistinctWindow {
     return out;
   }
 }
+
+/**
+ * A few distinct values (sources of a flood, reflectors) seen within the last window, in two
+ * small arrays: no allocation per call once `cap` values were seen. Counts up to `cap`; a value
+ * turned away because the arrays hold `cap` live values marks the count as "at least".
+ */
+export class RecentDistinct {
+  readonly #values: TableKey[] = [];
+  readonly #seenUs: number[] = [];
+  #overflowUs = -Infinity;
+
+  constructor(readonly cap: number) {}
+
+  /** Records `value` at `nowUs` (a slot idle for `windowUs` is reused). */
+  add(value: TableKey, nowUs: number, windowUs: number): void {
+    const values = this.#values, seen = this.#seenUs;
+    const limit = nowUs - windowUs;
+    let free = -1;
+    for (let i = 0; i < values.length; i++) {
+      if (values[i] === value) {
+        seen[i] = nowUs;
+        return;
+      }
+      if (free < 0 && seen[i]! <= limit) free = i;
+    }
+    if (free >= 0) {
+      values[free] = value;
+      seen[free] = nowUs;
+    } else if (values.length < this.cap) {
+      values.push(value);
+      seen.push(nowUs);
+    } else {
+      this.#overflowUs = nowUs;
+    }
+  }
+
+  /** Distinct values seen within `windowUs` before `nowUs` (at most `cap`). */
+  count(nowUs: number, windowUs: number): number {
+    const limit = nowUs - windowUs;
+    let n = 0;
+    for (let i = 0; i < this.#seenUs.length; i++) if (this.#seenUs[i]! > limit) n++;
+    return n;
+  }
+
+  /** True when a value was turned away within the window: the count is a lower bound. */
+  saturated(nowUs: number, windowUs: number): boolean {
+    return this.#overflowUs > nowUs - windowUs;
+  }
+
+  /** The one value seen within the window, when exactly one was (and none turned away). */
+  only(nowUs: number, windowUs: number): TableKey | undefined {
+    if (this.saturated(nowUs, windowUs)) return undefined;
+    const limit = nowUs - windowUs;
+    let found: TableKey | undefined = undefined;
+    for (let i = 0; i < this.#seenUs.length; i++) {
+      if (this.#seenUs[i]! <= limit) continue;
+      if (found !== undefined) return undefined;
+      found = this.#values[i];
+    }
+    return found;
+  }
+}

@@ -1,0 +1,155 @@
+/**
+ * @module flood
+ * Traffic toward ONE destination beyond a rate, from one source or many (spoofed) ones, in a
+ * 1-second sliding window of packet time: TCP SYNs without ACK (SYN flood), UDP packets that
+ * are not replies to the destination's own requests (UDP flood; later fragments count), and
+ * ICMP/ICMPv6 echo requests (ICMP flood). State is keyed by the destination only, so a flood
+ * whose every packet has a new spoofed source costs one entry and is still caught.
+ */
+import { num } from "../config.ts";
+import { keyText } from "../summary.ts";
+import type { AlertManager } from "./alerts.ts";
+import { detectorInfo } from "./catalog.ts";
+import type { Detector, DetectorDeps } from "./detector.ts";
+import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
+import {
+  type PacketContext,
+  PROTO_TCP,
+  PROTO_UDP,
+  protoName,
+  ROLE_RESPONDER,
+  TCP_ACK,
+  TCP_SYN,
+} from "./packet_context.ts";
+import { RecentDistinct, SlidingCount } from "./windows.ts";
+
+const WINDOW_US = 1_000_000;
+/** Distinct sources counted per (destination, kind) and window; beyond: "at least N". */
+const SOURCE_CAP = 16;
+
+const SYN = 0, UDP = 1, ICMP = 2;
+const KIND_NAMES = ["SYN", "UDP", "ICMP"] as const;
+const KIND_KEYS = ["syn", "udp", "icmp"] as const;
+const KIND_WHAT = ["TCP SYNs", "UDP packets", "ICMP echo requests"] as const;
+
+/** One kind of flood toward one destination. */
+interface KindRate {
+  packets: SlidingCount;
+  sources: RecentDistinct;
+  /** Made once: no string per packet while the alert is open. */
+  alertKey: string | null;
+  /** Shared with the open alert's sentence: the most sources seen while alerting. */
+  evidence: { sources: number; atLeast: boolean };
+}
+
+interface Destination extends KeyedEntry {
+  /** By kind (SYN, UDP, ICMP), made when the kind is first seen. */
+  kinds: (KindRate | null)[];
+}
+
+/** Fires when one destination receives more SYNs, UDP packets or echo requests than allowed. */
+export class Flood implements Detector {
+  readonly info = detectorInfo("flood");
+  readonly #thresholds: number[];
+  readonly #destinations: KeyedState<Destination>;
+  readonly #alerts: AlertManager;
+
+  constructor(deps: DetectorDeps) {
+    const c = deps.config;
+    this.#thresholds = [
+      num(c, "detect.flood.syn_per_second"),
+      num(c, "detect.flood.udp_per_second"),
+      num(c, "detect.flood.icmp_per_second"),
+    ];
+    this.#destinations = new KeyedState(
+      "flood.destinations",
+      num(c, "detect.flood.max_tracked"),
+      2 * WINDOW_US,
+    );
+    this.#alerts = deps.alerts;
+  }
+
+  onPacket(p: PacketContext): void {
+    let kind: number;
+    if (p.proto === PROTO_TCP) {
+      if (p.srcPort < 0 || (p.tcpFlags & (TCP_SYN | TCP_ACK)) !== TCP_SYN) return;
+      kind = SYN;
+    } else if (p.proto === PROTO_UDP) {
+      if (p.role === ROLE_RESPONDER) return;
+      kind = UDP;
+    } else if (p.isEchoRequest) {
+      kind = ICMP;
+    } else {
+      return;
+    }
+    const now = p.timestampUs;
+    let entry = this.#destinations.get(p.dstKey, now);
+    if (entry === undefined) {
+      entry = this.#destinations.insert(p.dstKey, {
+        lastSeenUs: now,
+        movedUs: now,
+        kinds: [null, null, null],
+      });
+    }
+    const rate = entry.kinds[kind] ?? (entry.kinds[kind] = newRate());
+    rate.sources.add(p.srcKey, now, WINDOW_US);
+    const count = rate.packets.add(now, WINDOW_US);
+    if (count > this.#thresholds[kind]!) this.#fire(kind, rate, p, count);
+  }
+
+  #fire(kind: number, rate: KindRate, p: PacketContext, count: number): void {
+    const now = p.timestampUs;
+    const key = rate.alertKey ??= `${KIND_KEYS[kind]}|${keyText(p.dstKey)}`;
+    const sources = rate.sources.count(now, WINDOW_US);
+    const atLeast = rate.sources.saturated(now, WINDOW_US);
+    const evidence = rate.evidence;
+    if (sources > evidence.sources) evidence.sources = sources;
+    if (atLeast) evidence.atLeast = true;
+    if (this.#alerts.observe(this.info, key, now, count)) return;
+    // A new alert: its sentence reads a fresh evidence object this entry keeps updating.
+    const fresh = rate.evidence = { sources, atLeast };
+    const single = rate.sources.only(now, WINDOW_US);
+    const dest = keyText(p.dstKey);
+    const threshold = this.#thresholds[kind]!;
+    const name = KIND_NAMES[kind]!, what = KIND_WHAT[kind]!;
+    this.#alerts.start(this.info, {
+      key,
+      timestampUs: now,
+      srcIp: single === undefined ? undefined : keyText(single),
+      destIp: dest,
+      proto: protoName(p.proto),
+      observed: count,
+      threshold,
+      windowS: 1,
+      direction: p.direction,
+      render: (observed) =>
+        `${name} flood toward ${dest}: ${observed} ${what} in 1 s from ` +
+        `${fresh.atLeast ? "at least " : ""}${fresh.sources} ` +
+        `${fresh.sources === 1 && !fresh.atLeast ? "source" : "sources"} (threshold ${threshold})`,
+      explanation: `More than ${threshold} ${what} toward one destination in a 1-second window, ` +
+        "counted over every source together (spoofed floods included).",
+    });
+  }
+
+  tick(nowUs: number): void {
+    this.#destinations.sweep(nowUs);
+  }
+
+  trackers(): TrackerStats[] {
+    return [this.#destinations.stats()];
+  }
+}
+
+function newRate(): KindRate {
+  return {
+    packets: new SlidingCount(),
+    sources: new RecentDistinct(SOURCE_CAP),
+    alertKey: null,
+    evidence: { sources: 0, atLeast: false },
+  };
+}
+
+/** Registry entry. */
+export function createFlood(deps: DetectorDeps): Detector {
+  return new Flood(deps);
+}

@@ -1,0 +1,202 @@
+/**
+ * @module host_sweep
+ * Horizontal scan (Zeek's Address_Scan, Snort's portsweep and icmp_sweep): one source probing
+ * more than N distinct hosts within the window (default 25 in 60 s), either on one port with
+ * attempts that failed or went unanswered (key: source, protocol, port), or with ICMP echo and
+ * timestamp requests (key: source; answered or not, since a ping sweep's answers are the point).
+ * While over the threshold the source is flagged as a scanner, which silences unusual_port and
+ * unique_connections for it.
+ */
+import type { TableKey } from "../bounded_table.ts";
+import { num } from "../config.ts";
+import { keyText } from "../summary.ts";
+import type { AlertManager } from "./alerts.ts";
+import { detectorInfo } from "./catalog.ts";
+import type { Attempt, Detector, DetectorDeps, FailureReason, ScannerFlags } from "./detector.ts";
+import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
+import {
+  type PacketContext,
+  PROTO_ICMP,
+  PROTO_ICMPV6,
+  PROTO_TCP,
+  PROTO_UDP,
+  protoName,
+} from "./packet_context.ts";
+import { seconds } from "./port_scan.ts";
+import { DistinctWindow } from "./windows.ts";
+
+/** ICMPv4 timestamp request: older sweeps (and nmap -PP) use it where echo is filtered. */
+const ICMP_TIMESTAMP_REQUEST = 13;
+const SEEN_ECHO = 1;
+const SEEN_TIMESTAMP = 2;
+
+interface Sweep extends KeyedEntry {
+  /** The AlertManager key, made once per tracked key rather than per probe. */
+  alertKey: string;
+  hosts: DistinctWindow;
+  /** Packet time of the first probe of the current window run. */
+  firstUs: number;
+  lastProbeUs: number;
+  /** SEEN_* bits (ICMP sweeps only). */
+  kinds: number;
+  peak: number;
+  peakElapsedUs: number;
+}
+
+/** What a sweep alert says, fixed when it starts. */
+interface SweepTarget {
+  source: TableKey;
+  v6: boolean;
+  proto: number;
+  /** -1 for ICMP. */
+  port: number;
+  direction: number;
+}
+
+/** Fires when a source probes more than `detect.host_sweep.threshold` hosts. */
+export class HostSweep implements Detector {
+  readonly info = detectorInfo("host_sweep");
+  readonly #threshold: number;
+  readonly #windowUs: number;
+  /** Hosts kept per key: twice the threshold, so `peak` shows how far above it went. */
+  readonly #distinctCap: number;
+  /** Port sweeps, keyed "source|proto|port". */
+  readonly #portSweeps: KeyedState<Sweep>;
+  /** ICMP sweeps, keyed by the source's address key: no string per echo request. */
+  readonly #icmpSweeps: KeyedState<Sweep>;
+  readonly #alerts: AlertManager;
+  readonly #scanners: ScannerFlags;
+
+  constructor(deps: DetectorDeps) {
+    this.#threshold = num(deps.config, "detect.host_sweep.threshold");
+    this.#windowUs = num(deps.config, "detect.host_sweep.window_s") * 1e6;
+    this.#distinctCap = 2 * this.#threshold;
+    const cap = num(deps.config, "detect.host_sweep.max_tracked");
+    this.#portSweeps = new KeyedState("host_sweep.ports", cap, this.#windowUs);
+    this.#icmpSweeps = new KeyedState("host_sweep.icmp", cap, this.#windowUs);
+    this.#alerts = deps.alerts;
+    this.#scanners = deps.scanners;
+  }
+
+  onPacket(p: PacketContext): void {
+    if (p.proto !== PROTO_ICMP && p.proto !== PROTO_ICMPV6) return;
+    let kind = 0;
+    if (p.isEchoRequest) kind = SEEN_ECHO;
+    else if (p.proto === PROTO_ICMP && p.icmpType === ICMP_TIMESTAMP_REQUEST) kind = SEEN_TIMESTAMP;
+    else return;
+    const now = p.timestampUs;
+    let sweep = this.#icmpSweeps.get(p.srcKey, now);
+    if (sweep === undefined) {
+      sweep = this.#icmpSweeps.insert(p.srcKey, this.#newSweep(`${p.srcKey}|icmp`, now));
+    }
+    sweep.kinds |= kind;
+    const count = this.#count(sweep, p.dstKey, now);
+    if (count <= this.#threshold) return;
+    this.#scanners.flag(p.srcKey, now);
+    if (this.#alerts.observe(this.info, sweep.alertKey, now, count)) return;
+    this.#start(sweep, count, now, {
+      source: p.srcKey,
+      v6: p.v6,
+      proto: p.proto,
+      port: -1,
+      direction: p.direction,
+    });
+  }
+
+  onFailure(attempt: Attempt, _reason: FailureReason, nowUs: number): void {
+    if (attempt.proto !== PROTO_TCP && attempt.proto !== PROTO_UDP) return;
+    const key = `${attempt.src}|${attempt.proto}|${attempt.dstPort}`;
+    const sweep = this.#portSweeps.get(key, nowUs) ??
+      this.#portSweeps.insert(key, this.#newSweep(key, nowUs));
+    const count = this.#count(sweep, attempt.dst, nowUs);
+    if (count <= this.#threshold) return;
+    this.#scanners.flag(attempt.src, nowUs);
+    if (this.#alerts.observe(this.info, key, nowUs, count)) return;
+    this.#start(sweep, count, nowUs, {
+      source: attempt.src,
+      v6: attempt.v6,
+      proto: attempt.proto,
+      port: attempt.dstPort,
+      direction: attempt.direction,
+    });
+  }
+
+  #newSweep(alertKey: string, now: number): Sweep {
+    return {
+      alertKey,
+      lastSeenUs: now,
+      movedUs: now,
+      hosts: new DistinctWindow(this.#distinctCap),
+      firstUs: now,
+      lastProbeUs: now,
+      kinds: 0,
+      peak: 0,
+      peakElapsedUs: 0,
+    };
+  }
+
+  /** Adds `host` and returns the distinct hosts in the window. */
+  #count(sweep: Sweep, host: TableKey, now: number): number {
+    // Nothing left in the window since the last probe: a new run starts now.
+    if (now - sweep.lastProbeUs >= this.#windowUs) sweep.firstUs = now;
+    if (now > sweep.lastProbeUs) sweep.lastProbeUs = now;
+    const count = sweep.hosts.add(host, now, this.#windowUs);
+    if (count > sweep.peak) {
+      sweep.peak = count;
+      sweep.peakElapsedUs = now - sweep.firstUs;
+    }
+    return count;
+  }
+
+  /**
+   * Starts the alert (the caller flagged the source already: on every probe over the
+   * threshold, also when an allow-list holds the alert back, so that a known scanner's probes
+   * do not turn into unusual_port alerts either).
+   */
+  #start(sweep: Sweep, count: number, now: number, target: SweepTarget): void {
+    const src = keyText(target.source);
+    const threshold = this.#threshold, cap = this.#distinctCap;
+    const windowS = this.#windowUs / 1e6;
+    const how = target.port < 0 ? "" : `on ${protoName(target.proto)} port ${target.port} `;
+    this.#alerts.start(this.info, {
+      key: sweep.alertKey,
+      timestampUs: now,
+      srcIp: src,
+      ...(target.port < 0 ? {} : { destPort: target.port }),
+      proto: protoName(target.proto),
+      observed: count,
+      threshold,
+      windowS,
+      direction: target.direction,
+      render: (observed) =>
+        `${src} swept ${observed >= cap ? "at least " : ""}${observed} hosts ` +
+        `${how || `with ${icmpText(sweep.kinds, target.v6)} `}` +
+        `in ${seconds(sweep.peakElapsedUs)} s`,
+      explanation: target.port < 0
+        ? `More than ${threshold} distinct hosts sent ICMP echo or timestamp requests by one ` +
+          `source within ${windowS} s.`
+        : `More than ${threshold} distinct hosts probed on one port by one source with failed ` +
+          `or unanswered attempts (RST, ICMP unreachable, timeout) within ${windowS} s.`,
+    });
+  }
+
+  tick(nowUs: number): void {
+    this.#portSweeps.sweep(nowUs);
+    this.#icmpSweeps.sweep(nowUs);
+  }
+
+  trackers(): TrackerStats[] {
+    return [this.#portSweeps.stats(), this.#icmpSweeps.stats()];
+  }
+}
+
+function icmpText(kinds: number, v6: boolean): string {
+  const family = v6 ? "ICMPv6" : "ICMP";
+  if (kinds === (SEEN_ECHO | SEEN_TIMESTAMP)) return `${family} echo and timestamp requests`;
+  return kinds === SEEN_TIMESTAMP ? `${family} timestamp requests` : `${family} echo`;
+}
+
+/** Registry entry. */
+export function createHostSweep(deps: DetectorDeps): Detector {
+  return new HostSweep(deps);
+}

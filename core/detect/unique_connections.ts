@@ -1,0 +1,113 @@
+/**
+ * @module unique_connections
+ * The user's fan-out rule: one source opening connection attempts to more than N distinct
+ * (destination IP, destination port, protocol) within the window (default 50 in 60 s). Answered
+ * or not, every attempt (TCP SYN, first UDP datagram of an exchange) counts: this is about how widely a host reaches out, not about failures
+ * (port_scan and host_sweep cover those). A source already flagged as a scanner is left to
+ * those detectors, so one scan does not raise a second, less precise alert.
+ */
+import type { TableKey } from "../bounded_table.ts";
+import { num } from "../config.ts";
+import { keyText } from "../summary.ts";
+import type { AlertManager } from "./alerts.ts";
+import { detectorInfo } from "./catalog.ts";
+import type { Attempt, Detector, DetectorDeps, ScannerFlags } from "./detector.ts";
+import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
+import { PROTO_TCP, PROTO_UDP, TCP_SYN } from "./packet_context.ts";
+import { DistinctWindow } from "./windows.ts";
+
+interface SourceFanOut extends KeyedEntry {
+  destinations: DistinctWindow;
+  /** The alert key, made once per source rather than per attempt over the threshold. */
+  alertKey: string | null;
+}
+
+/** Fires when a source exceeds `detect.unique_connections.threshold` within the window. */
+export class UniqueConnections implements Detector {
+  readonly info = detectorInfo("unique_connections");
+  readonly #threshold: number;
+  readonly #windowUs: number;
+  /** Distinct destinations kept per source: twice the threshold, so `peak` can show how far
+   * above it a source went, while memory per source stays bounded. */
+  readonly #distinctCap: number;
+  readonly #sources: KeyedState<SourceFanOut>;
+  readonly #alerts: AlertManager;
+  readonly #scanners: ScannerFlags;
+
+  constructor(deps: DetectorDeps) {
+    this.#threshold = num(deps.config, "detect.unique_connections.threshold");
+    this.#windowUs = num(deps.config, "detect.unique_connections.window_s") * 1e6;
+    this.#distinctCap = 2 * this.#threshold;
+    this.#sources = new KeyedState(
+      "unique_connections.sources",
+      num(deps.config, "detect.unique_connections.max_tracked"),
+      this.#windowUs,
+    );
+    this.#alerts = deps.alerts;
+    this.#scanners = deps.scanners;
+  }
+
+  onAttempt(attempt: Attempt): void {
+    // FIN, NULL and Xmas probes open nothing: they are scans, left to port_scan and host_sweep.
+    if (attempt.proto === PROTO_TCP && (attempt.tcpFlags & TCP_SYN) === 0) return;
+    const now = attempt.firstUs;
+    let entry = this.#sources.get(attempt.src, now);
+    if (entry === undefined) {
+      entry = this.#sources.insert(attempt.src, {
+        lastSeenUs: now,
+        movedUs: now,
+        destinations: new DistinctWindow(this.#distinctCap),
+        alertKey: null,
+      });
+    }
+    const count = entry.destinations.add(destinationKey(attempt), now, this.#windowUs);
+    if (count > this.#threshold) this.#fire(entry, attempt, count);
+  }
+
+  #fire(entry: SourceFanOut, attempt: Attempt, count: number): void {
+    const source = attempt.src, now = attempt.firstUs;
+    const key = entry.alertKey ??= String(source);
+    if (this.#alerts.observe(this.info, key, now, count)) return;
+    if (this.#scanners.isScanner(source, now)) return;
+    const ip = keyText(source);
+    const threshold = this.#threshold, cap = this.#distinctCap;
+    const windowS = this.#windowUs / 1e6;
+    this.#alerts.start(this.info, {
+      key,
+      timestampUs: now,
+      srcIp: ip,
+      observed: count,
+      threshold,
+      windowS,
+      direction: attempt.direction,
+      render: (observed) =>
+        `${ip} opened connections to ${observed >= cap ? "at least " : ""}${observed} distinct ` +
+        `destinations (host, port, protocol) in ${windowS} s`,
+      explanation: `More than ${threshold} distinct (destination, port, protocol) connection ` +
+        `attempts from one source within ${windowS} s.`,
+    });
+  }
+
+  tick(nowUs: number): void {
+    this.#sources.sweep(nowUs);
+  }
+
+  trackers(): TrackerStats[] {
+    return [this.#sources.stats()];
+  }
+}
+
+/**
+ * One number per IPv4 (destination, port, protocol): 32 + 16 + 1 bits, exact within 2^53
+ * (attempts are TCP or UDP only). IPv6 destinations use text.
+ */
+function destinationKey(a: Attempt): TableKey {
+  const udp = a.proto === PROTO_UDP ? 1 : 0;
+  if (typeof a.dst === "number") return (a.dst >>> 0) * 0x20000 + a.dstPort * 2 + udp;
+  return `${a.dst}|${a.dstPort}|${udp}`;
+}
+
+/** Registry entry. */
+export function createUniqueConnections(deps: DetectorDeps): Detector {
+  return new UniqueConnections(deps);
+}

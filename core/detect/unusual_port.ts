@@ -1,0 +1,171 @@
+/**
+ * @module unusual_port
+ * The user's port rule: a connection attempt to a service port outside the common lists. For
+ * TCP that is a SYN (FIN, NULL and Xmas probes are scans, left to port_scan and host_sweep);
+ * for UDP the first datagram of an exchange the source started. The connection tracker only
+ * reports initiators, so replies never count. One alert per (source, protocol, port): repeats
+ * while it is open are counted in it.
+ *
+ * A candidate waits `detect.unusual_port.hold_s` of packet time (when above 0, at least
+ * `detect.connections.attempt_timeout_s` + 1 s) before it alerts, and is dropped if its source
+ * was flagged as a scanner meanwhile: a port scan's probes then raise one port_scan alert, not
+ * one unusual_port alert per port. The alert's timestamp is the attempt's.
+ */
+import { list, num } from "../config.ts";
+import { W_DST_ADDR } from "../packet_batch.ts";
+import { keyText } from "../summary.ts";
+import type { AlertManager } from "./alerts.ts";
+import { detectorInfo } from "./catalog.ts";
+import type { Attempt, Detector, DetectorDeps, ScannerFlags } from "./detector.ts";
+import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
+import {
+  type PacketContext,
+  PROTO_TCP,
+  PROTO_UDP,
+  protoName,
+  TCP_FIN,
+  TCP_SYN,
+} from "./packet_context.ts";
+
+interface Candidate extends KeyedEntry {
+  /** The first attempt (the tracker's exchange: its address and port fields never change). */
+  attempt: Attempt;
+  /** Packet time of the latest attempt to the same (source, protocol, port) during the hold. */
+  latestUs: number;
+  /** The first destination address as text: the packet is gone when the hold ends. */
+  destIp: string;
+}
+
+/** Fires on attempts to ports outside `detect.unusual_port.tcp_ports` / `udp_ports`. */
+export class UnusualPort implements Detector {
+  readonly info = detectorInfo("unusual_port");
+  readonly #commonTcp = new Uint8Array(65536);
+  readonly #commonUdp = new Uint8Array(65536);
+  readonly #holdUs: number;
+  /**
+   * Candidates in their hold, keyed like their alert, in arrival order: only `peek` is used,
+   * never `get`, so the Map stays in order of first attempt and `tick` stops at the first
+   * candidate still held. When full, the oldest candidate is evicted (counted) unalerted.
+   */
+  readonly #candidates: KeyedState<Candidate>;
+  readonly #alerts: AlertManager;
+  readonly #scanners: ScannerFlags;
+
+  constructor(deps: DetectorDeps) {
+    for (const port of list<number>(deps.config, "detect.unusual_port.tcp_ports")) {
+      this.#commonTcp[port] = 1;
+    }
+    for (const port of list<number>(deps.config, "detect.unusual_port.udp_ports")) {
+      this.#commonUdp[port] = 1;
+    }
+    // Unanswered probes (filtered ports) are known to be failed only once they time out, and
+    // the tracker reports them once a second: a hold shorter than that would let a scan's
+    // first probes alert before port_scan or host_sweep can flag their source.
+    const holdUs = num(deps.config, "detect.unusual_port.hold_s") * 1e6;
+    const timeoutUs = num(deps.config, "detect.connections.attempt_timeout_s") * 1e6;
+    this.#holdUs = holdUs === 0 ? 0 : Math.max(holdUs, timeoutUs + 1e6);
+    this.#candidates = new KeyedState(
+      "unusual_port.candidates",
+      num(deps.config, "detect.unusual_port.max_tracked"),
+      this.#holdUs,
+    );
+    this.#alerts = deps.alerts;
+    this.#scanners = deps.scanners;
+  }
+
+  onAttempt(attempt: Attempt, p: PacketContext): void {
+    if (!this.#isUnusual(attempt, p)) return;
+    const now = attempt.firstUs;
+    const key = `${attempt.src}|${attempt.proto}|${attempt.dstPort}`;
+    if (this.#alerts.observe(this.info, key, now, 1)) return;
+    if (this.#scanners.isScanner(attempt.src, now)) return;
+    if (this.#holdUs === 0) {
+      this.#start(key, attempt, p.dstText());
+      return;
+    }
+    const waiting = this.#candidates.peek(key);
+    if (waiting !== undefined) {
+      waiting.latestUs = now;
+      return;
+    }
+    this.#candidates.insert(key, {
+      lastSeenUs: now,
+      movedUs: now,
+      attempt,
+      latestUs: now,
+      destIp: p.dstText(),
+    });
+  }
+
+  #isUnusual(a: Attempt, p: PacketContext): boolean {
+    if (a.proto === PROTO_TCP) {
+      // A SYN (SYN+FIN is a scanner's trick, not a connection).
+      return (a.tcpFlags & (TCP_SYN | TCP_FIN)) === TCP_SYN && this.#commonTcp[a.dstPort] !== 1;
+    }
+    if (a.proto !== PROTO_UDP || this.#commonUdp[a.dstPort] === 1) return false;
+    // Announcements to a group (SSDP, LLMNR, NetBIOS broadcasts) are not connections to a
+    // service; a datagram from a common service port to an uncommon one is that service's
+    // reply to a request the capture missed (a QUIC session already running at start).
+    return !isGroupAddress(p.fields[p.base + W_DST_ADDR]!, a.v6) &&
+      this.#commonUdp[a.srcPort] !== 1;
+  }
+
+  /** Ends the holds that ran out by `nowUs`: alert, or drop when the source turned scanner. */
+  tick(nowUs: number): void {
+    for (const [key, candidate] of this.#candidates.entries()) {
+      if (nowUs - candidate.lastSeenUs < this.#holdUs) break;
+      this.#candidates.delete(key);
+      if (this.#scanners.isScanner(candidate.attempt.src, nowUs)) continue;
+      this.#start(key as string, candidate.attempt, candidate.destIp);
+      // Repeats during the hold count as one more observation, and keep the alert open from
+      // the latest of them.
+      const latest = candidate.latestUs;
+      if (latest > candidate.attempt.firstUs) {
+        this.#alerts.observe(this.info, key as string, latest, 1);
+      }
+    }
+  }
+
+  /** End of capture: the holds run out as they would have live (a scan flagged by then wins). */
+  finish(nowUs: number): void {
+    this.tick(nowUs + this.#holdUs);
+  }
+
+  #start(key: string, attempt: Attempt, destIp: string): void {
+    const src = keyText(attempt.src), proto = protoName(attempt.proto);
+    const port = attempt.dstPort;
+    const list = attempt.proto === PROTO_TCP ? "tcp_ports" : "udp_ports";
+    this.#alerts.start(this.info, {
+      key,
+      timestampUs: attempt.firstUs,
+      srcIp: src,
+      destIp,
+      destPort: port,
+      proto,
+      observed: 1,
+      threshold: 0,
+      windowS: this.#holdUs / 1e6,
+      direction: attempt.direction,
+      render: () =>
+        `${src} made a connection attempt to ${destIp} on ${proto} port ${port}, ` +
+        "which is not a common service port",
+      explanation: `${proto} port ${port} is not in detect.unusual_port.${list}; the ` +
+        `attempt waited ${this.#holdUs / 1e6} s and its source was not flagged as a scanner.`,
+    });
+  }
+
+  trackers(): TrackerStats[] {
+    return [this.#candidates.stats()];
+  }
+}
+
+/** IPv4 multicast (224/4) or limited broadcast, IPv6 multicast (ff00::/8), from the first word. */
+function isGroupAddress(firstWord: number, v6: boolean): boolean {
+  if (v6) return firstWord >>> 24 === 0xff;
+  return firstWord >>> 28 === 0xe || firstWord === -1;
+}
+
+/** Registry entry. */
+export function createUnusualPort(deps: DetectorDeps): Detector {
+  return new UnusualPort(deps);
+}

@@ -1,0 +1,163 @@
+import assert from "node:assert/strict";
+import { ACK, FIN, only, PSH, RST, Run, SYN, tcpFrame, udpFrame, URG } from "./harness.ts";
+
+const CLIENT = "10.0.0.5", SERVER = "10.0.0.9";
+
+Deno.test("unusual_port: DNS, HTTPS and the reply sides raise nothing (every detector on)", () => {
+  const run = new Run();
+  // DNS lookup and its answer.
+  run.send(0, udpFrame(CLIENT, "10.0.0.53", 51514, 53));
+  run.send(0.01, udpFrame("10.0.0.53", CLIENT, 53, 51514));
+  // HTTPS: SYN, SYN-ACK, ACK, data both ways, FIN.
+  run.send(0.1, tcpFrame(CLIENT, SERVER, 40001, 443));
+  run.send(0.11, tcpFrame(SERVER, CLIENT, 443, 40001, SYN | ACK));
+  run.send(0.12, tcpFrame(CLIENT, SERVER, 40001, 443, ACK));
+  run.send(0.13, tcpFrame(CLIENT, SERVER, 40001, 443, PSH | ACK));
+  run.send(0.14, tcpFrame(SERVER, CLIENT, 443, 40001, PSH | ACK));
+  run.send(0.2, tcpFrame(CLIENT, SERVER, 40001, 443, FIN | ACK));
+  run.send(0.21, tcpFrame(SERVER, CLIENT, 443, 40001, FIN | ACK));
+  // QUIC and NTP, answered.
+  run.send(0.3, udpFrame(CLIENT, SERVER, 50000, 443));
+  run.send(0.31, udpFrame(SERVER, CLIENT, 443, 50000));
+  run.send(0.4, udpFrame(CLIENT, SERVER, 123, 123));
+  run.send(0.41, udpFrame(SERVER, CLIENT, 123, 123));
+  run.tick(30).finish();
+  assert.deepEqual(run.alerts(), []);
+});
+
+Deno.test("unusual_port: an attempt to TCP 4444 raises one alert, a second attempt no other", () => {
+  const run = new Run(only("unusual_port"));
+  run.send(0, tcpFrame(CLIENT, SERVER, 40000, 4444));
+  run.send(0.01, tcpFrame(SERVER, CLIENT, 4444, 40000, SYN | ACK)); // the reply side: nothing
+  run.tick(5.9);
+  assert.equal(run.alerts().length, 0, "held for hold_s, at least the attempt timeout + 1 s");
+  run.tick(6);
+  const starts = run.alerts("unusual_port", "start");
+  assert.equal(starts.length, 1);
+  const start = starts[0]!;
+  assert.equal(start.src_ip, CLIENT);
+  assert.equal(start.dest_ip, SERVER);
+  assert.equal(start.dest_port, 4444);
+  assert.equal(start.proto, "TCP");
+  assert.equal(start.timestamp, "2023-11-14T22:13:20.000000+0000", "the attempt's time");
+  assert.equal(
+    start.alert.signature,
+    "10.0.0.5 made a connection attempt to 10.0.0.9 on TCP port 4444, " +
+      "which is not a common service port",
+  );
+  run.send(20, tcpFrame(CLIENT, "10.0.0.10", 40001, 4444));
+  run.tick(30).finish();
+  assert.equal(run.alerts("unusual_port", "start").length, 1);
+  const [end] = run.alerts("unusual_port", "end");
+  assert.equal(end?.detection.count, 2, "the second attempt counted in the open alert");
+  run.assertEveValid();
+});
+
+Deno.test("unusual_port: UDP to an uncommon port alerts; group and reply-looking datagrams not", () => {
+  const run = new Run(only("unusual_port"));
+  run.send(0, udpFrame(CLIENT, SERVER, 50000, 9999));
+  run.send(0.1, udpFrame(CLIENT, "239.255.255.250", 50001, 1900)); // SSDP
+  run.send(0.2, udpFrame(CLIENT, "255.255.255.255", 50002, 17500)); // LAN sync broadcast
+  run.send(0.3, udpFrame("2001:db8::5", "ff02::1:3", 50003, 5355)); // LLMNR
+  run.send(0.4, udpFrame(SERVER, CLIENT, 443, 61000)); // QUIC reply, its request unseen
+  run.finish();
+  const starts = run.alerts("unusual_port", "start");
+  assert.deepEqual(starts.map((a) => [a.proto, a.dest_port]), [["UDP", 9999]]);
+  run.assertEveValid();
+});
+
+Deno.test("unusual_port: FIN, NULL, Xmas and SYN+FIN probes are scans, not connections", () => {
+  const run = new Run(only("unusual_port"));
+  run.send(0, tcpFrame(CLIENT, SERVER, 40000, 4444, FIN));
+  run.send(0.1, tcpFrame(CLIENT, SERVER, 40000, 4445, 0));
+  run.send(0.2, tcpFrame(CLIENT, SERVER, 40000, 4446, FIN | PSH | URG));
+  run.send(0.3, tcpFrame(CLIENT, SERVER, 40000, 4447, SYN | FIN));
+  assert.deepEqual(run.finish().alerts(), []);
+});
+
+Deno.test("unusual_port: a source that turns port scanner within the hold raises none", () => {
+  const run = new Run(only("unusual_port", "port_scan"));
+  for (let i = 0; i < 16; i++) {
+    const port = 5000 + i;
+    run.send(i * 0.1, tcpFrame(CLIENT, SERVER, 40000, port));
+    run.send(i * 0.1 + 0.001, tcpFrame(SERVER, CLIENT, port, 40000, RST | ACK));
+  }
+  run.tick(10);
+  run.send(11, tcpFrame(CLIENT, "10.0.0.10", 40001, 6000)); // flagged: not even held
+  run.finish();
+  assert.equal(run.alerts("port_scan", "start").length, 1);
+  assert.equal(run.alerts("unusual_port").length, 0);
+});
+
+Deno.test("unusual_port: unanswered scan probes time out into a port_scan that wins the hold", () => {
+  const run = new Run(only("unusual_port", "port_scan"));
+  for (let i = 0; i < 20; i++) run.send(i * 0.01, tcpFrame(CLIENT, SERVER, 40000, 5000 + i));
+  run.tick(5).tick(6).finish();
+  assert.equal(run.alerts("port_scan", "start").length, 1);
+  assert.equal(run.alerts("unusual_port").length, 0);
+});
+
+Deno.test("unusual_port: a candidate still held when the capture ends alerts at finish", () => {
+  const run = new Run(only("unusual_port"));
+  run.send(0, tcpFrame(CLIENT, SERVER, 40000, 8443));
+  run.send(1, tcpFrame(CLIENT, SERVER, 40000, 443));
+  run.finish();
+  assert.deepEqual(run.alerts("unusual_port").map((a) => a.detection.state), ["start", "end"]);
+});
+
+Deno.test("unusual_port: hold_s 0 alerts at once; tcp_ports is configurable", () => {
+  const run = new Run({
+    ...only("unusual_port"),
+    "detect.unusual_port.hold_s": 0,
+    "detect.unusual_port.tcp_ports": [4444],
+  });
+  run.send(0, tcpFrame(CLIENT, SERVER, 40000, 4444));
+  run.send(0.1, tcpFrame(CLIENT, SERVER, 40001, 80));
+  assert.deepEqual(run.alerts("unusual_port").map((a) => a.dest_port), [80]);
+});
+
+Deno.test("unusual_port lifecycle: start, update while attempts go on, end after quiet_s", () => {
+  const run = new Run({
+    ...only("unusual_port"),
+    "alerts.update_interval_s": 10,
+    "alerts.quiet_s": 20,
+  });
+  // Held 6 s (attempt timeout + 1): the repeat at 3 s joins the candidate.
+  for (const s of [0, 3, 7, 9]) run.send(s, tcpFrame(CLIENT, SERVER, 40000 + s, 4444));
+  assert.deepEqual(run.alerts("unusual_port").map((a) => a.detection.state), ["start"]);
+  run.tick(10);
+  run.tick(28);
+  assert.deepEqual(run.alerts("unusual_port").map((a) => a.detection.state), ["start", "update"]);
+  run.tick(29.5);
+  const [end] = run.alerts("unusual_port", "end");
+  assert.equal(end?.timestamp, "2023-11-14T22:13:49.000000+0000", "last attempt + quiet_s");
+  assert.equal(end?.detection.count, 4, "every attempt counted");
+  run.assertEveValid();
+});
+
+Deno.test("unusual_port: allow-lists suppress and count", () => {
+  for (
+    const overrides of [
+      { "alerts.allow_list": ["10.0.0.9"] },
+      { "detect.unusual_port.allow_list": ["10.0.0.0/24"] },
+    ]
+  ) {
+    const run = new Run({ ...only("unusual_port"), ...overrides });
+    run.send(0, tcpFrame(CLIENT, SERVER, 40000, 4444));
+    run.send(6, tcpFrame(CLIENT, SERVER, 40001, 4444));
+    run.send(12, tcpFrame(CLIENT, SERVER, 40002, 4444));
+    run.finish();
+    assert.equal(run.alerts().length, 0);
+    assert.equal(run.counts("unusual_port").suppressed, 1);
+  }
+});
+
+Deno.test("unusual_port candidates are bounded by max_tracked with evictions counted", () => {
+  const run = new Run({ ...only("unusual_port"), "detect.unusual_port.max_tracked": 16 });
+  for (let i = 0; i < 40; i++) run.send(i * 0.01, tcpFrame(CLIENT, SERVER, 40000, 10000 + i));
+  const stats = run.engine.detection.trackers().find((t) => t.name === "unusual_port.candidates")!;
+  assert.equal(stats.size, 16);
+  assert.equal(stats.evictions, 24);
+  run.tick(7);
+  assert.equal(run.alerts("unusual_port", "start").length, 16);
+});
