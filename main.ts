@@ -1,13 +1,14 @@
 /**
  * @module main
- * Entry point: flags -> config -> capture -> session -> exit code. No logic of its own beyond
+ * Entry point: flags -> config -> either the web UI (a controller and its Hono app; the default)
+ * or a headless capture (`--no-ui`: capture -> session -> exit code). No logic of its own beyond
  * wiring and turning errors into one-line messages.
  */
 import { Capture } from "./ffi/capture.ts";
 import { defaultDevice, listDevices } from "./ffi/devices.ts";
 import { CaptureError } from "./ffi/errors.ts";
 import { libpcapVersion } from "./ffi/libpcap.ts";
-import { HELP, parseCli, UsageError } from "./core/cli.ts";
+import { type CliOptions, HELP, parseCli, UsageError } from "./core/cli.ts";
 import {
   applyOverrides,
   type Config,
@@ -23,6 +24,8 @@ import { LogDirectoryError } from "./core/record_writer.ts";
 import { Session, type SessionResult } from "./core/session.ts";
 import { VERSION } from "./core/version.ts";
 import { alertLine } from "./core/detect/alert_line.ts";
+import { Controller } from "./ui/controller.ts";
+import { checkListenPolicy, createApp } from "./ui/server.ts";
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
@@ -36,6 +39,7 @@ async function main(args: string[]): Promise<number> {
   const config = applyOverrides(fromFile, cli.overrides);
   if (cli.printConfig) return print(JSON.stringify(configAsObject(config), null, 2));
   if (cli.listInterfaces) return print(formatDevices());
+  if (!cli.noUi) return await runUi(cli, config);
 
   const device = cli.read === undefined ? chooseDevice(cli.interface) : undefined;
   const capture = await Capture.open({
@@ -81,6 +85,78 @@ async function runSession(
   clearTimeout(timer);
   for (const signal of signals) Deno.removeSignalListener(signal, stop);
   return report(result, capture);
+}
+
+/** The web UI: serves until SIGINT or SIGTERM, which stop any capture cleanly first. */
+async function runUi(cli: CliOptions, config: Config): Promise<number> {
+  const token = cli.token ?? (Deno.env.get("ANOMALY_TOKEN") || undefined);
+  const refused = checkListenPolicy(cli.listen.hostname, token);
+  if (refused !== null) throw new UsageError(refused);
+  try {
+    await Deno.mkdir(cli.logDir, { recursive: true });
+  } catch { /* Start reports an unwritable log directory */ }
+  await setUpDiagnostics({ logDirectory: cli.logDir });
+  const controller = new Controller({
+    config,
+    logDirectory: cli.logDir,
+    read: cli.read,
+    defaultInterface: () => cli.interface ?? defaultDevice()?.name ?? null,
+    defaultFilter: cli.filter ?? "",
+    listInterfaces: listDevices,
+    hostAddresses,
+    durationS: cli.durationS,
+    openSource: (request) =>
+      Capture.open({
+        ...request,
+        snaplen: num(config, "capture.snaplen"),
+        bufferSize: num(config, "capture.buffer_mib") * 1024 * 1024,
+        promiscuous: flag(config, "capture.promiscuous"),
+      }),
+  });
+  const app = createApp(controller, { token });
+  let server: Deno.HttpServer;
+  const listening = Promise.withResolvers<Deno.NetAddr>();
+  try {
+    server = Deno.serve({
+      hostname: cli.listen.hostname,
+      port: cli.listen.port,
+      onListen: (address) => listening.resolve(address),
+    }, app.fetch);
+  } catch (error) {
+    const why = error instanceof Deno.errors.AddrInUse
+      ? "the address is in use"
+      : error instanceof Error
+      ? error.message
+      : String(error);
+    throw new UiError(
+      `Cannot listen on ${cli.listen.hostname}:${cli.listen.port}: ${why} (choose another with --listen)`,
+    );
+  }
+  const address = await listening.promise;
+  const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
+  console.log(`Anomaly UI: http://${host}:${address.port}/`);
+  if (token !== undefined) {
+    console.log("API calls need the token: open the URL with #token=TOKEN or enter it in the page");
+  }
+  const shutdown = Promise.withResolvers<void>();
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const onSignal = () => shutdown.resolve();
+  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+  if (cli.start || cli.read !== undefined) {
+    controller.start().catch((error) => log.warn("{message}", { message: error.message }));
+  }
+  await shutdown.promise;
+  for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+  log.info("Shutting down: stopping the capture and the UI");
+  await controller.close();
+  // Event streams end once the controller is closed; don't wait for ever on a stuck client.
+  await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 3000))]);
+  return EXIT_OK;
+}
+
+/** The UI could not be served (the address is taken, no permission to bind). */
+class UiError extends Error {
+  override name = "UiError";
 }
 
 function report(result: SessionResult, capture: Capture): number {
@@ -153,7 +229,6 @@ function fail(message: string): void {
 function exitCodeFor(error: unknown): number {
   if (error instanceof UsageError || error instanceof ConfigError) return EXIT_USAGE;
   if (error instanceof CaptureError) return error.code === "bad_filter" ? EXIT_USAGE : EXIT_RUNTIME;
-  if (error instanceof LogDirectoryError) return EXIT_RUNTIME;
   return EXIT_RUNTIME;
 }
 
@@ -163,7 +238,8 @@ if (import.meta.main) {
     code = await main(Deno.args);
   } catch (error) {
     const known = error instanceof UsageError || error instanceof ConfigError ||
-      error instanceof CaptureError || error instanceof LogDirectoryError;
+      error instanceof CaptureError || error instanceof LogDirectoryError ||
+      error instanceof UiError;
     fail(known ? (error as Error).message : `internal error: ${String(error)}`);
     code = exitCodeFor(error);
   }

@@ -46,7 +46,18 @@ async function main(): Promise<void> {
     const logDir = await Deno.makeTempDir({ prefix: "anomaly-bench-" });
     const anomaly = await median(
       runs,
-      () => timed(["deno", "run", "-A", `${ROOT}main.ts`, "--read", file, "--log-dir", logDir]),
+      () =>
+        timed([
+          "deno",
+          "run",
+          "-A",
+          `${ROOT}main.ts`,
+          "--no-ui",
+          "--read",
+          file,
+          "--log-dir",
+          logDir,
+        ]),
     );
     await Deno.remove(logDir, { recursive: true });
     const bytes = (await Deno.stat(file)).size;

@@ -23,9 +23,26 @@ export interface CliOptions {
   help: boolean;
   config?: string;
   printConfig: boolean;
+  /** Where the web UI listens (default 127.0.0.1:8080). */
+  listen: ListenAddress;
+  /** True when --listen was given. */
+  listenGiven: boolean;
+  /** Start capturing as soon as the UI is up. */
+  start: boolean;
+  /** The API token (--token); ANOMALY_TOKEN is read by main.ts. */
+  token?: string;
   /** Config overrides from the detection flags, by config key. */
   overrides: Record<string, unknown>;
 }
+
+/** A host and port to listen on; `port` 0 picks a free one. */
+export interface ListenAddress {
+  hostname: string;
+  port: number;
+}
+
+/** The UI's address when --listen is not given. */
+export const DEFAULT_LISTEN: ListenAddress = { hostname: "127.0.0.1", port: 8080 };
 
 /** Detection flags: each sets one config key (and is validated as that key). */
 const DETECTION_FLAGS = {
@@ -41,6 +58,9 @@ const OPTIONS = {
   "log-dir": { type: "string" },
   duration: { type: "string" },
   "no-ui": { type: "boolean" },
+  listen: { type: "string" },
+  start: { type: "boolean" },
+  token: { type: "string" },
   "list-interfaces": { type: "boolean" },
   version: { type: "boolean" },
   help: { type: "boolean", short: "h" },
@@ -55,13 +75,22 @@ export const HELP = `Anomaly: a network anomaly detector (live capture or pcap/p
 
 Usage: anomaly [options]
 
-  -r, --read FILE          analyse a pcap or pcapng file as fast as it can be read, then exit
+By default Anomaly serves its web UI on http://127.0.0.1:8080 and waits for Start there.
+
+  -r, --read FILE          analyse a pcap or pcapng file as fast as it can be read (the UI
+                           shows the results; with --no-ui it exits when done)
   -i, --interface NAME     capture live on NAME (default: the first up, non-loopback device
                            with an address; "any" captures on all devices)
   -f, --filter EXPR        BPF filter, tcpdump syntax (e.g. "tcp or udp")
       --log-dir DIR        where network_activity.jsonl and anomaly.log go (default: log)
       --duration SECONDS   stop a live capture after SECONDS
-      --no-ui              headless: no web UI (the only mode in this version)
+      --listen HOST:PORT   where the web UI listens (default 127.0.0.1:8080; port 0 picks a
+                           free one). Any address other than loopback needs a token
+      --start              start capturing as soon as the UI is up (default: wait for Start)
+      --token TOKEN        token every API call must carry (Authorization: Bearer TOKEN);
+                           also read from ANOMALY_TOKEN. Required off loopback
+      --no-ui              headless: no web UI; --read exits when the file is done, a live
+                           capture runs until Ctrl-C or --duration
       --config FILE        JSON file of config keys (see the README's configuration table)
       --packets-per-second N   high_packet_rate threshold: packets one source may send
                            in 1 s (default 100)
@@ -97,11 +126,15 @@ export function parseCli(args: readonly string[]): CliOptions {
     version: v.version ?? false,
     help: v.help ?? false,
     printConfig: v["print-config"] ?? false,
+    listen: v.listen === undefined ? { ...DEFAULT_LISTEN } : parseListen(v.listen),
+    listenGiven: v.listen !== undefined,
+    start: v.start ?? false,
     overrides: detectionOverrides(v),
   };
   if (v.read !== undefined) options.read = nonEmpty("--read", v.read);
   if (v.interface !== undefined) options.interface = nonEmpty("--interface", v.interface);
   if (v.filter !== undefined) options.filter = v.filter;
+  if (v.token !== undefined) options.token = nonEmpty("--token", v.token);
   if (v.config !== undefined) options.config = nonEmpty("--config", v.config);
   if (v["log-dir"] !== undefined) nonEmpty("--log-dir", v["log-dir"]);
   if (v.duration !== undefined) options.durationS = parseDuration(v.duration);
@@ -113,7 +146,38 @@ export function parseCli(args: readonly string[]): CliOptions {
   if (options.read !== undefined && options.durationS !== undefined) {
     throw new UsageError("--duration applies to live captures only: drop it when using --read");
   }
+  if (options.noUi) {
+    const uiOnly = [["--listen", options.listenGiven], ["--start", options.start], [
+      "--token",
+      options.token !== undefined,
+    ]] as const;
+    for (const [name, given] of uiOnly) {
+      if (given) {
+        throw new UsageError(`${name} applies to the web UI: drop it or drop --no-ui`);
+      }
+    }
+  }
   return options;
+}
+
+/** Parses "HOST:PORT", "[IPv6]:PORT" or ":PORT" (loopback). */
+export function parseListen(text: string): ListenAddress {
+  const match = /^(?:\[([0-9a-fA-F:.]+)\]|([^\s:\[\]]*)):(\d{1,5})$/.exec(text.trim());
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) {
+    throw new UsageError(
+      `Bad --listen "${text}": expected HOST:PORT with a port from 0 to 65535, e.g. 127.0.0.1:8080 or [::1]:0`,
+    );
+  }
+  const hostname = match[1] ?? (match[2] || DEFAULT_LISTEN.hostname);
+  return { hostname, port };
+}
+
+/** True for addresses only this machine can reach: 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    host === "0:0:0:0:0:0:0:1";
 }
 
 function detectionOverrides(values: Record<string, unknown>): Record<string, unknown> {

@@ -122,9 +122,16 @@ export class ConnectionTracker {
     this.#fragments.sweep(nowUs);
   }
 
-  /** End of capture: every attempt still pending times out, as it would have live. */
+  /** End of capture: every attempt still pending counts as unanswered, dated `nowUs`. */
   finish(nowUs: number): void {
-    this.tick(nowUs + this.#timeoutUs);
+    this.tick(nowUs);
+    const queue = this.#pending;
+    for (; this.#pendingHead < queue.length; this.#pendingHead++) {
+      const attempt = queue[this.#pendingHead]!;
+      if (attempt.state !== PENDING) continue;
+      attempt.state = FAILED;
+      this.listener.failure(attempt, "timeout", Math.max(nowUs, attempt.firstUs));
+    }
   }
 
   trackers(): TrackerStats[] {

@@ -112,9 +112,14 @@ export class Detection {
     for (const d of this.#onKernel) d.onKernelCounters!(counters, nowUs);
   }
 
-  /** The capture stopped: pending attempts time out, then every open alert ends. */
+  /**
+   * The capture stopped at `nowUs`: attempts still pending count as unanswered now (as they
+   * would once their timeout passed live), detectors flush, and every open alert ends, all
+   * dated `nowUs`, so the records stay in time order.
+   */
   finish(nowUs: number): void {
     this.#connections.finish(nowUs);
+    this.#scanners.tick(nowUs);
     for (const d of this.detectors) {
       if (d.finish !== undefined) d.finish(nowUs);
       else d.tick(nowUs);

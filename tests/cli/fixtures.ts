@@ -100,9 +100,9 @@ export interface RunResult {
   stderr: string;
 }
 
-/** The argv that runs main.ts with every permission. */
+/** The argv that runs main.ts headless (`--no-ui`: these tests are the headless CLI's). */
 export function mainArgs(args: readonly string[]): string[] {
-  return ["run", "--allow-all", `${ROOT}main.ts`, ...args];
+  return ["run", "--allow-all", `${ROOT}main.ts`, "--no-ui", ...args];
 }
 
 /** Runs main.ts to its end (killed after `timeoutMs`). */

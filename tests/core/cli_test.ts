@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseCli, UsageError } from "../../core/cli.ts";
+import { isLoopbackHost, parseCli, UsageError } from "../../core/cli.ts";
 
 Deno.test("parseCli() reads the documented options", () => {
   const o = parseCli(["-r", "x.pcap", "-f", "tcp", "--log-dir", "/tmp/l", "--no-ui"]);
@@ -66,5 +66,56 @@ Deno.test("parseCli() refuses bad detection flag values, naming the flag", () =>
       (e: unknown) => e instanceof UsageError && message.test(e.message),
       args.join(" "),
     );
+  }
+});
+
+Deno.test("parseCli() reads the web UI options: --listen, --start, --token", () => {
+  const defaults = parseCli([]);
+  assert.deepEqual(defaults.listen, { hostname: "127.0.0.1", port: 8080 });
+  assert.equal(defaults.listenGiven, false);
+  assert.equal(defaults.start, false);
+  assert.equal(defaults.noUi, false);
+  assert.equal(defaults.token, undefined);
+  const o = parseCli(["--listen", "0.0.0.0:9000", "--start", "--token", "abc"]);
+  assert.deepEqual(o.listen, { hostname: "0.0.0.0", port: 9000 });
+  assert.equal(o.listenGiven, true);
+  assert.equal(o.start, true);
+  assert.equal(o.token, "abc");
+  assert.deepEqual(parseCli(["--listen", "[::1]:0"]).listen, { hostname: "::1", port: 0 });
+  assert.deepEqual(parseCli(["--listen", ":8081"]).listen, { hostname: "127.0.0.1", port: 8081 });
+  assert.deepEqual(parseCli(["--listen", "localhost:1"]).listen, {
+    hostname: "localhost",
+    port: 1,
+  });
+});
+
+Deno.test("parseCli() refuses bad --listen values and UI options with --no-ui", () => {
+  const cases: [string[], RegExp][] = [
+    [["--listen", "8080"], /Bad --listen "8080": expected HOST:PORT/],
+    [["--listen", "127.0.0.1:65536"], /Bad --listen/],
+    [["--listen", "127.0.0.1:http"], /Bad --listen/],
+    [["--listen", "::1:80"], /Bad --listen/],
+    [["--token", " "], /--token needs a value/],
+    [["--no-ui", "--listen", "127.0.0.1:1"], /--listen applies to the web UI/],
+    [["--no-ui", "--start"], /--start applies to the web UI/],
+    [["--no-ui", "--token", "x"], /--token applies to the web UI/],
+    [["--start=yes"], /takes no value/],
+  ];
+  for (const [args, message] of cases) {
+    assert.throws(
+      () => parseCli(args),
+      (e: unknown) =>
+        e instanceof UsageError && message.test(e.message) && !e.message.includes("\n"),
+      args.join(" "),
+    );
+  }
+});
+
+Deno.test("isLoopbackHost() accepts 127/8, ::1 and localhost only", () => {
+  for (const host of ["127.0.0.1", "127.1.2.3", "::1", "[::1]", "localhost", "LOCALHOST"]) {
+    assert.ok(isLoopbackHost(host), host);
+  }
+  for (const host of ["0.0.0.0", "::", "192.0.2.1", "10.0.0.1", "example.com", "128.0.0.1"]) {
+    assert.ok(!isLoopbackHost(host), host);
   }
 });

@@ -109,9 +109,10 @@ for (
     assert.equal(t.failures.length, 1, "reported once");
   });
 
-  Deno.test(`connections (${family}): a SYN still pending at finish times out`, () => {
+  Deno.test(`connections (${family}): a SYN still pending at finish times out then`, () => {
+    // The capture stops before the 5 s timeout: the attempt stays unanswered, dated at the stop.
     const t = new Tracked().send(0, tcpFrame(client, server, 40000, 80)).finish(1);
-    assert.deepEqual(t.failures.map((f) => [f.reason, f.atS]), [["timeout", 5]]);
+    assert.deepEqual(t.failures.map((f) => [f.reason, f.atS]), [["timeout", 1]]);
   });
 
   Deno.test(`connections (${family}): a SYN answered by SYN-ACK never fails`, () => {

@@ -11,7 +11,7 @@ import { readLastRecord, type StatsRecord } from "../support/records.ts";
 export const REPO_ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 
 /**
- * Runs `deno run --allow-all main.ts --read FILE --log-dir DIR [--config CONFIG]` from the
+ * Runs `deno run --allow-all main.ts --no-ui --read FILE --log-dir DIR [--config CONFIG]` from the
  * repository root and returns the last line of DIR/network_activity.jsonl: the final stats record.
  */
 export async function analyse(
@@ -19,7 +19,7 @@ export async function analyse(
   logDir: string,
   config?: Record<string, unknown>,
 ): Promise<StatsRecord> {
-  const args = ["run", "--allow-all", "main.ts", "--read", file, "--log-dir", logDir];
+  const args = ["run", "--allow-all", "main.ts", "--no-ui", "--read", file, "--log-dir", logDir];
   if (config !== undefined) {
     const configPath = `${logDir}.config.json`;
     await Deno.writeTextFile(configPath, JSON.stringify(config));

@@ -1,0 +1,439 @@
+/**
+ * The UI's routes through `app.request()` (no sockets): status codes, validation, 409s, the token,
+ * cross-origin refusal, headers, metrics and the event stream. Captures are fake live sources or
+ * real libpcap reads of pcap files the tests write, so no root is needed.
+ */
+import assert from "node:assert/strict";
+import { checkListenPolicy, CONTENT_SECURITY_POLICY, createApp } from "../../ui/server.ts";
+import {
+  fileController,
+  heldController,
+  settled,
+  SourceCounter,
+  writeAlertFixture,
+} from "./support.ts";
+
+const JSON_HEADERS = { "Content-Type": "application/json" };
+
+function post(app: ReturnType<typeof createApp>, path: string, body?: string, headers = {}) {
+  return app.request(path, { method: "POST", headers: { ...JSON_HEADERS, ...headers }, body });
+}
+
+async function errorOf(response: Response): Promise<string> {
+  const body = await response.json();
+  assert.equal(typeof body.error, "string", JSON.stringify(body));
+  return body.error;
+}
+
+/** Reads the event stream until `count` events arrived, then cancels it. */
+async function readEvents(
+  response: Response,
+  count: number,
+): Promise<{ event: string; data: unknown }[]> {
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  const events: { event: string; data: unknown }[] = [];
+  try {
+    while (events.length < count) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += value;
+      let end;
+      while ((end = text.indexOf("\n\n")) >= 0) {
+        const block = text.slice(0, end);
+        text = text.slice(end + 2);
+        if (block.startsWith(":")) continue;
+        const event = /^event: (.*)$/m.exec(block)?.[1] ?? "message";
+        const data = block.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6));
+        events.push({ event, data: JSON.parse(data.join("\n")) });
+      }
+    }
+  } finally {
+    await reader.cancel();
+  }
+  return events;
+}
+
+Deno.test("GET / serves the page with a CSP without inline scripts and the security headers", async () => {
+  const app = createApp(heldController());
+  const response = await app.request("/");
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get("Content-Type")!, /^text\/html/);
+  const csp = response.headers.get("Content-Security-Policy")!;
+  assert.equal(csp, CONTENT_SECURITY_POLICY);
+  assert.match(csp, /script-src 'self'(;|$)/);
+  assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/);
+  assert.match(csp, /default-src 'none'/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.equal(response.headers.get("X-Content-Type-Options"), "nosniff");
+  assert.equal(response.headers.get("X-Frame-Options"), "DENY");
+  assert.equal(response.headers.get("Referrer-Policy"), "no-referrer");
+  const html = await response.text();
+  for (const script of html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)) {
+    assert.match(script[1]!, /\bsrc="\/[^"]+"/, "every script is a same-origin file");
+    assert.equal(script[2]!.trim(), "", "no inline script");
+  }
+  assert.doesNotMatch(html, /\son[a-z]+=/i, "no inline event handlers");
+  assert.doesNotMatch(html, /\sstyle=/i, "no inline styles");
+  assert.doesNotMatch(html, /https?:\/\//, "nothing from another site (no CDN)");
+});
+
+Deno.test("the page's assets are embedded and served with their types", async () => {
+  const app = createApp(heldController());
+  const expected: [string, RegExp, RegExp][] = [
+    ["/app.js", /^text\/javascript/, /textContent/],
+    ["/style.css", /^text\/css/, /@media/],
+    ["/vendor/uplot.js", /^text\/javascript/, /uPlot/],
+    ["/vendor/uplot.css", /^text\/css/, /\.uplot/],
+  ];
+  for (const [path, type, content] of expected) {
+    const response = await app.request(path);
+    assert.equal(response.status, 200, path);
+    assert.match(response.headers.get("Content-Type")!, type, path);
+    assert.ok(response.headers.get("Content-Security-Policy"), path);
+    assert.match(await response.text(), content, path);
+  }
+  const script = await (await app.request("/app.js")).text();
+  assert.doesNotMatch(script, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+});
+
+Deno.test("GET /api/status and /api/interfaces describe an idle capture and the devices", async () => {
+  const app = createApp(heldController());
+  const status = await app.request("/api/status");
+  assert.equal(status.status, 200);
+  assert.equal(status.headers.get("Cache-Control"), "no-store");
+  const body = await status.json();
+  assert.equal(body.state, "idle");
+  assert.equal(body.mode, "live");
+  assert.equal(body.defaults.interface, "eth0");
+  const interfaces = await (await app.request("/api/interfaces")).json();
+  assert.equal(interfaces.default, "eth0");
+  assert.equal(interfaces.interfaces[0].addresses[0].address, "192.0.2.10");
+});
+
+Deno.test("POST /api/start then /api/stop run one capture; repeats answer 409 with a message", async () => {
+  const counter = new SourceCounter();
+  const app = createApp(heldController(counter));
+  const stopIdle = await post(app, "/api/stop");
+  assert.equal(stopIdle.status, 409);
+  assert.match(await errorOf(stopIdle), /Not capturing/);
+
+  const started = await post(
+    app,
+    "/api/start",
+    JSON.stringify({ interface: "eth0", filter: "tcp" }),
+  );
+  assert.equal(started.status, 200);
+  const status = await started.json();
+  assert.equal(status.state, "capturing");
+  assert.equal(status.source, "eth0");
+  assert.equal(status.filter, "tcp");
+  assert.ok(!Number.isNaN(Date.parse(status.since)));
+
+  const again = await post(app, "/api/start", "{}");
+  assert.equal(again.status, 409);
+  assert.match(await errorOf(again), /Already capturing on eth0 since .*: stop it first/);
+  assert.equal(counter.opened, 1);
+
+  const stopped = await post(app, "/api/stop");
+  assert.equal(stopped.status, 200);
+  const end = await stopped.json();
+  assert.equal(end.state, "stopped");
+  assert.equal(end.saved.path, null);
+  assert.equal(end.saved.alerts, 0);
+  assert.ok(end.saved.records >= 1, "the final stats record");
+  assert.equal(counter.running, 0);
+
+  const stopAgain = await post(app, "/api/stop", "");
+  assert.equal(stopAgain.status, 409);
+  assert.match(await errorOf(stopAgain), /already ended/);
+});
+
+Deno.test("POST /api/start refuses bad JSON, non-objects, unknown fields and bad types with 400", async () => {
+  const counter = new SourceCounter();
+  const app = createApp(heldController(counter));
+  const cases: [string, RegExp][] = [
+    ["{", /Bad JSON/],
+    ["[1]", /expected an object/],
+    ['"eth0"', /expected an object/],
+    ["null", /expected an object/],
+    ['{"interface":"eth0","bogus":1}', /Unknown field "bogus": expected interface, filter/],
+    ['{"interface":5}', /"interface" must be a device name/],
+    ['{"interface":""}', /"interface" must be a device name/],
+    ['{"interface":"a b"}', /"interface" must be a device name/],
+    ['{"filter":["tcp"]}', /"filter" must be a BPF expression/],
+    [JSON.stringify({ filter: "x".repeat(9000) }), /"filter" must be a BPF expression/],
+  ];
+  for (const [body, message] of cases) {
+    const response = await post(app, "/api/start", body);
+    assert.equal(response.status, 400, body);
+    assert.match(await errorOf(response), message, body);
+  }
+  const stop = await post(app, "/api/stop", '{"now":true}');
+  assert.equal(stop.status, 400);
+  assert.match(await errorOf(stop), /Unknown field "now"/);
+  const form = await post(app, "/api/start", "interface=eth0", {
+    "Content-Type": "application/x-www-form-urlencoded",
+  });
+  assert.equal(form.status, 415);
+  assert.equal(counter.opened, 0, "nothing started");
+  assert.equal((await (await app.request("/api/status")).json()).state, "idle");
+});
+
+Deno.test("a bad BPF filter answers 400 with libpcap's message and starts nothing", async () => {
+  await using dir = await tempDir();
+  const path = await writeAlertFixture(dir.path);
+  const controller = fileController(path, null);
+  const app = createApp(controller);
+  const response = await post(app, "/api/start", JSON.stringify({ filter: "tcp port x" }));
+  assert.equal(response.status, 400);
+  const message = await errorOf(response);
+  assert.match(message, /Bad filter "tcp port x": unknown port 'x'/);
+  const status = await (await app.request("/api/status")).json();
+  assert.equal(status.state, "error");
+  assert.equal(status.message, message);
+  assert.equal(controller.sessionsStarted, 0);
+  // An interface is refused in file mode.
+  const device = await post(app, "/api/start", JSON.stringify({ interface: "eth0" }));
+  assert.equal(device.status, 400);
+  assert.match(await errorOf(device), /reads the file/);
+});
+
+Deno.test("a file read through the UI shows its alerts, summary and saved records", async () => {
+  await using dir = await tempDir();
+  const path = await writeAlertFixture(dir.path);
+  const controller = fileController(path, `${dir.path}/log`);
+  const app = createApp(controller);
+  assert.equal((await post(app, "/api/start", "{}")).status, 200);
+  await settled(controller);
+  const status = await (await app.request("/api/status")).json();
+  assert.equal(status.state, "stopped", JSON.stringify(status));
+  assert.equal(status.mode, "file");
+  assert.equal(status.saved.path, `${dir.path}/log/network_activity.jsonl`);
+  assert.equal(status.saved.alerts, 1);
+  assert.equal(status.saved.packets, 155);
+  const lines = (await Deno.readTextFile(status.saved.path)).trim().split("\n");
+  assert.equal(status.saved.records, lines.length);
+
+  const { alerts } = await (await app.request("/api/alerts")).json();
+  assert.deepEqual(alerts.map((a: { detection: { state: string } }) => a.detection.state), [
+    "end",
+    "start",
+  ], "newest first");
+  assert.equal(alerts[0].detection.detector, "high_packet_rate");
+  assert.equal(alerts[0].src_ip, "10.0.0.66");
+  const limited = await (await app.request("/api/alerts?limit=1")).json();
+  assert.equal(limited.alerts.length, 1);
+  const byDetector = await (await app.request("/api/alerts?detector=port_scan")).json();
+  assert.equal(byDetector.alerts.length, 0);
+  const severity = alerts[0].alert.severity;
+  const bySeverity = await (await app.request(`/api/alerts?severity=${severity}`)).json();
+  assert.equal(bySeverity.alerts.length, 2);
+  const other = await (await app.request(`/api/alerts?severity=${severity + 1}`)).json();
+  assert.equal(other.alerts.length, 0);
+
+  const view = await (await app.request("/api/summary")).json();
+  assert.equal(view.summary.packets, 155);
+  assert.equal(view.rate.basis, "average");
+  assert.ok(view.series.length > 0);
+  assert.equal(view.alerts.started, 1);
+  assert.ok(view.trackers.length > 0);
+  assert.equal(view.summary.top_sources_by_packets[0].ip, "10.0.0.66");
+});
+
+Deno.test("GET /api/alerts refuses bad parameters with 400", async () => {
+  const app = createApp(heldController());
+  for (
+    const [query, message] of [
+      ["limit=0", /Bad limit/],
+      ["limit=1001", /Bad limit/],
+      ["limit=ten", /Bad limit/],
+      ["severity=high", /Bad severity/],
+      ["detector=nope", /Unknown detector "nope"/],
+      ["sort=asc", /Unknown parameter "sort"/],
+    ] as const
+  ) {
+    const response = await app.request(`/api/alerts?${query}`);
+    assert.equal(response.status, 400, query);
+    assert.match(await errorOf(response), message, query);
+  }
+});
+
+Deno.test("with a token, every API call, the event stream and the metrics need it", async () => {
+  const app = createApp(heldController(), { token: "s3cret-token" });
+  const paths = [
+    "/api/status",
+    "/api/interfaces",
+    "/api/alerts",
+    "/api/summary",
+    "/api/events",
+    "/metrics",
+  ];
+  for (const path of paths) {
+    const none = await app.request(path);
+    assert.equal(none.status, 401, path);
+    assert.match(none.headers.get("WWW-Authenticate")!, /^Bearer/);
+    assert.match(await errorOf(none), /needs its token/);
+    const wrong = await app.request(path, { headers: { Authorization: "Bearer s3cret-tokeN" } });
+    assert.equal(wrong.status, 401, path);
+  }
+  const start = await post(app, "/api/start", "{}");
+  assert.equal(start.status, 401);
+  const ok = await app.request("/api/status", {
+    headers: { Authorization: "Bearer s3cret-token" },
+  });
+  assert.equal(ok.status, 200);
+  // The page holds no data: it loads without the token and asks for it.
+  assert.equal((await app.request("/")).status, 200);
+  // With a token, other host names are answered (the UI may listen beyond loopback).
+  const remote = await app.request("http://monitor.example:8080/api/status", {
+    headers: { Authorization: "Bearer s3cret-token" },
+  });
+  assert.equal(remote.status, 200);
+});
+
+Deno.test("without a token, host names other than loopback get 403 (DNS rebinding)", async () => {
+  const app = createApp(heldController());
+  for (
+    const url of [
+      "http://evil.example/api/status",
+      "http://192.0.2.1:8080/",
+      "http://10.0.0.1/metrics",
+    ]
+  ) {
+    const response = await app.request(url);
+    assert.equal(response.status, 403, url);
+    assert.match(await errorOf(response), /only on loopback/);
+  }
+  for (
+    const url of [
+      "http://127.0.0.1:8080/api/status",
+      "http://localhost/api/status",
+      "http://[::1]:9/api/status",
+    ]
+  ) {
+    assert.equal((await app.request(url)).status, 200, url);
+  }
+});
+
+Deno.test("state-changing requests from another origin are refused with 403", async () => {
+  const counter = new SourceCounter();
+  const app = createApp(heldController(counter), { allowedOrigins: ["http://localhost:3000"] });
+  const refused: Record<string, string>[] = [
+    { Origin: "http://evil.example" },
+    { Origin: "null" },
+    { Origin: "http://localhost:8081" },
+    { "Sec-Fetch-Site": "cross-site" },
+    { "Sec-Fetch-Site": "same-site" },
+  ];
+  for (const headers of refused) {
+    for (const path of ["/api/start", "/api/stop"]) {
+      const response = await post(app, path, "{}", headers);
+      assert.equal(response.status, 403, `${path} ${JSON.stringify(headers)}`);
+      assert.match(await errorOf(response), /Cross-origin request refused/);
+    }
+  }
+  assert.equal(counter.opened, 0);
+  // Reading is fine cross-origin (no CORS headers, so a browser keeps the answer from the page).
+  const read = await app.request("/api/status", { headers: { Origin: "http://evil.example" } });
+  assert.equal(read.status, 200);
+  assert.equal(read.headers.get("Access-Control-Allow-Origin"), null);
+  // The page's own origin, an allowed one, and clients that send no Origin (curl) may.
+  const same = await post(app, "/api/start", "{}", {
+    Origin: "http://localhost",
+    "Sec-Fetch-Site": "same-origin",
+  });
+  assert.equal(same.status, 200);
+  const allowed = await post(app, "/api/stop", "{}", { Origin: "http://localhost:3000" });
+  assert.equal(allowed.status, 200);
+  assert.equal((await post(app, "/api/start", "{}")).status, 200);
+  assert.equal((await post(app, "/api/stop")).status, 200);
+});
+
+Deno.test("GET /metrics is Prometheus text with packets, drops, alerts by detector and state, trackers", async () => {
+  await using dir = await tempDir();
+  const path = await writeAlertFixture(dir.path);
+  const controller = fileController(path, null);
+  const app = createApp(controller);
+  await post(app, "/api/start");
+  await settled(controller);
+  const response = await app.request("/metrics");
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get("Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+  const text = await response.text();
+  assert.ok(text.endsWith("\n"));
+  const sample =
+    /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? -?[0-9.e+]+$/;
+  const typed = new Set<string>();
+  for (const line of text.trimEnd().split("\n")) {
+    if (line.startsWith("# TYPE ")) {
+      const [, , name, type] = line.split(" ");
+      assert.match(type!, /^(counter|gauge)$/, line);
+      typed.add(name!);
+    } else if (!line.startsWith("# HELP ")) {
+      assert.match(line, sample, line);
+      assert.ok(typed.has(line.split(/[{ ]/)[0]!), `TYPE before ${line}`);
+    }
+  }
+  const value = (series: string) => {
+    const line = text.split("\n").find((l) => l.startsWith(series + " "));
+    assert.ok(line, `${series} in:\n${text}`);
+    return Number(line.slice(series.length + 1));
+  };
+  assert.equal(value("anomaly_packets_total"), 155);
+  assert.ok(value("anomaly_bytes_total") > 155 * 40);
+  assert.equal(value("anomaly_kernel_drops_total"), 0);
+  assert.equal(value('anomaly_alert_records_total{detector="high_packet_rate",state="start"}'), 1);
+  assert.equal(value('anomaly_alert_records_total{detector="high_packet_rate",state="end"}'), 1);
+  assert.equal(value('anomaly_alerts_active{detector="high_packet_rate"}'), 0);
+  assert.equal(value('anomaly_protocol_packets_total{protocol="udp"}'), 155);
+  assert.match(text, /^anomaly_tracker_entries\{tracker="[^"]+"\} \d+$/m);
+  assert.match(text, /^anomaly_tracker_evictions_total\{tracker="[^"]+"\} \d+$/m);
+  assert.match(text, /^# TYPE anomaly_decode_events_total counter$/m);
+  assert.equal(value("anomaly_capturing"), 0);
+});
+
+Deno.test("GET /api/events starts with the state, then the summary, then pushes changes", async () => {
+  const controller = heldController();
+  const app = createApp(controller);
+  const response = await app.request("/api/events");
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get("Content-Type")!, /^text\/event-stream/);
+  assert.ok(response.headers.get("Content-Security-Policy"));
+  const pending = readEvents(response, 4);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await controller.start({ interface: "eth0" });
+  const events = await pending;
+  assert.equal(events[0]!.event, "state");
+  assert.equal((events[0]!.data as { state: string }).state, "idle");
+  assert.equal(events[1]!.event, "summary");
+  assert.deepEqual(
+    events.slice(2).map((e) => [e.event, (e.data as { state: string }).state]),
+    [["state", "starting"], ["state", "capturing"]],
+  );
+  await controller.stop();
+  await controller.close();
+});
+
+Deno.test("unknown routes answer 404 in JSON", async () => {
+  const app = createApp(heldController());
+  const api = await app.request("/api/nope");
+  assert.equal(api.status, 404);
+  assert.match(await errorOf(api), /No API route GET \/api\/nope/);
+  assert.equal((await app.request("/nope")).status, 404);
+  assert.equal((await app.request("/api/start")).status, 404, "GET on a POST route");
+});
+
+Deno.test("checkListenPolicy() needs a token beyond loopback", () => {
+  assert.equal(checkListenPolicy("127.0.0.1", undefined), null);
+  assert.equal(checkListenPolicy("::1", undefined), null);
+  assert.equal(checkListenPolicy("localhost", undefined), null);
+  assert.match(checkListenPolicy("0.0.0.0", undefined)!, /--token or ANOMALY_TOKEN/);
+  assert.match(checkListenPolicy("192.0.2.5", undefined)!, /Listening on 192\.0\.2\.5/);
+  assert.equal(checkListenPolicy("0.0.0.0", "t"), null);
+});
+
+async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
+  const path = await Deno.makeTempDir({ prefix: "anomaly-ui-" });
+  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
+}

@@ -1,0 +1,143 @@
+/**
+ * @module support
+ * Helpers of the UI tests: a fake live source that runs until stopped, a pcap fixture that raises
+ * a high_packet_rate alert, and controllers wired to them or to real file captures.
+ */
+import { applyOverrides, defaultConfig } from "../../core/config.ts";
+import { DETECTOR_NAMES } from "../../core/detect/catalog.ts";
+import type { CaptureEnd, PacketSource } from "../../core/session.ts";
+import { Capture } from "../../ffi/capture.ts";
+import { Controller, type ControllerOptions, type SourceRequest } from "../../ui/controller.ts";
+import { ethernet, ipv4, udp } from "../support/frames.ts";
+import { writePcap } from "../support/pcap_writer.ts";
+
+/** Packet time of the fixture's first packet. */
+export const T0_US = 1_700_000_000 * 1e6;
+
+/** A live-looking source with no packets that runs until `stop()`. */
+export class HeldSource implements PacketSource {
+  readonly linkTypeName = "EN10MB";
+  readonly live = true;
+  #stopped = Promise.withResolvers<void>();
+
+  constructor(readonly source: string) {}
+
+  async run(): Promise<CaptureEnd> {
+    await this.#stopped.promise;
+    return { kind: "stopped" };
+  }
+
+  stop(): Promise<void> {
+    this.#stopped.resolve();
+    return Promise.resolve();
+  }
+}
+
+/** Counts sources opened and how many ran at once. */
+export class SourceCounter {
+  opened = 0;
+  running = 0;
+  maxRunning = 0;
+
+  /** An `openSource` that yields a `HeldSource` after `delayMs`, counting it while it runs. */
+  opener(delayMs = 0): (request: SourceRequest) => Promise<PacketSource> {
+    return async (request) => {
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+      this.opened++;
+      this.running++;
+      this.maxRunning = Math.max(this.maxRunning, this.running);
+      const held = new HeldSource(request.device ?? request.read ?? "?");
+      const stop = held.stop.bind(held);
+      let counted = true;
+      held.stop = () => {
+        if (counted) this.running--;
+        counted = false;
+        return stop();
+      };
+      return held;
+    };
+  }
+}
+
+/** Devices the fake picker lists. */
+export const FAKE_INTERFACES = [
+  {
+    name: "eth0",
+    description: null,
+    addresses: [{ family: "ipv4", address: "192.0.2.10", netmask: "255.255.255.0" }],
+    up: true,
+    running: true,
+    loopback: false,
+  },
+];
+
+/** A controller over fake live sources, records in memory. */
+export function heldController(
+  counter = new SourceCounter(),
+  options: Partial<ControllerOptions> = {},
+): Controller {
+  return new Controller({
+    config: defaultConfig(),
+    openSource: counter.opener(),
+    logDirectory: null,
+    defaultInterface: () => "eth0",
+    listInterfaces: () => FAKE_INTERFACES,
+    ...options,
+  });
+}
+
+/**
+ * Writes a capture where 10.0.0.66 sends 150 UDP packets within one second (high_packet_rate at
+ * its default 100/s) plus a few quiet packets; returns its path.
+ */
+export async function writeAlertFixture(directory: string): Promise<string> {
+  const path = `${directory}/burst.pcap`;
+  const packets = [];
+  for (let i = 0; i < 150; i++) {
+    const payload = udp({ sport: 40000 + i, dport: 9999, payload: [i & 255] });
+    packets.push({
+      tsUs: T0_US + i * 5000,
+      bytes: ethernet(0x0800, ipv4({ proto: 17, src: "10.0.0.66", dst: "10.0.0.2", payload })),
+    });
+  }
+  for (let i = 0; i < 5; i++) {
+    const payload = udp({ sport: 5353, dport: 53, payload: [1] });
+    packets.push({
+      tsUs: T0_US + 2e6 + i * 1e6,
+      bytes: ethernet(0x0800, ipv4({ proto: 17, src: "10.0.0.7", dst: "10.0.0.8", payload })),
+    });
+  }
+  await writePcap(path, { packets });
+  return path;
+}
+
+/** Config overrides that leave only high_packet_rate on (the fixture's one expected alert). */
+export const ONLY_HIGH_PACKET_RATE: Record<string, unknown> = Object.fromEntries(
+  DETECTOR_NAMES.map((name) => [`detect.${name}.enabled`, name === "high_packet_rate"]),
+);
+
+/**
+ * A controller that reads `path` with the real libpcap capture, records in `logDirectory`, with
+ * only high_packet_rate on unless `overrides` say otherwise.
+ */
+export function fileController(
+  path: string,
+  logDirectory: string | null,
+  overrides: Record<string, unknown> = {},
+): Controller {
+  return new Controller({
+    config: applyOverrides(defaultConfig(), { ...ONLY_HIGH_PACKET_RATE, ...overrides }),
+    openSource: (request) => Capture.open(request),
+    logDirectory,
+    read: path,
+  });
+}
+
+/** Waits until `controller` leaves the active states (a file was read to its end). */
+export async function settled(controller: Controller, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (["starting", "capturing", "stopping"].includes(controller.state)) {
+    if (Date.now() > deadline) throw new Error(`still ${controller.state} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}

@@ -1,0 +1,370 @@
+/**
+ * @module server
+ * The web UI's Hono app: the page and its assets (embedded through static text imports, so
+ * `deno compile` carries them), the JSON API, the event stream and the metrics.
+ *
+ * Security, in the order requests meet it:
+ * - every response carries a Content-Security-Policy without inline scripts, nosniff, no framing
+ *   and no referrer;
+ * - without a token, only loopback host names are answered (a DNS-rebinding page gets 403);
+ * - with a token, every API call, the event stream and the metrics need
+ *   `Authorization: Bearer TOKEN`;
+ * - state-changing requests (any method but GET and HEAD) from another origin are refused.
+ */
+import { type Context, Hono, type MiddlewareHandler } from "hono";
+import { streamSSE } from "hono/streaming";
+import { DETECTOR_NAMES } from "../core/detect/catalog.ts";
+import { isLoopbackHost } from "../core/cli.ts";
+import { log } from "../core/diagnostics.ts";
+import { type Controller, ControllerError, type ControllerEvent } from "./controller.ts";
+import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+import page from "./index.html" with { type: "text" };
+import script from "./app.js" with { type: "text" };
+import style from "./style.css" with { type: "text" };
+import chartScript from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
+import chartStyle from "uplot/dist/uPlot.min.css" with { type: "text" };
+
+/** Options of the app. */
+export interface AppOptions {
+  /** When set, API calls, the event stream and the metrics need `Authorization: Bearer TOKEN`. */
+  token?: string;
+  /** Origins besides the page's own that may send state-changing requests. */
+  allowedOrigins?: readonly string[];
+  /** Events queued for one slow event-stream client before it is disconnected (default 1000). */
+  maxQueuedEvents?: number;
+  /** Milliseconds between keep-alive comments on the event stream (default 15000). */
+  keepAliveMs?: number;
+}
+
+/** The page's Content-Security-Policy: no inline script, nothing from elsewhere. */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const ASSETS: Record<string, { body: string; type: string }> = {
+  "/": { body: page, type: "text/html; charset=utf-8" },
+  "/app.js": { body: script, type: "text/javascript; charset=utf-8" },
+  "/style.css": { body: style, type: "text/css; charset=utf-8" },
+  "/vendor/uplot.js": { body: chartScript, type: "text/javascript; charset=utf-8" },
+  "/vendor/uplot.css": { body: chartStyle, type: "text/css; charset=utf-8" },
+};
+
+const START_FIELDS = ["interface", "filter"] as const;
+const ALERT_QUERY = ["limit", "severity", "detector"] as const;
+const MAX_BODY_BYTES = 64 * 1024;
+const MAX_FILTER_LENGTH = 8192;
+
+/**
+ * Builds the UI's Hono app around `controller`.
+ *
+ * @param controller the capture state machine the API drives
+ * @param options token and extra allowed origins
+ * @returns the app; serve it with `Deno.serve({ port }, app.fetch)`
+ * @example
+ * const app = createApp(controller, { token: Deno.env.get("ANOMALY_TOKEN") });
+ * Deno.serve({ hostname: "127.0.0.1", port: 8080 }, app.fetch);
+ */
+export function createApp(controller: Controller, options: AppOptions = {}): Hono {
+  const { token, allowedOrigins = [], maxQueuedEvents = 1000, keepAliveMs = 15_000 } = options;
+  const app = new Hono();
+
+  app.use(securityHeaders());
+  app.use(hostGuard(token !== undefined));
+  app.use("/api/*", tokenGuard(token));
+  app.use("/metrics", tokenGuard(token));
+  app.use(originGuard(allowedOrigins));
+
+  for (const [path, asset] of Object.entries(ASSETS)) {
+    app.get(path, (c) => {
+      c.header("Content-Type", asset.type);
+      c.header("Cache-Control", "no-cache");
+      return c.body(asset.body);
+    });
+  }
+
+  app.get("/api/status", (c) => c.json(controller.status()));
+
+  app.get("/api/interfaces", (c) => {
+    const status = controller.status();
+    return c.json({
+      interfaces: controller.interfaces(),
+      default: status.defaults.interface,
+      read: status.defaults.read,
+    });
+  });
+
+  app.post("/api/start", async (c) => {
+    const body = await readJsonObject(c);
+    if (body instanceof Response) return body;
+    const problem = unknownFields(body, START_FIELDS);
+    if (problem !== null) return error(c, 400, problem);
+    const request: { interface?: string; filter?: string } = {};
+    if (body.interface !== undefined) {
+      if (typeof body.interface !== "string" || !/^[^\s\p{Cc}]{1,255}$/u.test(body.interface)) {
+        return error(c, 400, '"interface" must be a device name (see GET /api/interfaces)');
+      }
+      request.interface = body.interface;
+    }
+    if (body.filter !== undefined) {
+      if (typeof body.filter !== "string" || body.filter.length > MAX_FILTER_LENGTH) {
+        return error(
+          c,
+          400,
+          `"filter" must be a BPF expression of at most ${MAX_FILTER_LENGTH} characters`,
+        );
+      }
+      request.filter = body.filter;
+    }
+    try {
+      return c.json(await controller.start(request));
+    } catch (e) {
+      return controllerError(c, e);
+    }
+  });
+
+  app.post("/api/stop", async (c) => {
+    const body = await readJsonObject(c);
+    if (body instanceof Response) return body;
+    const problem = unknownFields(body, []);
+    if (problem !== null) return error(c, 400, problem);
+    try {
+      return c.json(await controller.stop());
+    } catch (e) {
+      return controllerError(c, e);
+    }
+  });
+
+  app.get("/api/alerts", (c) => {
+    const query = c.req.query();
+    const problem = unknownFields(query, ALERT_QUERY);
+    if (problem !== null) return error(c, 400, problem.replace("field", "parameter"));
+    const limit = query.limit === undefined ? 100 : wholeNumber(query.limit, 1, 1000);
+    if (limit === null) return error(c, 400, `Bad limit "${query.limit}": expected 1 to 1000`);
+    const severity = query.severity === undefined ? undefined : wholeNumber(query.severity, 1, 255);
+    if (severity === null) {
+      return error(
+        c,
+        400,
+        `Bad severity "${query.severity}": expected a whole number from 1 to 255`,
+      );
+    }
+    const detector = query.detector || undefined;
+    if (detector !== undefined && !(DETECTOR_NAMES as readonly string[]).includes(detector)) {
+      return error(
+        c,
+        400,
+        `Unknown detector "${detector}": expected one of ${DETECTOR_NAMES.join(", ")}`,
+      );
+    }
+    return c.json({ alerts: controller.alerts({ limit, severity, detector }) });
+  });
+
+  app.get("/api/summary", (c) => c.json(controller.summary()));
+
+  app.get("/api/events", (c) => {
+    c.header("X-Accel-Buffering", "no");
+    return streamSSE(c, async (stream) => {
+      if (controller.closed) return;
+      const queue: ControllerEvent[] = [];
+      let overflow = false;
+      let wake: (() => void) | null = null;
+      const unsubscribe = controller.subscribe((event) => {
+        if (queue.length >= maxQueuedEvents) overflow = true;
+        else queue.push(event);
+        wake?.();
+      });
+      stream.onAbort(() => wake?.());
+      try {
+        await stream.writeSSE({ event: "state", data: JSON.stringify(controller.status()) });
+        await stream.writeSSE({ event: "summary", data: JSON.stringify(controller.summary()) });
+        while (!stream.aborted && !stream.closed && !overflow) {
+          const event = queue.shift();
+          if (event !== undefined) {
+            await stream.writeSSE({ event: event.type, data: JSON.stringify(event.data) });
+            continue;
+          }
+          if (controller.closed) break;
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const timedOut = await new Promise<boolean>((resolve) => {
+            wake = () => resolve(false);
+            timer = setTimeout(() => resolve(true), keepAliveMs);
+          });
+          clearTimeout(timer);
+          wake = null;
+          if (timedOut) await stream.write(": keep-alive\n\n");
+        }
+      } finally {
+        unsubscribe();
+      }
+    });
+  });
+
+  app.get("/metrics", (c) => {
+    c.header("Content-Type", METRICS_CONTENT_TYPE);
+    return c.body(renderMetrics(controller));
+  });
+
+  app.all("/api/*", (c) => error(c, 404, `No API route ${c.req.method} ${c.req.path}`));
+  app.notFound((c) => error(c, 404, `Not found: ${c.req.path}`));
+  app.onError((e, c) => {
+    log.error("UI request {method} {path} failed: {error}", {
+      method: c.req.method,
+      path: c.req.path,
+      error: e,
+    });
+    return error(c, 500, `Internal error: ${e.message}`);
+  });
+  return app;
+}
+
+/** Why listening on `hostname` without a token is refused, or null when it is fine. */
+export function checkListenPolicy(hostname: string, token: string | undefined): string | null {
+  if (isLoopbackHost(hostname) || token !== undefined) return null;
+  return `Listening on ${hostname} lets other machines reach the UI: give a token with ` +
+    `--token or ANOMALY_TOKEN (every API call must then carry it), or listen on 127.0.0.1`;
+}
+
+function securityHeaders(): MiddlewareHandler {
+  return async function securityHeaders(c, next) {
+    await next();
+    const h = c.res.headers;
+    h.set("Content-Security-Policy", CONTENT_SECURITY_POLICY);
+    h.set("X-Content-Type-Options", "nosniff");
+    h.set("X-Frame-Options", "DENY");
+    h.set("Referrer-Policy", "no-referrer");
+    h.set("Cross-Origin-Opener-Policy", "same-origin");
+    h.set("Cross-Origin-Resource-Policy", "same-origin");
+    if (c.req.path.startsWith("/api/") || c.req.path === "/metrics") {
+      h.set("Cache-Control", "no-store");
+    }
+  };
+}
+
+/** Without a token, answers loopback host names only (a DNS-rebinding page gets 403). */
+function hostGuard(tokenSet: boolean): MiddlewareHandler {
+  return async function hostGuard(c, next) {
+    if (!tokenSet) {
+      const hostname = new URL(c.req.url).hostname;
+      if (!isLoopbackHost(hostname)) {
+        return error(
+          c,
+          403,
+          `Host "${hostname}" refused: without a token the UI answers only on loopback names ` +
+            `(127.0.0.1, localhost, [::1])`,
+        );
+      }
+    }
+    await next();
+  };
+}
+
+function tokenGuard(token: string | undefined): MiddlewareHandler {
+  const expected = token === undefined ? null : new TextEncoder().encode(token);
+  return async function tokenGuard(c, next) {
+    if (expected !== null) {
+      const header = c.req.header("Authorization") ?? "";
+      const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? "";
+      if (!sameBytes(new TextEncoder().encode(given), expected)) {
+        c.header("WWW-Authenticate", 'Bearer realm="anomaly"');
+        return error(
+          c,
+          401,
+          given === ""
+            ? "This UI needs its token: send Authorization: Bearer TOKEN"
+            : "Wrong token",
+        );
+      }
+    }
+    await next();
+  };
+}
+
+/** Refuses state-changing requests whose Origin (or Sec-Fetch-Site) says another site sent them. */
+function originGuard(allowedOrigins: readonly string[]): MiddlewareHandler {
+  return async function originGuard(c, next) {
+    const method = c.req.method;
+    if (method !== "GET" && method !== "HEAD") {
+      const origin = c.req.header("Origin");
+      const own = new URL(c.req.url).origin;
+      if (origin !== undefined) {
+        if (origin !== own && !allowedOrigins.includes(origin)) {
+          return error(
+            c,
+            403,
+            `Cross-origin request refused: ${origin} may not change the capture`,
+          );
+        }
+      } else {
+        const site = c.req.header("Sec-Fetch-Site");
+        if (site === "cross-site" || site === "same-site") {
+          return error(c, 403, `Cross-origin request refused (Sec-Fetch-Site: ${site})`);
+        }
+      }
+    }
+    await next();
+  };
+}
+
+/** The request's JSON object body ({} when empty), or the 4xx response that refuses it. */
+async function readJsonObject(c: Context): Promise<Record<string, unknown> | Response> {
+  const type = c.req.header("Content-Type");
+  if (type !== undefined && type !== "" && !/^application\/json\b/i.test(type)) {
+    return error(c, 415, `Expected Content-Type: application/json, got ${type}`);
+  }
+  const length = Number(c.req.header("Content-Length") ?? 0);
+  if (length > MAX_BODY_BYTES) {
+    return error(c, 413, `Body too large (at most ${MAX_BODY_BYTES} bytes)`);
+  }
+  const text = await c.req.text();
+  if (text.length > MAX_BODY_BYTES) {
+    return error(c, 413, `Body too large (at most ${MAX_BODY_BYTES} bytes)`);
+  }
+  if (text.trim() === "") return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return error(c, 400, `Bad JSON: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return error(c, 400, "Bad JSON: expected an object");
+  }
+  return value as Record<string, unknown>;
+}
+
+function unknownFields(body: Record<string, unknown>, known: readonly string[]): string | null {
+  const unknown = Object.keys(body).filter((k) => !known.includes(k));
+  if (unknown.length === 0) return null;
+  const allowed = known.length === 0 ? "none are accepted" : `expected ${known.join(", ")}`;
+  return `Unknown field${unknown.length > 1 ? "s" : ""} ${
+    unknown.map((k) => `"${k}"`).join(", ")
+  }: ${allowed}`;
+}
+
+function wholeNumber(text: string, min: number, max: number): number | null {
+  if (!/^\d{1,9}$/.test(text)) return null;
+  const value = Number(text);
+  return value >= min && value <= max ? value : null;
+}
+
+function controllerError(c: Context, e: unknown): Response {
+  if (e instanceof ControllerError) return error(c, e.status, e.message);
+  throw e;
+}
+
+function error(c: Context, status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500, message: string) {
+  return c.json({ error: message }, status);
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  let diff = a.length ^ b.length;
+  for (let i = 0; i < b.length; i++) diff |= (a[i % Math.max(a.length, 1)] ?? 0) ^ b[i]!;
+  return diff === 0;
+}
