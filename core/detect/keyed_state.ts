@@ -34,6 +34,7 @@ const SECOND_CHANCES = 4;
 export class KeyedState<V extends KeyedEntry> {
   readonly #map = new Map<TableKey, V>();
   #evictions = 0;
+  #cursor: IterableIterator<[TableKey, V]> | null = null;
   #expired = 0;
 
   /**
@@ -82,19 +83,36 @@ export class KeyedState<V extends KeyedEntry> {
   }
 
   #evictOne(nowUs: number): void {
-    for (let chances = 0; chances < SECOND_CHANCES; chances++) {
-      const front = this.#map.entries().next().value;
+    for (let chances = 0; chances <= SECOND_CHANCES; chances++) {
+      const front = this.#front();
       if (front === undefined) return;
       const [key, entry] = front;
-      if (entry.lastSeenUs <= entry.movedUs) break;
+      if (chances < SECOND_CHANCES && entry.lastSeenUs > entry.movedUs) {
+        this.#map.delete(key);
+        this.#map.set(key, entry);
+        entry.movedUs = Math.max(entry.lastSeenUs, nowUs);
+        continue;
+      }
       this.#map.delete(key);
-      this.#map.set(key, entry);
-      entry.movedUs = Math.max(entry.lastSeenUs, nowUs);
+      this.#evictions++;
+      return;
     }
-    const oldest = this.#map.keys().next().value;
-    if (oldest === undefined) return;
-    this.#map.delete(oldest);
-    this.#evictions++;
+  }
+
+  /**
+   * The entry at the front, taken from one long-lived iterator. A fresh iterator per eviction
+   * would walk every deleted slot V8 keeps at the front of the Map until it rehashes: quadratic
+   * once the table is full. Everything the cursor passes is deleted or moved behind it, and
+   * Map iterators see entries appended later, so its next entry is always the front.
+   */
+  #front(): [TableKey, V] | undefined {
+    for (let fresh = 0; fresh < 2; fresh++) {
+      this.#cursor ??= this.#map.entries();
+      const next = this.#cursor.next();
+      if (!next.done) return next.value;
+      this.#cursor = null;
+    }
+    return undefined;
   }
 
   delete(key: TableKey): void {
