@@ -7,7 +7,10 @@ set -euo pipefail
 mode="${1:-runtime}"
 
 missing=()
-need_lib() { ldconfig -p 2>/dev/null | grep -q 'libpcap\.so' || missing+=(libpcap0.8); }
+need_lib() {
+  # grep without -q reads all input: with pipefail, -q would SIGPIPE ldconfig and look like a miss
+  ldconfig -p 2>/dev/null | grep "libpcap\.so" >/dev/null || missing+=(libpcap0.8)
+}
 need_cmd() { command -v "$1" >/dev/null 2>&1 || missing+=("$2"); }
 
 need_lib
