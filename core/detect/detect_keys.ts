@@ -10,7 +10,7 @@ import { DETECTOR_NAMES } from "./catalog.ts";
 const TRACKED_DOC = "Keys tracked at most. More memory (~200 B each) against evictions under " +
   "floods of spoofed sources (counted, and reported by state_saturation).";
 
-function cap(detector: string, value = 100_000): KeySpec {
+function cap(detector: string, value = 50_000): KeySpec {
   return {
     key: `detect.${detector}.max_tracked`,
     kind: "integer",
@@ -145,7 +145,7 @@ export const DETECTION_KEYS: KeySpec[] = [
     "ICMP echo requests per second toward one destination (ntopng's ICMP flood: 250 flows/s).",
     "icmp_per_second",
   ),
-  cap("flood", 50_000),
+  cap("flood", 20_000),
   threshold(
     "reflection",
     100,
@@ -162,7 +162,7 @@ export const DETECTION_KEYS: KeySpec[] = [
       "NTP, NetBIOS, SNMP, CLDAP, ISAKMP, SSDP, ARD, WS-Discovery, NAT-T, CoAP, Ubiquiti, " +
       "memcached.",
   },
-  cap("reflection", 50_000),
+  cap("reflection", 20_000),
   {
     key: "detect.capture_drops.percent",
     kind: "number",
@@ -202,7 +202,7 @@ export const DETECTION_KEYS: KeySpec[] = [
   {
     key: "detect.connections.max_tracked",
     kind: "integer",
-    default: 200_000,
+    default: 100_000,
     min: 16,
     max: 10_000_000,
     doc: "Exchanges tracked at most (Suricata's flow memcap role). " + TRACKED_DOC,

@@ -1,7 +1,7 @@
 /**
  * @module windows
- * Counting over windows of packet time. Both shapes are small, fixed-size and allocation-free on
- * the hot path once created.
+ * Counting over windows of packet time: small, and allocation-free on the hot path once a key
+ * is past its first packets.
  */
 import type { TableKey } from "../bounded_table.ts";
 
@@ -15,64 +15,117 @@ const SLOTS = 10;
  * step may be seen as up to a tenth shorter).
  */
 export class SlidingCount {
-  readonly #slots = new Float64Array(SLOTS);
+  /** Per-slot counts, made only once events fall in two slots: one-burst keys stay small. */
+  #slots: number[] | null = null;
   #slotIndex = -1;
   #total = 0;
 
   /** Adds `n` events at `nowUs`; returns the count in the window ending now. */
   add(nowUs: number, windowUs: number, n = 1): number {
-    this.#advance(Math.floor(nowUs / (windowUs / SLOTS)));
-    this.#slots[this.#slotIndex % SLOTS]! += n;
+    const slot = Math.floor(nowUs / (windowUs / SLOTS));
+    if (this.#slots === null && !this.#single(slot)) {
+      this.#slots = new Array<number>(SLOTS).fill(0);
+      this.#slots[this.#slotIndex % SLOTS] = this.#total;
+    }
+    if (this.#slots !== null) {
+      this.#advance(slot);
+      this.#slots[this.#slotIndex % SLOTS]! += n;
+    }
     this.#total += n;
     return this.#total;
   }
 
   /** The count in the window ending at `nowUs` (0 when older than the window). */
   count(nowUs: number, windowUs: number): number {
-    this.#advance(Math.floor(nowUs / (windowUs / SLOTS)));
+    const slot = Math.floor(nowUs / (windowUs / SLOTS));
+    if (this.#slots === null) {
+      if (slot - this.#slotIndex >= SLOTS) this.#total = 0;
+      return this.#total;
+    }
+    this.#advance(slot);
     return this.#total;
+  }
+
+  /**
+   * While every event fell in one slot, handles `slot` without the per-slot array: true when
+   * it still is a single slot (the same one, a late event, or a fresh start after the window).
+   */
+  #single(slot: number): boolean {
+    if (this.#slotIndex < 0 || slot - this.#slotIndex >= SLOTS) {
+      this.#slotIndex = slot;
+      this.#total = 0;
+      return true;
+    }
+    return slot <= this.#slotIndex;
   }
 
   #advance(slot: number): void {
     if (slot <= this.#slotIndex) return;
+    const slots = this.#slots!;
     const steps = slot - this.#slotIndex;
-    if (this.#slotIndex < 0 || steps >= SLOTS) {
-      this.#slots.fill(0);
+    if (steps >= SLOTS) {
+      slots.fill(0);
       this.#total = 0;
     } else {
       for (let s = this.#slotIndex + 1; s <= slot; s++) {
         const i = s % SLOTS;
-        this.#total -= this.#slots[i]!;
-        this.#slots[i] = 0;
+        this.#total -= slots[i]!;
+        slots[i] = 0;
       }
     }
     this.#slotIndex = slot;
   }
 }
 
+interface Sighting {
+  /** Last sighting, µs. */
+  at: number;
+  /** When the value took its place in the Map's order (insertion or last move), µs. */
+  movedUs: number;
+}
+
 /**
  * Distinct values seen within the last window of packet time, each with its last sighting.
  * Holds at most `cap` values (callers make it above their threshold, Zeek's unique_max idea):
  * a full window ignores new values until old ones expire, so its count saturates at `cap`.
+ *
+ * Built for many small windows (one per source) and hot repeats: the first value is kept
+ * inline (a Map only comes with a second distinct value), a repeat updates its sighting in
+ * place, and expiry walks from the front only once the front could have expired.
  */
 export class DistinctWindow {
-  readonly #seen = new Map<TableKey, number>();
+  #single: TableKey | undefined = undefined;
+  #singleAt = 0;
+  #seen: Map<TableKey, Sighting> | null = null;
+  /** The front entry's `movedUs`: no entry can expire before the window passes it. */
+  #frontMovedUs = 0;
 
   constructor(readonly cap: number) {}
 
   /** Records `value` at `nowUs`; returns the distinct count within `windowUs`. */
   add(value: TableKey, nowUs: number, windowUs: number): number {
-    const seen = this.#seen;
     const limit = nowUs - windowUs;
-    for (const [old, at] of seen) { // expire first, so a full window makes room
-      if (at > limit) break;
-      seen.delete(old);
+    if (this.#seen === null) {
+      const single = this.#single;
+      if (single === undefined || single === value || this.#singleAt <= limit || this.cap < 2) {
+        if (single === undefined || single === value || this.#singleAt <= limit) {
+          this.#single = value;
+          this.#singleAt = nowUs;
+        }
+        return 1;
+      }
+      this.#seen = new Map([[single, { at: this.#singleAt, movedUs: this.#singleAt }]]);
+      this.#frontMovedUs = this.#singleAt;
+      this.#single = undefined;
     }
-    if (seen.has(value)) {
-      seen.delete(value); // keep the Map in sighting order so expiry walks from the front
-      seen.set(value, nowUs);
+    const seen = this.#seen;
+    this.#expire(seen, limit);
+    const sighting = seen.get(value);
+    if (sighting !== undefined) {
+      sighting.at = nowUs;
     } else if (seen.size < this.cap) {
-      seen.set(value, nowUs);
+      if (seen.size === 0) this.#frontMovedUs = nowUs;
+      seen.set(value, { at: nowUs, movedUs: nowUs });
     }
     return seen.size;
   }
@@ -80,21 +133,41 @@ export class DistinctWindow {
   /** Distinct values within `windowUs` before `nowUs`. */
   count(nowUs: number, windowUs: number): number {
     const limit = nowUs - windowUs;
-    for (const [value, at] of this.#seen) {
-      if (at > limit) break;
-      this.#seen.delete(value);
-    }
+    if (this.#seen === null) return this.#single !== undefined && this.#singleAt > limit ? 1 : 0;
+    this.#expire(this.#seen, limit);
     return this.#seen.size;
   }
 
   /** Up to `n` of the values, oldest sighting first (evidence for alerts). */
   sample(n: number): TableKey[] {
+    if (this.#seen === null) return this.#single === undefined || n < 1 ? [] : [this.#single];
     const out: TableKey[] = [];
     for (const value of this.#seen.keys()) {
       if (out.length >= n) break;
       out.push(value);
     }
     return out;
+  }
+
+  /**
+   * Drops values last seen at or before `limit`. Values refreshed in place since they moved
+   * go behind, so the walk stops at the first value that neither expired nor was refreshed.
+   */
+  #expire(seen: Map<TableKey, Sighting>, limit: number): void {
+    if (limit < this.#frontMovedUs) return;
+    for (const [value, sighting] of seen) {
+      if (sighting.at <= limit) {
+        seen.delete(value);
+      } else if (sighting.at > sighting.movedUs) {
+        seen.delete(value);
+        sighting.movedUs = sighting.at;
+        seen.set(value, sighting);
+      } else {
+        this.#frontMovedUs = sighting.movedUs;
+        return;
+      }
+    }
+    this.#frontMovedUs = Infinity;
   }
 }
 

@@ -78,3 +78,25 @@ Deno.test("RecentDistinct: small, capped, 'at least' when full, single value", (
   assert.equal(d.count(S + 350, S), 2);
   assert.equal(d.only(3 * S, S), undefined, "nothing in the window");
 });
+
+Deno.test("DistinctWindow: a value refreshed in place outlives older ones, each expires on time", () => {
+  const w = new DistinctWindow(10);
+  const s = 1_000_000;
+  assert.equal(w.add("a", 0, 4 * s), 1);
+  assert.equal(w.add("b", 2 * s, 4 * s), 2);
+  assert.equal(w.add("a", 3 * s, 4 * s), 2); // refreshed in place, b still inside
+  assert.equal(w.count(6.5 * s, 4 * s), 1); // b (2 s) slid out; a (3 s) stays
+  assert.deepEqual(w.sample(5), ["a"]);
+  assert.equal(w.count(7 * s, 4 * s), 0); // a last seen at 3 s: gone once 4 s passed
+  assert.equal(w.add("c", 7.5 * s, 4 * s), 1);
+});
+
+Deno.test("SlidingCount: a burst in one slot then events in later slots count exactly", () => {
+  const c = new SlidingCount();
+  const s = 1_000_000;
+  for (let i = 0; i < 50; i++) assert.equal(c.add(0.01 * s, s), i + 1);
+  assert.equal(c.add(0.55 * s, s), 51); // second slot: the per-slot array takes over
+  assert.equal(c.count(1.05 * s, s), 1); // the burst's slot slid out; the 0.55 s event stays
+  assert.equal(c.count(1.6 * s, s), 0);
+  assert.equal(c.add(5 * s, s), 1);
+});
