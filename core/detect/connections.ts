@@ -194,29 +194,30 @@ export class ConnectionTracker {
       this.#laterFragment(p);
       return;
     }
-    const now = p.timestampUs;
-    const forward = exchangeKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort, PROTO_UDP);
-    const known = this.#exchanges.get(forward, now);
+    // One lookup for both directions; the entry says which side started the exchange.
+    const key = udpKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort);
+    const known = this.#exchanges.get(key, p.timestampUs);
     if (known !== undefined) {
-      p.role = known.unsolicited ? ROLE_UNSOLICITED : ROLE_INITIATOR;
-      if (known.unsolicited) this.#reportUnsolicited(p, p.srcPort, "udp");
-      return;
-    }
-    const reverse = exchangeKey(p.dstKey, p.dstPort, p.srcKey, p.srcPort, PROTO_UDP);
-    const asked = this.#exchanges.get(reverse, now);
-    if (asked !== undefined) {
-      p.role = ROLE_RESPONDER;
-      if (asked.state === PENDING) asked.state = ANSWERED;
+      const fromStarter = known.src === p.srcKey && known.srcPort === p.srcPort;
+      if (!fromStarter) {
+        p.role = ROLE_RESPONDER;
+        if (known.state === PENDING) known.state = ANSWERED;
+      } else if (known.unsolicited) {
+        p.role = ROLE_UNSOLICITED;
+        this.#reportUnsolicited(p, p.srcPort, "udp");
+      } else {
+        p.role = ROLE_INITIATOR;
+      }
       return;
     }
     if (this.#reflectorPorts[p.srcPort] === 1 && !this.#reflectorPorts[p.dstPort]) {
       p.role = ROLE_UNSOLICITED;
-      this.#begin(forward, p, true);
+      this.#begin(key, p, true);
       this.#reportUnsolicited(p, p.srcPort, "udp");
       return;
     }
     p.role = ROLE_INITIATOR;
-    this.#begin(forward, p, false);
+    this.#begin(key, p, false);
   }
 
   /** A UDP fragment without ports: unsolicited if its first fragment was. */
@@ -233,7 +234,10 @@ export class ConnectionTracker {
     if ((proto !== PROTO_TCP && proto !== PROTO_UDP) || sport < 0) return;
     // The quoted packet went from this error's destination to the quoted destination.
     const victim = hostKey(f, b + W_INNER_DST_ADDR, p.v6);
-    const key = exchangeKey(p.dstKey, sport, victim, f[b + W_INNER_DST_PORT]!, proto);
+    const dport = f[b + W_INNER_DST_PORT]!;
+    const key = proto === PROTO_UDP
+      ? udpKey(p.dstKey, sport, victim, dport)
+      : exchangeKey(p.dstKey, sport, victim, dport, proto);
     const exchange = this.#exchanges.get(key, p.timestampUs);
     if (exchange === undefined || exchange.state !== PENDING) return;
     p.role = ROLE_RESPONDER;
@@ -330,6 +334,12 @@ export function exchangeKey(
     return (high >>> 0) * 0x200000 + (low >>> 11);
   }
   return `${a}|${ap}|${b}|${bp}|${proto}`;
+}
+
+/** The key of a UDP exchange, the same from either side (endpoints in a fixed order). */
+function udpKey(a: TableKey, ap: number, b: TableKey, bp: number): TableKey {
+  const aFirst = a < b || (a === b && ap <= bp);
+  return aFirst ? exchangeKey(a, ap, b, bp, PROTO_UDP) : exchangeKey(b, bp, a, ap, PROTO_UDP);
 }
 
 function fragmentKey(p: PacketContext): TableKey {
