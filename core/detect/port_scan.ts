@@ -101,6 +101,9 @@ export class PortScan implements Detector {
       timestampUs: nowUs,
       srcIp: src,
       destIp: dst,
+      // EVE's proto where one protocol was probed; a mixed TCP and UDP scan has none.
+      ...(pair.protocols === SEEN_TCP ? { proto: "TCP" } : {}),
+      ...(pair.protocols === SEEN_UDP ? { proto: "UDP" } : {}),
       observed: count,
       threshold,
       windowS,

@@ -24,6 +24,7 @@ Deno.test("port_scan fires at threshold + 1 ports and stays silent at the thresh
   assert.ok(start);
   assert.equal(start.src_ip, SCANNER);
   assert.equal(start.dest_ip, VICTIM);
+  assert.equal(start.proto, "TCP");
   assert.equal(start.alert.signature, "10.0.0.5 probed 16 TCP ports on 10.0.0.9 in 1.5 s");
   assert.equal(start.detection.observed, 16);
   assert.equal(start.detection.threshold, 15);
