@@ -47,6 +47,7 @@ async function main(args: string[]): Promise<number> {
     filter: cli.filter ?? "",
     snaplen: num(config, "capture.snaplen"),
     bufferSize: num(config, "capture.buffer_mib") * 1024 * 1024,
+    nice: num(config, "capture.nice"),
     promiscuous: flag(config, "capture.promiscuous"),
   });
   return await runSession(capture, config, cli.logDir, cli.durationS);
@@ -77,6 +78,7 @@ async function runSession(
     linkType: capture.linkTypeName,
     path: session.writer?.path,
   });
+  for (const warning of capture.warnings) log.warn(warning);
   const stop = () => void session.stop();
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const signal of signals) Deno.addSignalListener(signal, stop);
@@ -105,13 +107,17 @@ async function runUi(cli: CliOptions, config: Config): Promise<number> {
     listInterfaces: listDevices,
     hostAddresses,
     durationS: cli.durationS,
-    openSource: (request) =>
-      Capture.open({
+    openSource: async (request) => {
+      const capture = await Capture.open({
         ...request,
         snaplen: num(config, "capture.snaplen"),
         bufferSize: num(config, "capture.buffer_mib") * 1024 * 1024,
+        nice: num(config, "capture.nice"),
         promiscuous: flag(config, "capture.promiscuous"),
-      }),
+      });
+      for (const warning of capture.warnings) log.warn(warning);
+      return capture;
+    },
   });
   const app = createApp(controller, { token });
   let server: Deno.HttpServer;
@@ -146,11 +152,13 @@ async function runUi(cli: CliOptions, config: Config): Promise<number> {
     controller.start().catch((error) => log.warn("{message}", { message: error.message }));
   }
   await shutdown.promise;
-  for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   log.info("Shutting down: stopping the capture and the UI");
   await controller.close();
   // Event streams end once the controller is closed; don't wait for ever on a stuck client.
   await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 3000))]);
+  // Only now: a second signal meanwhile (`timeout` signals the child and its group) must not
+  // kill the process before the final records are written.
+  for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   return EXIT_OK;
 }
 
@@ -161,16 +169,16 @@ class UiError extends Error {
 
 function report(result: SessionResult, capture: Capture): number {
   const what = `${result.packets} packets from ${capture.source}`;
-  const where = `${result.records} records in ${result.recordsPath}`;
+  let where = `${result.records} record${result.records === 1 ? "" : "s"} in ${result.recordsPath}`;
   if (result.writeFailures > 0) {
-    log.warn("{n} records could not be written to {path}", {
-      n: result.writeFailures,
-      path: result.recordsPath,
-    });
+    where += `; ${result.writeFailures} records could not be written and are lost (${
+      result.writeError ?? "the log directory failed"
+    })`;
   }
   const end = result.end;
   if (!("message" in end)) {
-    log.info(`Done: ${what}; ${where}`);
+    if (result.writeFailures > 0) log.warn(`Done: ${what}; ${where}`);
+    else log.info(`Done: ${what}; ${where}`);
     return EXIT_OK;
   }
   fail(`${end.message} (processed ${what}; ${where})`);

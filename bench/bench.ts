@@ -1,130 +1,126 @@
 /**
- * `deno task bench`: speed of `anomaly --read` against `tcpdump -r FILE -w /dev/null` on the
- * same capture, measured in the same run, printed as packets/s and as a ratio of times.
+ * `deno task bench`: every figure of the README's Benchmark section, in one run, as markdown
+ * tables under one machine line. Parts (all by default, in this order):
  *
- *   deno run -A bench/bench.ts [--packets 1000000] [--runs 3] [--kind small|large]
+ * - speed: `anomaly --read` (detection on) against `tcpdump -r FILE -w /dev/null` on a capture of
+ *   small packets and one of full-size packets (bench/speed.ts)
+ * - flood: 1 M spoofed sources SYN-flooding one host: peak RSS, flood reported, evictions
+ *   (bench/spoofed_flood.ts)
+ * - 10m: 10 M packets of mixed traffic: peak RSS and RSS over time (bench/long_run.ts)
+ * - live: parallel `tcpreplay --topspeed` onto a veth while Anomaly captures live: offered
+ *   packets/s, captured, kernel drops (bench/live.ts)
  *
- * The capture is made once from real tools in network namespaces (bench/make_capture.ts) and
- * reused from bench/data/ afterwards.
+ *   deno run -A bench/bench.ts [--only speed,flood,10m,live] [--runs 3]
+ *     [--small 1000000] [--large 1000000] [--flood-packets 1000000] [--flood-seconds 4]
+ *     [--long-packets 10000000] [--long-gap 30] [--sample-ms 500]
+ *     [--live-packets 1000000] [--replays 4] [--live-loops 1] [--live-nice 0,-10] [--buffer-mib N]
+ *
+ * Figures only, no assertions on them; it exits 1 when a part failed or the flood was not
+ * reported. Captures are made once in bench/data/ (real tools in network namespaces: root) and
+ * reused afterwards.
  */
 import { parseArgs } from "node:util";
+import { machine } from "./common.ts";
+import { liveBenchmark } from "./live.ts";
+import { longRunBenchmark } from "./long_run.ts";
+import { speedBenchmark } from "./speed.ts";
+import { floodBenchmark } from "./spoofed_flood.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
+const PARTS = ["speed", "flood", "10m", "live"] as const;
+type Part = (typeof PARTS)[number];
 
-interface Timing {
-  seconds: number;
-  peakRssMiB: number;
-}
-
-async function main(): Promise<void> {
+async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
-      packets: { type: "string", default: "1000000" },
+      only: { type: "string", default: PARTS.join(",") },
       runs: { type: "string", default: "3" },
-      kind: { type: "string", default: "small" },
+      small: { type: "string", default: "1000000" },
+      large: { type: "string", default: "1000000" },
+      "flood-packets": { type: "string", default: "1000000" },
+      "flood-seconds": { type: "string", default: "4" },
+      "long-packets": { type: "string", default: "10000000" },
+      "long-gap": { type: "string", default: "30" },
+      "sample-ms": { type: "string", default: "500" },
+      "live-packets": { type: "string", default: "1000000" },
+      replays: { type: "string", default: "4" },
+      "live-loops": { type: "string", default: "1" },
+      "live-nice": { type: "string", default: "0,-10" },
+      "buffer-mib": { type: "string" },
     },
   });
-  const packets = Number(values.packets), runs = Number(values.runs);
-  const kinds = values.kind === "both" ? ["small", "large"] : [values.kind!];
-  const rows: string[] = [];
-  for (const kind of kinds) {
-    const file = `${ROOT}bench/data/${kind}-${packets}.pcap`;
-    await run([
-      "deno",
-      "run",
-      "-A",
-      `${ROOT}bench/make_capture.ts`,
-      file,
-      "--packets",
-      String(packets),
-      "--kind",
-      kind,
-    ]);
-    const count = await countPackets(file);
-    const tcpdump = await median(runs, () => timed(["tcpdump", "-r", file, "-w", "/dev/null"]));
-    const logDir = await Deno.makeTempDir({ prefix: "anomaly-bench-" });
-    const anomaly = await median(
-      runs,
-      () =>
-        timed([
-          "deno",
-          "run",
-          "-A",
-          `${ROOT}main.ts`,
-          "--no-ui",
-          "--read",
-          file,
-          "--log-dir",
-          logDir,
-        ]),
-    );
-    await Deno.remove(logDir, { recursive: true });
-    const bytes = (await Deno.stat(file)).size;
-    rows.push(
-      `| ${kind} | ${count.toLocaleString("en")} | ${(bytes / count).toFixed(0)} | ` +
-        `${mpps(count, tcpdump)} | ${mpps(count, anomaly)} | ${
-          (anomaly.seconds / tcpdump.seconds).toFixed(2)
-        }x | ` +
-        `${anomaly.peakRssMiB.toFixed(0)} MiB |`,
-    );
+  const only = values.only.split(",").map((part) => part.trim()).filter((part) => part !== "");
+  const unknown = only.filter((part) => !(PARTS as readonly string[]).includes(part));
+  if (unknown.length > 0) {
+    console.error(`--only takes ${PARTS.join(",")}, not ${unknown.join(",")}`);
+    return 2;
   }
-  console.log(`\nmachine: ${await machine()}; median of ${runs} runs, whole process wall time\n`);
-  console.log(
-    "| capture | packets | mean bytes | tcpdump -w /dev/null | anomaly --read | time ratio | anomaly peak RSS |",
-  );
-  console.log("|---|---|---|---|---|---|---|");
-  for (const row of rows) console.log(row);
+  const number = (name: keyof typeof values): number => {
+    const value = Number(values[name]);
+    if (!Number.isFinite(value) || value < 0) {
+      throw new RangeError(`--${name} must be a number >= 0`);
+    }
+    return value;
+  };
+  const jobs: Record<Part, () => Promise<{ markdown: string; ok: boolean }>> = {
+    speed: async () => ({
+      markdown: await speedBenchmark({
+        small: number("small"),
+        large: number("large"),
+        runs: Math.max(1, number("runs")),
+      }),
+      ok: true,
+    }),
+    flood: async () => {
+      const { markdown, reported } = await floodBenchmark({
+        packets: number("flood-packets"),
+        seconds: number("flood-seconds"),
+        runs: 1,
+      });
+      return { markdown, ok: reported };
+    },
+    "10m": async () => ({
+      markdown: await longRunBenchmark({
+        packets: number("long-packets"),
+        base: number("small"),
+        gapS: number("long-gap"),
+        varyHosts: true,
+        sampleMs: Math.max(50, number("sample-ms")),
+      }),
+      ok: true,
+    }),
+    live: async () => ({
+      markdown: (await liveBenchmark({
+        packets: number("live-packets"),
+        replays: Math.max(1, number("replays")),
+        loops: Math.max(1, number("live-loops")),
+        bufferMib: values["buffer-mib"] === undefined ? undefined : number("buffer-mib"),
+        nice: values["live-nice"].split(",").map(Number),
+      })).markdown,
+      ok: true,
+    }),
+  };
+
+  const started = performance.now();
+  const sections: string[] = [];
+  let failed = false;
+  for (const part of PARTS.filter((p) => only.includes(p))) {
+    console.error(`bench: ${part}...`);
+    const partStarted = performance.now();
+    try {
+      const { markdown, ok } = await jobs[part]();
+      sections.push(markdown);
+      failed ||= !ok;
+    } catch (error) {
+      failed = true;
+      sections.push(`${part}: **failed**: ${error instanceof Error ? error.message : error}`);
+    }
+    console.error(`bench: ${part} took ${((performance.now() - partStarted) / 1000).toFixed(0)} s`);
+  }
+  const took = ((performance.now() - started) / 1000).toFixed(0);
+  console.log(`\nmachine: ${await machine()}; bench took ${took} s\n`);
+  console.log(sections.join("\n\n"));
+  return failed ? 1 : 0;
 }
 
-function mpps(count: number, timing: Timing): string {
-  return `${(count / timing.seconds / 1e6).toFixed(2)} M pkt/s (${timing.seconds.toFixed(3)} s)`;
-}
-
-async function median(runs: number, once: () => Promise<Timing>): Promise<Timing> {
-  const all: Timing[] = [];
-  for (let i = 0; i < runs; i++) all.push(await once());
-  all.sort((a, b) => a.seconds - b.seconds);
-  return all[Math.floor(all.length / 2)]!;
-}
-
-/** Runs a command under /usr/bin/time to get its wall time and peak RSS. */
-async function timed(cmd: string[]): Promise<Timing> {
-  const rssFile = await Deno.makeTempFile();
-  const start = performance.now();
-  const out = await new Deno.Command("/usr/bin/time", {
-    args: ["-f", "%M", "-o", rssFile, ...cmd],
-    stdout: "null",
-    stderr: "null",
-  }).output();
-  const seconds = (performance.now() - start) / 1000;
-  if (!out.success) throw new Error(`${cmd.join(" ")} failed with exit code ${out.code}`);
-  const rssKiB = Number((await Deno.readTextFile(rssFile)).trim().split("\n").at(-1));
-  await Deno.remove(rssFile);
-  return { seconds, peakRssMiB: rssKiB / 1024 };
-}
-
-async function countPackets(file: string): Promise<number> {
-  const out = await new Deno.Command("bash", {
-    args: ["-c", `tcpdump -r "$1" -nn -q 2>/dev/null | wc -l`, "_", file],
-    stdout: "piped",
-  }).output();
-  return Number(new TextDecoder().decode(out.stdout).trim());
-}
-
-async function run(cmd: string[]): Promise<void> {
-  const status = await new Deno.Command(cmd[0]!, {
-    args: cmd.slice(1),
-    stdout: "inherit",
-    stderr: "inherit",
-  })
-    .output();
-  if (!status.success) throw new Error(`${cmd.join(" ")} failed with exit code ${status.code}`);
-}
-
-async function machine(): Promise<string> {
-  const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1] ?? "?";
-  return `${cpu.trim()}, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}`;
-}
-
-if (import.meta.main) await main();
+if (import.meta.main) Deno.exit(await main());

@@ -12,8 +12,19 @@
  * flood was not reported toward the victim.
  */
 import { parseArgs } from "node:util";
+import {
+  anomalyCommand,
+  DATA_DIR,
+  finalStats,
+  fmt,
+  machine,
+  median as medianOf,
+  readRecords,
+  table,
+  timed,
+  type TrackerStats,
+} from "./common.ts";
 
-const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 const VICTIM = "192.0.2.80";
 const VICTIM_PORT = 80;
 /** Packet time of the first SYN: 2023-11-14T22:13:20Z. */
@@ -21,14 +32,6 @@ const T0_US = 1_700_000_000 * 1e6;
 const FRAME_BYTES = 14 + 20 + 20;
 const RECORD_BYTES = 16 + FRAME_BYTES;
 const PACKETS_PER_CHUNK = 65_536;
-
-interface TrackerStats {
-  name: string;
-  size: number;
-  cap: number;
-  evictions: number;
-  expired: number;
-}
 
 interface Outcome {
   seconds: number;
@@ -39,28 +42,25 @@ interface Outcome {
   tracking: Record<string, number>;
 }
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      packets: { type: "string", default: "1000000" },
-      seconds: { type: "string", default: "4" },
-      runs: { type: "string", default: "1" },
-    },
-  });
-  const packets = Number(values.packets), seconds = Number(values.seconds);
-  const runs = Number(values.runs);
+export interface FloodOptions {
+  packets: number;
+  /** Packet time the flood is spread over. */
+  seconds: number;
+  runs: number;
+}
+
+/** The flood table as markdown, and whether the flood was reported toward the victim. */
+export async function floodBenchmark(
+  options: FloodOptions,
+): Promise<{ markdown: string; reported: boolean }> {
+  const { packets, seconds, runs } = options;
   if (!(packets >= 1 && packets <= 1 << 24 && seconds > 0 && runs >= 1)) {
     throw new RangeError("Cannot run: --packets must be 1..16777216, --seconds > 0, --runs >= 1");
   }
-  await Deno.mkdir(`${ROOT}bench/data`, { recursive: true });
-  const file = `${ROOT}bench/data/spoofed-flood-${packets}.pcap`;
+  await Deno.mkdir(DATA_DIR, { recursive: true });
+  const file = `${DATA_DIR}/spoofed-flood-${packets}.pcap`;
   await writeSpoofedFlood(file, packets, seconds);
-
-  const outcomes: Outcome[] = [];
-  for (let i = 0; i < runs; i++) outcomes.push(await analyse(file));
-  outcomes.sort((a, b) => a.seconds - b.seconds);
-  const median = outcomes[Math.floor(outcomes.length / 2)]!;
+  const median = await medianOf(runs, () => analyse(file));
 
   const rows: [string, string][] = [
     [
@@ -94,15 +94,27 @@ async function main(): Promise<number> {
     "summary.tracking",
     Object.entries(median.tracking).map(([key, n]) => `${key} ${fmt(n)}`).join(", "),
   ]);
+  const markdown = `Spoofed SYN flood: ${runs > 1 ? `median of ${runs} runs, ` : ""}` +
+    "whole-process wall time\n\n" + table(["spoofed SYN flood", ""], rows);
+  return { markdown, reported: median.floodSignature !== null };
+}
 
-  console.log(
-    `\nmachine: ${await machine()}; ${runs > 1 ? `median of ${runs} runs, ` : ""}` +
-      "whole process wall time\n",
-  );
-  console.log("| spoofed SYN flood | |");
-  console.log("|---|---|");
-  for (const [what, value] of rows) console.log(`| ${what} | ${value} |`);
-  return median.floodSignature === null ? 1 : 0;
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      packets: { type: "string", default: "1000000" },
+      seconds: { type: "string", default: "4" },
+      runs: { type: "string", default: "1" },
+    },
+  });
+  const { markdown, reported } = await floodBenchmark({
+    packets: Number(values.packets),
+    seconds: Number(values.seconds),
+    runs: Number(values.runs),
+  });
+  console.log(`\nmachine: ${await machine()}\n\n${markdown}`);
+  return reported ? 0 : 1;
 }
 
 /** Writes the flood as a pcap (µs, Ethernet), one chunk of records at a time. */
@@ -198,52 +210,20 @@ async function writeAll(file: Deno.FsFile, bytes: Uint8Array): Promise<void> {
 async function analyse(file: string): Promise<Outcome> {
   const logDir = await Deno.makeTempDir({ prefix: "anomaly-bench-flood-" });
   try {
-    const rssFile = `${logDir}.rss`;
-    const started = performance.now();
-    const output = await new Deno.Command("/usr/bin/time", {
-      args: [
-        "-f",
-        "%M",
-        "-o",
-        rssFile,
-        Deno.execPath(),
-        "run",
-        "-A",
-        `${ROOT}main.ts`,
-        "--no-ui",
-        "--read",
-        file,
-        "--log-dir",
-        logDir,
-      ],
-      cwd: ROOT,
-      env: { NO_COLOR: "1" },
-      stdout: "null",
-      stderr: "piped",
-    }).output();
-    const seconds = (performance.now() - started) / 1000;
-    if (!output.success) {
-      throw new Error(
-        `anomaly --read exited ${output.code}: ${new TextDecoder().decode(output.stderr)}`,
-      );
-    }
-    const rssKiB = Number((await Deno.readTextFile(rssFile)).trim().split("\n").at(-1));
-    await Deno.remove(rssFile);
-    const records = (await Deno.readTextFile(`${logDir}/network_activity.jsonl`))
-      .split("\n").filter((line) => line !== "").map((line) => JSON.parse(line));
+    const { seconds, peakRssMiB } = await timed(
+      anomalyCommand(["--read", file, "--log-dir", logDir]),
+    );
+    const records = await readRecords(logDir);
     const starts = records.filter((r) => r.event_type === "alert" && r.detection.state === "start");
     const alertStarts: Record<string, number> = {};
     for (const r of starts) {
       alertStarts[r.detection.detector] = (alertStarts[r.detection.detector] ?? 0) + 1;
     }
     const flood = starts.find((r) => r.detection.detector === "flood" && r.dest_ip === VICTIM);
-    const final = records.at(-1);
-    if (final?.event_type !== "stats" || final.summary?.final !== true) {
-      throw new Error("the last record is not the final stats record");
-    }
+    const final = finalStats(records);
     return {
       seconds,
-      peakRssMiB: rssKiB / 1024,
+      peakRssMiB,
       floodSignature: flood?.alert.signature ?? null,
       alertStarts,
       trackers: final.summary.trackers ?? [],
@@ -252,15 +232,6 @@ async function analyse(file: string): Promise<Outcome> {
   } finally {
     await Deno.remove(logDir, { recursive: true }).catch(() => {});
   }
-}
-
-function fmt(n: number): string {
-  return Math.round(n).toLocaleString("en");
-}
-
-async function machine(): Promise<string> {
-  const cpu = (await Deno.readTextFile("/proc/cpuinfo")).match(/model name\s*:\s*(.*)/)?.[1] ?? "?";
-  return `${cpu.trim()}, ${navigator.hardwareConcurrency} cores, Deno ${Deno.version.deno}`;
 }
 
 if (import.meta.main) Deno.exit(await main());

@@ -4,6 +4,7 @@
  * options are added, never renamed.
  */
 import { parseArgs } from "node:util";
+import { parseAddress } from "./ip_address.ts";
 
 /** Raised for a bad command line; main.ts prints the message and exits 2. */
 export class UsageError extends Error {
@@ -81,9 +82,10 @@ By default Anomaly serves its web UI on http://127.0.0.1:8080 and waits for Star
                            shows the results; with --no-ui it exits when done)
   -i, --interface NAME     capture live on NAME (default: the first up, non-loopback device
                            with an address; "any" captures on all devices)
-  -f, --filter EXPR        BPF filter, tcpdump syntax (e.g. "tcp or udp")
+  -f, --filter EXPR        BPF filter, tcpdump syntax (e.g. "tcp or udp"); "" keeps everything
       --log-dir DIR        where network_activity.jsonl and anomaly.log go (default: log)
-      --duration SECONDS   stop a live capture after SECONDS
+      --duration SECONDS   stop a live capture after SECONDS (e.g. 30 or 2.5; above 0, at most
+                           31536000, one year)
       --listen HOST:PORT   where the web UI listens (default 127.0.0.1:8080; port 0 picks a
                            free one). Any address other than loopback needs a token
       --start              start capturing as soon as the UI is up (default: wait for Start)
@@ -170,6 +172,15 @@ export function parseListen(text: string): ListenAddress {
     );
   }
   const hostname = match[1] ?? (match[2] || DEFAULT_LISTEN.hostname);
+  // An address literal must be a real address ("[1::2::3]", "999.0.0.1" are not); names are
+  // resolved when the UI starts.
+  const literal = match[1] !== undefined || /^[\d.]+$/.test(hostname);
+  if (literal && parseAddress(hostname) === null) {
+    throw new UsageError(
+      `Bad --listen "${text}": "${hostname}" is not an IP address ` +
+        `(give e.g. 127.0.0.1:8080, [::1]:8080 or localhost:8080)`,
+    );
+  }
   return { hostname, port };
 }
 
@@ -218,9 +229,11 @@ function nonEmpty(name: string, value: string): string {
 
 function parseDuration(text: string): number {
   const seconds = Number(text);
-  if (text.trim() === "" || !Number.isFinite(seconds) || seconds <= 0 || seconds > 31_536_000) {
+  // Plain decimals only: Number() would also take "0x10", "1e3" and "Infinity".
+  if (!/^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(text) || seconds <= 0 || seconds > 31_536_000) {
     throw new UsageError(
-      `Bad --duration "${text}": expected a number of seconds greater than 0 (at most one year)`,
+      `Bad --duration "${text}": expected a number of seconds greater than 0 ` +
+        `(at most one year, 31536000), e.g. 30 or 2.5`,
     );
   }
   return seconds;

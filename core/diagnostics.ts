@@ -60,8 +60,24 @@ function stderrSink(): Sink {
 
 function appendSink(path: string): Sink {
   return (record: LogRecord) => {
+    const bytes = encoder.encode(jsonLinesFormatter(record));
+    let file: Deno.FsFile | undefined;
+    let size = -1;
     try {
-      Deno.writeFileSync(path, encoder.encode(jsonLinesFormatter(record)), { append: true });
-    } catch { /* the log directory's problems are reported through the records writer */ }
+      file = Deno.openSync(path, { append: true, create: true });
+      size = file.statSync().size;
+      let done = 0;
+      while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
+    } catch {
+      // The log directory's problems are reported through the records writer; a line cut short
+      // by a full disk is cut off, so that the file stays whole lines.
+      try {
+        if (size >= 0) file?.truncateSync(size);
+      } catch { /* nothing better to do */ }
+    } finally {
+      try {
+        file?.close();
+      } catch { /* already closed */ }
+    }
   };
 }

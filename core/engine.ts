@@ -166,6 +166,10 @@ export class Engine {
   }
 
   #publish(record: Record<string, unknown>): void {
+    if (record.event_type === "stats" && this.#writer !== null) {
+      // Records lost so far to failed writes (disk full, log directory gone), in the same summary.
+      (record.summary as Record<string, unknown>).records_lost = this.#writer.failures;
+    }
     this.#writer?.write(record);
     this.#recordsWritten++;
     for (const listener of this.#listeners) listener(record);

@@ -28,7 +28,8 @@ function parseIpv4(text: string): ParsedAddress | null {
   if (parts.length !== 4) return null;
   let value = 0;
   for (const part of parts) {
-    if (!/^\d{1,3}$/.test(part)) return null;
+    // No leading zeros: "010" is octal 8 to inet_aton and decimal 10 elsewhere; refuse it.
+    if (!/^(0|[1-9]\d{0,2})$/.test(part)) return null;
     const octet = Number(part);
     if (octet > 255) return null;
     value = value * 256 + octet;

@@ -3,6 +3,12 @@
  * Appends JSON Lines records to `<log-dir>/network_activity.jsonl`, each line whole or not at
  * all, with size-based rotation. A torn last line left by a crash is cut off on open, so the
  * file stays valid JSON Lines.
+ *
+ * Faults: a write that fails (disk full, read-only file system, directory gone) is cut back to
+ * the last whole line, counted as lost, and the file is closed; each later write reopens it, so
+ * writing resumes by itself once the problem is gone. A records file (or log directory) deleted
+ * or replaced behind our back is noticed within a second and recreated. `onChange` hears of the
+ * start and the end of each such episode, once each.
  */
 
 /** Name of the records file inside the log directory. */
@@ -23,6 +29,14 @@ export class LogDirectoryError extends Error {
 
 const encoder = new TextEncoder();
 
+/** Milliseconds between checks that the path still names the file we write to. */
+const IDENTITY_CHECK_MS = 1000;
+
+/** The start or the end of an episode of failed writes. */
+export type WriterChange =
+  | { kind: "failing"; reason: string }
+  | { kind: "resumed"; reason: string; lost: number };
+
 /** Writes records, one JSON object per line. */
 export class RecordWriter {
   #file: Deno.FsFile | null;
@@ -30,6 +44,12 @@ export class RecordWriter {
   #records = 0;
   #failures = 0;
   #lastError: string | null = null;
+  /** Reason of the episode of failed writes in progress, or null while writes succeed. */
+  #failingReason: string | null = null;
+  #lostInEpisode = 0;
+  #checkedAt = 0;
+  /** Told once when writes start failing and once when they succeed again. */
+  onChange: ((change: WriterChange) => void) | null = null;
 
   private constructor(
     readonly directory: string,
@@ -75,6 +95,11 @@ export class RecordWriter {
     return this.#lastError;
   }
 
+  /** True while writes fail (since the first failure, until one succeeds). */
+  get failing(): boolean {
+    return this.#failingReason !== null;
+  }
+
   /**
    * Appends one record. Returns false (and keeps the file valid) when the write failed, so
    * capture can go on and writing resumes once the problem is gone.
@@ -82,18 +107,37 @@ export class RecordWriter {
   write(record: unknown): boolean {
     const line = encoder.encode(JSON.stringify(record) + "\n");
     try {
+      if (this.#file !== null) this.#checkIdentity();
       if (this.#size > 0 && this.#size + line.length > this.rotation.maxBytes) this.#rotate();
       const file = this.#file ?? this.#reopen();
       writeWhole(file, line, this.#size);
       this.#size += line.length;
       this.#records++;
       this.#lastError = null;
-      return true;
     } catch (error) {
       this.#failures++;
+      this.#lostInEpisode++;
       this.#lastError = describe(error);
+      // Closed, so that the next write reopens (cutting any torn tail) and nothing holds the
+      // file system busy meanwhile (a read-only remount needs that).
+      this.#drop();
+      if (this.#failingReason === null) {
+        this.#failingReason = this.#lastError;
+        this.#notify({ kind: "failing", reason: this.#lastError });
+      }
       return false;
     }
+    if (this.#failingReason !== null) {
+      const change: WriterChange = {
+        kind: "resumed",
+        reason: this.#failingReason,
+        lost: this.#lostInEpisode,
+      };
+      this.#failingReason = null;
+      this.#lostInEpisode = 0;
+      this.#notify(change);
+    }
+    return true;
   }
 
   /** Flushes to disk and closes; idempotent. */
@@ -104,6 +148,34 @@ export class RecordWriter {
     } catch { /* closing still matters more than the sync */ }
     this.#file.close();
     this.#file = null;
+  }
+
+  #notify(change: WriterChange): void {
+    try {
+      this.onChange?.(change);
+    } catch { /* a listener's failure must not cost a record */ }
+  }
+
+  /** Closes the handle without a sync (after a failure, or when the path changed). */
+  #drop(): void {
+    try {
+      this.#file?.close();
+    } catch { /* already unusable */ }
+    this.#file = null;
+  }
+
+  /** Drops the handle if the path no longer names its file (deleted, moved, replaced). */
+  #checkIdentity(): void {
+    const now = Date.now();
+    if (now - this.#checkedAt < IDENTITY_CHECK_MS) return;
+    this.#checkedAt = now;
+    let same = false;
+    try {
+      const onDisk = Deno.statSync(this.path);
+      const open = this.#file!.statSync();
+      same = onDisk.ino === open.ino && onDisk.dev === open.dev;
+    } catch { /* gone: reopen below */ }
+    if (!same) this.#drop();
   }
 
   #rotate(): void {
@@ -117,6 +189,7 @@ export class RecordWriter {
   }
 
   #reopen(): Deno.FsFile {
+    Deno.mkdirSync(this.directory, { recursive: true });
     const file = Deno.openSync(this.path, { read: true, write: true, create: true });
     this.#size = cutTornTail(file);
     file.seekSync(this.#size, Deno.SeekMode.Start);

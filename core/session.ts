@@ -8,7 +8,7 @@ import type { Config } from "./config.ts";
 import { num } from "./config.ts";
 import { Engine, type RecordListener } from "./engine.ts";
 import type { PacketBatch } from "./packet_batch.ts";
-import { RecordWriter } from "./record_writer.ts";
+import { RecordWriter, type WriterChange } from "./record_writer.ts";
 import { log } from "./diagnostics.ts";
 import type { KernelCounters } from "./stats_record.ts";
 
@@ -35,7 +35,10 @@ export interface SessionResult {
   packets: number;
   records: number;
   recordsPath: string | null;
+  /** Records that could not be written (disk full, directory gone...): lost. */
   writeFailures: number;
+  /** Why writes last failed, or null if none did. */
+  writeError: string | null;
 }
 
 /** Options of a session. */
@@ -46,6 +49,11 @@ export interface SessionOptions {
   logDirectory: string | null;
   hostAddresses?: readonly string[];
   listeners?: RecordListener[];
+  /**
+   * Told when writing records starts failing (the message says why and that capture goes on)
+   * and when it resumes (how many records were lost); each is also logged once as a warning.
+   */
+  onWriteProblem?: (message: string, change: WriterChange) => void;
 }
 
 /** A running capture with its engine and records file. */
@@ -56,6 +64,7 @@ export class Session {
   readonly done: Promise<SessionResult>;
   #ticker: ReturnType<typeof setInterval> | undefined;
   #ingestErrors = 0;
+  #writeError: string | null = null;
 
   /** Starts reading at once; `done` settles after the final stats record is written. */
   constructor(options: SessionOptions) {
@@ -65,6 +74,20 @@ export class Session {
       maxBytes: num(config, "log.max_bytes"),
       maxFiles: num(config, "log.max_files"),
     });
+    if (this.writer !== null) {
+      const writer = this.writer;
+      writer.onChange = (change) => {
+        const message = change.kind === "failing"
+          ? `Cannot write records to ${writer.path}: ${change.reason}; capture goes on, and ` +
+            "records are counted as lost until writing resumes (free space or fix the directory)"
+          : `Writing records to ${writer.path} resumed: ${change.lost} record${
+            change.lost === 1 ? " was" : "s were"
+          } lost while it failed (${change.reason})`;
+        this.#writeError = change.reason;
+        log.warn("{message}", { message });
+        options.onWriteProblem?.(message, change);
+      };
+    }
     this.engine = new Engine({
       config,
       writer: this.writer,
@@ -115,9 +138,10 @@ export class Session {
     return {
       end,
       packets: this.engine.summary.packets,
-      records: this.engine.recordsWritten,
+      records: this.writer?.written ?? this.engine.recordsWritten,
       recordsPath: this.writer?.path ?? null,
       writeFailures: this.writer?.failures ?? 0,
+      writeError: this.#writeError,
     };
   }
 }

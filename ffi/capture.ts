@@ -11,6 +11,7 @@
  */
 import { PacketBatch } from "../core/packet_batch.ts";
 import type { FromWorker, ToWorker, WorkerOpenOptions } from "./capture_protocol.ts";
+import { setThreadNice } from "./priority.ts";
 import { CaptureError, type CaptureErrorCode } from "./errors.ts";
 
 export interface CaptureOptions {
@@ -26,6 +27,8 @@ export interface CaptureOptions {
   promiscuous?: boolean;
   /** Kernel buffer in bytes (live). Default 32 MiB. */
   bufferSize?: number;
+  /** Nice value of the capture threads (worker and caller) for a live capture. Default 0. */
+  nice?: number;
   /** Packets per batch. Default 4096. */
   batchSize?: number;
   /** Hand batch buffers back to the worker after `onBatch` returns. Default true. */
@@ -59,6 +62,15 @@ export interface CaptureSink {
 
 type EndMessage = FromWorker & { type: "end" };
 
+/**
+ * Milliseconds the main thread may spend on batches without the event loop turning. Deno hands
+ * a worker's queued messages over one after the other without a turn of the loop in between, so
+ * a worker that keeps batches coming (a live capture at full speed, a big file) would starve
+ * timers and HTTP (the UI) for as long as it lasts. Past this slice, acks wait for a timer: the
+ * worker runs out of buffers, its queue drains, and the loop turns.
+ */
+const SLICE_MS = 50;
+
 /** A capture opened in its own worker. */
 export class Capture {
   /** DLT_* link type (1 = Ethernet). */
@@ -83,6 +95,10 @@ export class Capture {
   #stopSent = false;
   #ended = false;
   #end: Promise<CaptureEnd>;
+  /** When the event loop last turned (a deferred-ack timer ran), for SLICE_MS. */
+  #sliceStart = performance.now();
+  /** Acks held until the loop turns, or null while acks go out at once. */
+  #heldAcks: { message: ToWorker; transfer: Transferable[] }[] | null = null;
   #settle!: { resolve: (end: CaptureEnd) => void; reject: (e: unknown) => void };
 
   private constructor(
@@ -128,6 +144,7 @@ export class Capture {
       snaplen = 262144,
       promiscuous = true,
       bufferSize = 32 * 1024 * 1024,
+      nice = 0,
       batchSize = 4096,
       reuseBatches = true,
     } = options;
@@ -152,6 +169,7 @@ export class Capture {
       promiscuous,
       bufferSize,
       batchSize,
+      nice,
     };
     const worker = new Worker(new URL("./capture_worker.ts", import.meta.url).href, {
       type: "module",
@@ -160,6 +178,8 @@ export class Capture {
       worker.onmessage = (e: MessageEvent<FromWorker>) => {
         const msg = e.data;
         if (msg.type === "opened") {
+          // The main thread runs the detectors: it needs the priority as much as the reader.
+          if (msg.live) setThreadNice(nice); // a refusal was already reported by the worker
           resolve(new Capture(worker, msg, batchSize, reuseBatches));
         } else if (msg.type === "open_failed") {
           worker.terminate(); // the worker has already freed its handle
@@ -239,14 +259,30 @@ export class Capture {
       }
     }
     if (this.#ended) return;
-    if (this.#reuse) {
-      this.#send({ type: "ack", buffers: { timestampsUs, fields } }, [
-        timestampsUs.buffer as ArrayBuffer,
-        fields.buffer as ArrayBuffer,
-      ]);
-    } else {
-      this.#send({ type: "ack" });
+    const ack: { message: ToWorker; transfer: Transferable[] } = this.#reuse
+      ? {
+        message: { type: "ack", buffers: { timestampsUs, fields } },
+        transfer: [timestampsUs.buffer as ArrayBuffer, fields.buffer as ArrayBuffer],
+      }
+      : { message: { type: "ack" }, transfer: [] };
+    if (this.#heldAcks === null && performance.now() - this.#sliceStart < SLICE_MS) {
+      this.#send(ack.message, ack.transfer);
+      return;
     }
+    if (this.#heldAcks === null) {
+      this.#heldAcks = [];
+      setTimeout(() => this.#releaseAcks(), 0);
+    }
+    this.#heldAcks.push(ack);
+  }
+
+  /** The loop turned: sends the held acks, and a new slice begins. */
+  #releaseAcks(): void {
+    const held = this.#heldAcks ?? [];
+    this.#heldAcks = null;
+    this.#sliceStart = performance.now();
+    if (this.#ended) return;
+    for (const ack of held) this.#send(ack.message, ack.transfer);
   }
 
   #failSink(error: unknown): void {

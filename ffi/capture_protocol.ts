@@ -17,6 +17,8 @@ export interface WorkerOpenOptions {
   promiscuous: boolean;
   bufferSize: number;
   batchSize: number;
+  /** Nice value for the capture threads of a live capture (0: leave alone). */
+  nice: number;
 }
 
 /** The two arrays of a `PacketBatch`, moved between threads. */

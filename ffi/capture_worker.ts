@@ -15,6 +15,7 @@ import { PacketBatch } from "../core/packet_batch.ts";
 import type { BatchBuffers, FromWorker, ToWorker, WorkerOpenOptions } from "./capture_protocol.ts";
 import { defaultDevice } from "./devices.ts";
 import { CaptureError } from "./errors.ts";
+import { setThreadNice } from "./priority.ts";
 import { PcapHandle, READ_EOF, READ_NONE, READ_PACKET } from "./pcap_handle.ts";
 
 /**
@@ -101,9 +102,12 @@ function open(options: WorkerOpenOptions): void {
     }
     // Always a filter on live handles, even "": else the kernel does not apply the snaplen.
     if (handle.live || options.filter !== "") handle.setFilter(options.filter);
+    const warnings = [...handle.warnings];
     if (handle.live) {
       handle.setNonblocking(true);
       maxInFlight = MAX_IN_FLIGHT_LIVE;
+      const refused = setThreadNice(options.nice);
+      if (refused !== null) warnings.push(refused);
     }
     post({
       type: "opened",
@@ -112,7 +116,7 @@ function open(options: WorkerOpenOptions): void {
       snaplen: handle.snaplen,
       source: handle.source,
       live: handle.live,
-      warnings: [...handle.warnings],
+      warnings,
     });
   } catch (e) {
     handle?.close();

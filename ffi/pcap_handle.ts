@@ -142,7 +142,7 @@ export class PcapHandle {
   static openOffline(path: string): PcapHandle {
     const errbuf = errorBuffer();
     const p = libpcap().pcap_open_offline(cString(path), errbuf);
-    if (p === null) throw offlineOpenError(path, oneLine(errorText(errbuf)));
+    if (p === null) throw offlineOpenError(path, oneLine(errorText(errbuf)), fileHead(path));
     return new PcapHandle(p, path, false, []);
   }
 
@@ -252,7 +252,8 @@ export class PcapHandle {
       }
       return new CaptureError(
         "unreadable_file",
-        `Cannot read "${this.source}" after ${packetsRead} packets (libpcap: ${text})`,
+        `"${this.source}" is corrupt after ${packetsRead} packets (libpcap: ${text}); ` +
+          "the packets before were analysed: repair the file or capture it again",
       );
     }
     if (
@@ -365,8 +366,74 @@ function activationWarning(p: Deno.PointerObject, device: string, status: number
   return `Capture on "${device}": ${oneLine(detail)}`;
 }
 
-/** Sorts libpcap's pcap_open_offline text into a code and a message with a fix. */
-export function offlineOpenError(path: string, text: string): CaptureError {
+/** Magic numbers of pcap (µs and ns, both byte orders) and pcapng (the SHB block type). */
+const CAPTURE_MAGICS = [0xa1b2c3d4, 0xd4c3b2a1, 0xa1b23c4d, 0x4d3cb2a1, 0x0a0d0d0a];
+/** Bytes before the first packet can start: the pcap file header; pcapng's smallest SHB + IDB. */
+const PCAP_HEADER_LEN = 24;
+const PCAPNG_MIN_HEAD = 28 + 20;
+
+/** The first bytes of `path` (up to 64), or null when it cannot be read. */
+function fileHead(path: string): Uint8Array | null {
+  try {
+    using file = Deno.openSync(path);
+    const head = new Uint8Array(64);
+    let n = 0;
+    while (n < head.length) {
+      const got = file.readSync(head.subarray(n));
+      if (got === null) break;
+      n += got;
+    }
+    return head.subarray(0, n);
+  } catch {
+    return null;
+  }
+}
+
+/** True when `head` starts with a capture magic, or is a prefix of one (the file is short). */
+function looksLikeCapture(head: Uint8Array): boolean {
+  if (head.length === 0) return false;
+  const n = Math.min(4, head.length);
+  return CAPTURE_MAGICS.some((magic) => {
+    for (let i = 0; i < n; i++) if (head[i] !== ((magic >>> (24 - 8 * i)) & 255)) return false;
+    return true;
+  });
+}
+
+/**
+ * Sorts libpcap's pcap_open_offline text into a code and a message with a fix. `head` (the
+ * file's first bytes, when known) tells an empty file, and a capture cut inside its headers
+ * (libpcap then says "unknown file format"), from a file that is not a capture.
+ */
+export function offlineOpenError(
+  path: string,
+  text: string,
+  head: Uint8Array | null = null,
+): CaptureError {
+  if (head !== null && head.length === 0 && !/no such file|permission|directory/i.test(text)) {
+    return new CaptureError(
+      "not_a_capture",
+      `"${path}" is empty (0 bytes): not a pcap or pcapng capture file; ` +
+        `give a file written by tcpdump -w, Wireshark or dumpcap`,
+    );
+  }
+  if (
+    head !== null && looksLikeCapture(head) &&
+    head.length < (head[0] === 0x0a ? PCAPNG_MIN_HEAD : PCAP_HEADER_LEN) &&
+    /unknown file format|truncated/i.test(text)
+  ) {
+    return new CaptureError(
+      "truncated_file",
+      `"${path}" is truncated inside its file header (${head.length} bytes): ` +
+        `no packet can be read (libpcap: ${text})`,
+    );
+  }
+  if (/no interface description block/i.test(text)) {
+    return new CaptureError(
+      "truncated_file",
+      `"${path}" is truncated before its first packet: the pcapng file ends before any ` +
+        `interface description block (libpcap: ${text})`,
+    );
+  }
   if (/no such file/i.test(text)) {
     return new CaptureError(
       "unreadable_file",

@@ -134,6 +134,7 @@ function renderStatus(s) {
   if (file) setText("file-name", s.defaults.read ?? "");
   if (s.state === "error") showMessage(s.message);
   else if (active) showMessage(null);
+  showWriteWarning(s.warning);
   const saved = $("saved");
   if (s.saved && (s.state === "stopped" || s.state === "error")) {
     const where = s.saved.path ?? "memory only (no log directory)";
@@ -145,6 +146,21 @@ function renderStatus(s) {
   } else {
     saved.hidden = true;
   }
+}
+
+// Writing records failed (disk full, log directory gone) or resumed after losing some: shown above
+// the controls until the next Start, so it is seen even though capture goes on.
+function showWriteWarning(text) {
+  let box = $("write-warning");
+  if (box === null) {
+    box = document.createElement("p");
+    box.id = "write-warning";
+    box.className = "warning";
+    box.setAttribute("role", "alert");
+    $("capture-form").before(box);
+  }
+  if (box.textContent !== (text ?? "")) box.textContent = text ?? "";
+  box.hidden = !text;
 }
 
 function showMessage(text) {

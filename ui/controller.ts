@@ -64,6 +64,13 @@ export interface Status {
   message: string | null;
   /** Set once a capture has ended and its final records are written. */
   saved: SavedRecords | null;
+  /**
+   * Writing records failed during the current (or last) capture: why, and that capture goes on;
+   * once writing resumed, how many records were lost. Null while nothing failed.
+   */
+  warning: string | null;
+  /** Records of the current (or last) capture that could not be written. */
+  recordsLost: number;
   /** What Start uses when the request leaves it out. */
   defaults: { interface: string | null; filter: string; read: string | null };
 }
@@ -142,6 +149,7 @@ export class Controller {
   #endedAt: Date | null = null;
   #message: string | null = null;
   #saved: SavedRecords | null = null;
+  #warning: string | null = null;
   /** Alert records, newest first. */
   #alerts: Record<string, unknown>[] = [];
   /** Alert records seen by (detector, state), across captures (for /metrics). */
@@ -188,6 +196,8 @@ export class Controller {
       endedAt: this.#endedAt?.toISOString() ?? null,
       message: this.#message,
       saved: this.#saved,
+      warning: this.#warning,
+      recordsLost: this.#session?.writer?.failures ?? 0,
       defaults: {
         interface: this.#options.read === undefined ? this.#defaultInterface() : null,
         filter: this.#options.defaultFilter ?? "",
@@ -342,6 +352,7 @@ export class Controller {
     this.#filter = filter;
     this.#message = null;
     this.#saved = null;
+    this.#warning = null;
     this.#endedAt = null;
     this.#since = new Date();
     this.#setState("starting");
@@ -362,6 +373,11 @@ export class Controller {
         logDirectory: this.#options.logDirectory,
         hostAddresses: source.live ? this.#options.hostAddresses?.() ?? [] : [],
         listeners: [(record) => this.#onRecord(record)],
+        onWriteProblem: (message) => {
+          if (this.#session !== session) return;
+          this.#warning = message;
+          this.#broadcast({ type: "state", data: this.status() });
+        },
       });
     } catch (error) {
       await source.stop().catch(() => {});

@@ -74,6 +74,9 @@ export function linkTypeName(linkType: number): string {
   return LINK_NAMES.get(linkType) ?? `LINKTYPE_${linkType}`;
 }
 
+/** Largest wire length a record holds (int32 max); a larger claim is stored as this. */
+export const MAX_WIRE_LEN = 0x7fffffff;
+
 /** A fresh record: -1 for absent numbers, 0 for flags, events, TCP flags and addresses. */
 const RECORD_TEMPLATE = new Int32Array(RECORD_WORDS).fill(-1);
 for (const w of [W_FLAGS, W_TCP_FLAGS, W_EVENT, W_NOTE_EVENT]) RECORD_TEMPLATE[w] = 0;
@@ -99,19 +102,23 @@ export class PacketDecoder {
     const fields = out.fields;
     const base = i * RECORD_WORDS;
     fields.set(RECORD_TEMPLATE, base);
-    fields[base + W_WIRE_LEN] = frame.wireLen;
+    // pcap's len is a uint32: a broken file may claim up to 4 GiB, which an int32 word would
+    // turn negative (the byte counters and payload lengths with it). No frame is 2 GiB long:
+    // clamp there, for the record and for decoding.
+    const wireLen = frame.wireLen > MAX_WIRE_LEN ? MAX_WIRE_LEN : frame.wireLen;
+    fields[base + W_WIRE_LEN] = wireLen;
     fields[base + W_CAP_LEN] = frame.capLen;
     out.timestampsUs[i] = frame.timestampUs;
 
     const bytes = frame.bytes, start = frame.start, capLen = frame.capLen;
     let capEnd = start + capLen;
-    let cut = capLen < frame.wireLen;
+    let cut = capLen < wireLen;
     if (capEnd > bytes.length) { // never read past the region, whatever capLen claims
       capEnd = bytes.length;
       cut = true;
     }
     // The frame on the wire; a caplen above the wire length (a broken file) counts as the wire.
-    const end = start + (cut ? (frame.wireLen > capLen ? frame.wireLen : capLen) : capLen);
+    const end = start + (cut ? (wireLen > capLen ? wireLen : capLen) : capLen);
     const s = this.#state;
     s.begin(bytes, capEnd, cut, fields, base);
     switch (this.linkType) {

@@ -49,11 +49,11 @@ function decodeQuotedIpv6(s: DecodeState, off: number, end: number): void {
     return;
   }
   s.nextHeader = b[off + 6];
-  s.putAddr6(W_INNER_DST_ADDR, off + 24);
   const up = walkIpv6Chain(s, off + 40, end, true);
   if (up < 0) return;
   const proto = s.nextHeader;
   s.put(W_INNER_PROTO, proto);
+  s.putAddr6(W_INNER_DST_ADDR, off + 24); // only with F_ICMP_ERROR: zeros otherwise
   s.flags |= F_ICMP_ERROR;
   if (s.fragOffset > 0 || (proto !== 6 && proto !== 17)) return;
   if (s.lacks(up + 4, end, qt, qt)) return;

@@ -119,3 +119,162 @@ Deno.test("isLoopbackHost() accepts 127/8, ::1 and localhost only", () => {
     assert.ok(!isLoopbackHost(host), host);
   }
 });
+
+/** Asserts `args` are refused with one line matching `message`. */
+function refused(args: string[], message: RegExp): void {
+  assert.throws(
+    () => parseCli(args),
+    (e: unknown) =>
+      e instanceof UsageError && message.test(e.message) &&
+      !e.message.includes("\n"),
+    JSON.stringify(args),
+  );
+}
+
+Deno.test("--duration at its edges: plain decimals above 0, at most a year", () => {
+  for (
+    const [text, seconds] of [["1", 1], [" 5 ", 5], ["2.5", 2.5], [".5", 0.5], [
+      "5.",
+      5,
+    ], [
+      "31536000",
+      31536000,
+    ], ["0.001", 0.001]] as const
+  ) {
+    assert.equal(parseCli(["--duration", text]).durationS, seconds, text);
+  }
+  for (
+    const text of [
+      "0",
+      "0.0",
+      "",
+      " ",
+      "31536001",
+      "1e3",
+      "0x10",
+      "Infinity",
+      "NaN",
+      "5s",
+      "1,5",
+    ]
+  ) {
+    refused(
+      ["--duration", text],
+      /^Bad --duration ".*": expected a number of seconds greater than 0/,
+    );
+  }
+  refused(["--duration=-1"], /^Bad --duration "-1"/);
+  refused(
+    ["--duration", "-1"],
+    /--duration needs a value, not the option-like "-1"/,
+  );
+});
+
+Deno.test("--packets-per-second and --unique-connections at their edges: 1 to 100000000", () => {
+  for (const flag of ["--packets-per-second", "--unique-connections"]) {
+    const key = flag === "--packets-per-second"
+      ? "detect.high_packet_rate.packets_per_second"
+      : "detect.unique_connections.threshold";
+    assert.equal(parseCli([flag, "1"]).overrides[key], 1);
+    assert.equal(parseCli([flag, "100000000"]).overrides[key], 100000000);
+    assert.equal(parseCli([flag, " 007 "]).overrides[key], 7);
+    for (
+      const text of [
+        "0",
+        "100000001",
+        "99999999999999999999",
+        "1.0",
+        "1e3",
+        "",
+        "NaN",
+        "+5",
+      ]
+    ) {
+      refused(
+        [flag, text],
+        new RegExp(
+          `^Bad ${flag} ".*": expected a whole number from 1 to 100000000`,
+        ),
+      );
+    }
+    refused([`${flag}=-1`], new RegExp(`^Bad ${flag} "-1"`));
+  }
+});
+
+Deno.test("--common-ports at its edges: 0 to 65535, empty entries skipped, an empty list refused", () => {
+  const ports = (text: string) =>
+    parseCli(["--common-ports", text])
+      .overrides["detect.unusual_port.tcp_ports"];
+  assert.deepEqual(ports("0,65535"), [0, 65535]);
+  assert.deepEqual(ports("80,,443,"), [80, 443]);
+  assert.deepEqual(ports(" 22 "), [22]);
+  for (
+    const text of [
+      "",
+      ",",
+      " ",
+      "65536",
+      "80;443",
+      "80 443",
+      "http",
+      "1.5",
+      "0x50",
+    ]
+  ) {
+    refused(
+      ["--common-ports", text],
+      /^Bad --common-ports ".*": expected port numbers from 0 to 65535/,
+    );
+  }
+  refused(["--common-ports=-1"], /^Bad --common-ports "-1"/);
+});
+
+Deno.test("--listen at its edges: a port from 0 to 65535, real address literals", () => {
+  assert.deepEqual(parseCli(["--listen", "127.0.0.1:0"]).listen, {
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  assert.deepEqual(parseCli(["--listen", "[::]:65535"]).listen, {
+    hostname: "::",
+    port: 65535,
+  });
+  assert.deepEqual(parseCli(["--listen", "my-host.lan:8080"]).listen, {
+    hostname: "my-host.lan",
+    port: 8080,
+  });
+  const port = /^Bad --listen ".*": expected HOST:PORT with a port from 0 to 65535/;
+  for (
+    const text of [
+      "127.0.0.1:70000",
+      "127.0.0.1:65536",
+      "127.0.0.1",
+      "127.0.0.1:",
+      ":",
+      "",
+      "[::1]",
+      "host:-1",
+      "host:123456",
+    ]
+  ) {
+    refused(["--listen", text], port);
+  }
+  for (
+    const text of ["999.0.0.1:80", "10.0.0:80", "010.0.0.1:80", "[1::2::3]:80"]
+  ) {
+    refused(
+      ["--listen", text],
+      /^Bad --listen ".*": ".*" is not an IP address/,
+    );
+  }
+});
+
+Deno.test('empty strings: --filter "" means everything; file, directory and token options refuse them', () => {
+  assert.equal(parseCli(["--filter", ""]).filter, "");
+  assert.equal(parseCli(["-f", ""]).filter, "");
+  for (
+    const flag of ["--log-dir", "--read", "--interface", "--config", "--token"]
+  ) {
+    refused([flag, ""], new RegExp(`^${flag} needs a value`));
+    refused([flag, "  "], new RegExp(`^${flag} needs a value`));
+  }
+});

@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { LogDirectoryError, RECORDS_FILE, RecordWriter } from "../../core/record_writer.ts";
+import {
+  LogDirectoryError,
+  RECORDS_FILE,
+  RecordWriter,
+  type WriterChange,
+} from "../../core/record_writer.ts";
 
 const ROTATION = { maxBytes: 1 << 20, maxFiles: 2 };
 
@@ -59,5 +64,51 @@ Deno.test("RecordWriter.open() names the directory and the fix when it cannot wr
       e instanceof LogDirectoryError && e.message.includes(`${dir}/file/log`) &&
       e.message.includes("--log-dir") && !e.message.includes("\n"),
   );
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("RecordWriter counts writes lost to a broken directory, says so once, and resumes", async () => {
+  const dir = Deno.makeTempDirSync();
+  const logDir = `${dir}/log`;
+  const changes: WriterChange[] = [];
+  const writer = RecordWriter.open(logDir, ROTATION);
+  writer.onChange = (change) => changes.push(change);
+  assert.equal(writer.write({ n: 1 }), true);
+  // The directory moves away and a file takes its place: noticed within a second.
+  Deno.renameSync(logDir, `${dir}/moved`);
+  Deno.writeTextFileSync(logDir, "in the way");
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  assert.equal(writer.write({ n: 2 }), false);
+  assert.equal(writer.write({ n: 3 }), false);
+  assert.equal(writer.failing, true);
+  assert.deepEqual(changes, [{ kind: "failing", reason: "a file is in the way" }]);
+  Deno.removeSync(logDir);
+  assert.equal(writer.write({ n: 4 }), true);
+  assert.equal(writer.write({ n: 5 }), true);
+  writer.close();
+  assert.deepEqual(changes, [
+    { kind: "failing", reason: "a file is in the way" },
+    { kind: "resumed", reason: "a file is in the way", lost: 2 },
+  ]);
+  assert.equal(writer.failures, 2);
+  assert.equal(writer.written, 3);
+  assert.equal(writer.failing, false);
+  assert.deepEqual(lines(`${dir}/moved/${RECORDS_FILE}`), [{ n: 1 }]);
+  assert.deepEqual(lines(`${logDir}/${RECORDS_FILE}`), [{ n: 4 }, { n: 5 }]);
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("RecordWriter recreates a records file deleted behind its back", async () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/${RECORDS_FILE}`;
+  const writer = RecordWriter.open(dir, ROTATION);
+  writer.write({ n: 1 });
+  Deno.renameSync(path, `${path}.rotated-by-someone`);
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  writer.write({ n: 2 });
+  writer.close();
+  assert.deepEqual(lines(`${path}.rotated-by-someone`), [{ n: 1 }]);
+  assert.deepEqual(lines(path), [{ n: 2 }]);
+  assert.equal(writer.failures, 0);
   Deno.removeSync(dir, { recursive: true });
 });
