@@ -103,6 +103,16 @@ export const DETECTION_KEYS: KeySpec[] = [
       "so scans of filtered ports (failed only once their probes time out) are recognised " +
       "first. 0 alerts at once, and a scan's first probes may alert before port_scan fires.",
   },
+  {
+    key: "detect.unusual_port.max_sources_per_service",
+    kind: "integer",
+    default: 5,
+    min: 1,
+    max: 1_000_000,
+    doc: "Sources that may alert one by one for the same (destination, protocol, unusual " +
+      "port) within a minute; beyond it they count into one alert about the service (a game " +
+      "server, or a flood from spoofed sources). Higher names more clients; lower folds sooner.",
+  },
   cap("unusual_port"),
   threshold(
     "port_scan",

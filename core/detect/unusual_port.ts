@@ -10,6 +10,11 @@
  * `detect.connections.attempt_timeout_s` + 1 s) before it alerts, and is dropped if its source
  * was flagged as a scanner meanwhile: a port scan's probes then raise one port_scan alert, not
  * one unusual_port alert per port. The alert's timestamp is the attempt's.
+ *
+ * A service on an unusual port that many sources use (a game server, or the target of a flood
+ * from spoofed sources) is one finding, not one per client: once more than
+ * `detect.unusual_port.max_sources_per_service` sources alerted for the same (destination,
+ * protocol, port) within a minute, further sources count into one alert about the service.
  */
 import { list, num } from "../config.ts";
 import { W_DST_ADDR } from "../packet_batch.ts";
@@ -18,6 +23,7 @@ import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Attempt, Detector, DetectorDeps, ScannerFlags } from "./detector.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
+import { DistinctWindow } from "./windows.ts";
 import {
   type PacketContext,
   PROTO_TCP,
@@ -36,6 +42,13 @@ interface Candidate extends KeyedEntry {
   destIp: string;
 }
 
+interface Service extends KeyedEntry {
+  sources: DistinctWindow;
+}
+
+const SERVICE_WINDOW_US = 60e6;
+const SERVICE_SOURCE_CAP = 1024;
+
 /** Fires on attempts to ports outside `detect.unusual_port.tcp_ports` / `udp_ports`. */
 export class UnusualPort implements Detector {
   readonly info = detectorInfo("unusual_port");
@@ -48,6 +61,9 @@ export class UnusualPort implements Detector {
    * candidate still held. When full, the oldest candidate is evicted (counted) unalerted.
    */
   readonly #candidates: KeyedState<Candidate>;
+  /** Sources that alerted per (destination, protocol, port), to fold busy services into one. */
+  readonly #services: KeyedState<Service>;
+  readonly #maxSources: number;
   readonly #alerts: AlertManager;
   readonly #scanners: ScannerFlags;
 
@@ -69,6 +85,12 @@ export class UnusualPort implements Detector {
       num(deps.config, "detect.unusual_port.max_tracked"),
       this.#holdUs,
     );
+    this.#services = new KeyedState(
+      "unusual_port.services",
+      num(deps.config, "detect.unusual_port.max_tracked"),
+      SERVICE_WINDOW_US,
+    );
+    this.#maxSources = num(deps.config, "detect.unusual_port.max_sources_per_service");
     this.#alerts = deps.alerts;
     this.#scanners = deps.scanners;
   }
@@ -112,6 +134,7 @@ export class UnusualPort implements Detector {
 
   /** Ends the holds that ran out by `nowUs`: alert, or drop when the source turned scanner. */
   tick(nowUs: number): void {
+    this.#services.sweep(nowUs);
     for (const [key, candidate] of this.#candidates.entries()) {
       if (nowUs - candidate.lastSeenUs < this.#holdUs) break;
       this.#candidates.delete(key);
@@ -132,6 +155,44 @@ export class UnusualPort implements Detector {
   }
 
   #start(key: string, attempt: Attempt, destIp: string): void {
+    const now = attempt.firstUs;
+    const serviceKey = `${attempt.dst}|${attempt.proto}|${attempt.dstPort}`;
+    const service = this.#services.get(serviceKey, now) ??
+      this.#services.insert(serviceKey, {
+        lastSeenUs: now,
+        movedUs: now,
+        sources: new DistinctWindow(SERVICE_SOURCE_CAP),
+      });
+    const sources = service.sources.add(attempt.src, now, SERVICE_WINDOW_US);
+    if (sources > this.#maxSources) this.#startService(serviceKey, attempt, destIp, sources);
+    else this.#startSource(key, attempt, destIp);
+  }
+
+  #startService(serviceKey: string, attempt: Attempt, destIp: string, sources: number): void {
+    const key = `service|${serviceKey}`;
+    if (this.#alerts.observe(this.info, key, attempt.firstUs, sources)) return;
+    const proto = protoName(attempt.proto), port = attempt.dstPort, max = this.#maxSources;
+    this.#alerts.start(this.info, {
+      key,
+      timestampUs: attempt.firstUs,
+      destIp,
+      destPort: port,
+      proto,
+      observed: sources,
+      threshold: max,
+      windowS: SERVICE_WINDOW_US / 1e6,
+      direction: attempt.direction,
+      render: (observed) =>
+        `${observed >= SERVICE_SOURCE_CAP ? "at least " : ""}${observed} sources made ` +
+        `connection attempts to ${destIp} on ${proto} port ${port}, which is not a common ` +
+        "service port",
+      explanation: `More than ${max} sources used ${proto} port ${port} of ${destIp} within ` +
+        `${SERVICE_WINDOW_US / 1e6} s: a service (or a flood target) rather than one odd ` +
+        "client, so further sources count here instead of alerting one by one.",
+    });
+  }
+
+  #startSource(key: string, attempt: Attempt, destIp: string): void {
     const src = keyText(attempt.src), proto = protoName(attempt.proto);
     const port = attempt.dstPort;
     const list = attempt.proto === PROTO_TCP ? "tcp_ports" : "udp_ports";
@@ -155,7 +216,7 @@ export class UnusualPort implements Detector {
   }
 
   trackers(): TrackerStats[] {
-    return [this.#candidates.stats()];
+    return [this.#candidates.stats(), this.#services.stats()];
   }
 }
 

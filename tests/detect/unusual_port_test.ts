@@ -161,3 +161,24 @@ Deno.test("unusual_port candidates are bounded by max_tracked with evictions cou
   run.tick(7);
   assert.equal(run.alerts("unusual_port", "start").length, 16);
 });
+
+Deno.test("unusual_port: many sources on one unusual service fold into one service alert", () => {
+  const run = new Run(only("unusual_port"));
+  for (let i = 0; i < 40; i++) {
+    run.send(i * 0.01, udpFrame(`10.0.1.${i + 1}`, SERVER, 40000 + i, 5000));
+  }
+  run.tick(10).finish();
+  const starts = run.alerts("unusual_port", "start");
+  assert.equal(starts.length, 6, "5 sources one by one, then one alert for the service");
+  const service = starts.find((a) => a.src_ip === undefined)!;
+  assert.equal(service.dest_ip, SERVER);
+  assert.equal(service.dest_port, 5000);
+  assert.equal(service.proto, "UDP");
+  assert.match(
+    service.alert.signature,
+    /^6 sources made connection attempts to 10\.0\.0\.9 on UDP port 5000/,
+  );
+  const end = run.alerts("unusual_port", "end").find((a) => a.src_ip === undefined)!;
+  assert.equal(end.detection.peak, 40);
+  run.assertEveValid();
+});
