@@ -161,7 +161,9 @@ async function liveRun(file: string, options: LiveOptions, nice: number): Promis
     ],
   ];
   return {
-    title: nice === 0 ? "Anomaly at default priority" : `Anomaly at nice ${nice}`,
+    title: nice === 0
+      ? "Anomaly as started (capture.nice -10 on its capture threads)"
+      : `Anomaly under nice -n ${nice}`,
     rows,
     drops,
   };
