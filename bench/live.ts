@@ -162,7 +162,7 @@ async function liveRun(file: string, options: LiveOptions, nice: number): Promis
   ];
   return {
     title: nice === 0
-      ? "Anomaly as started (capture.nice -10 on its capture threads)"
+      ? "Anomaly as started (default capture.nice -10 on all its threads)"
       : `Anomaly under nice -n ${nice}`,
     rows,
     drops,

@@ -121,7 +121,7 @@ export const CONFIG_KEYS: KeySpec[] = [
     default: -10,
     min: -20,
     max: 19,
-    doc: "Nice value of the capture threads during a live capture (needs root or " +
+    doc: "Nice value of Anomaly's threads during a live capture (needs root or " +
       "CAP_SYS_NICE; otherwise a warning and normal priority). Busy processes sharing the " +
       "cores starved a normal-priority capture into 37 % kernel drops here; at -10, none. " +
       "0 leaves the priority alone.",

@@ -11,7 +11,7 @@
  */
 import { PacketBatch } from "../core/packet_batch.ts";
 import type { FromWorker, ToWorker, WorkerOpenOptions } from "./capture_protocol.ts";
-import { setThreadNice } from "./priority.ts";
+import { setProcessNice } from "./priority.ts";
 import { CaptureError, type CaptureErrorCode } from "./errors.ts";
 
 export interface CaptureOptions {
@@ -179,7 +179,8 @@ export class Capture {
         const msg = e.data;
         if (msg.type === "opened") {
           // The main thread runs the detectors: it needs the priority as much as the reader.
-          if (msg.live) setThreadNice(nice); // a refusal was already reported by the worker
+          // Detection runs here and the runtime's threads share the cores: all get the priority.
+          if (msg.live) setProcessNice(nice); // a refusal was already reported by the worker
           resolve(new Capture(worker, msg, batchSize, reuseBatches));
         } else if (msg.type === "open_failed") {
           worker.terminate(); // the worker has already freed its handle

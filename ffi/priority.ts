@@ -34,13 +34,32 @@ function loadLibc() {
  * priority.
  */
 export function setThreadNice(nice: number): string | null {
+  return setNice([0], nice);
+}
+
+/**
+ * Sets the nice value of every thread of the process (the runtime's own threads too: garbage
+ * collection and I/O compete for the cores as much as the capture does). Threads made later
+ * inherit it from their creator.
+ */
+export function setProcessNice(nice: number): string | null {
+  let threads: number[];
+  try {
+    threads = [...Deno.readDirSync("/proc/self/task")].map((e) => Number(e.name));
+  } catch {
+    threads = [0];
+  }
+  return setNice(threads, nice);
+}
+
+function setNice(threads: number[], nice: number): string | null {
   if (nice === 0) return null;
   if (Deno.build.os !== "linux") return "thread priority is only raised on Linux";
   const lib = loadLibc();
   if (lib === null) return "cannot load libc.so.6 to raise the capture priority";
-  if (lib.symbols.setpriority(PRIO_PROCESS, 0, nice) !== 0) {
-    return `cannot set the capture threads' nice value to ${nice} (needs root or ` +
-      `CAP_SYS_NICE; set capture.nice to 0 to silence this)`;
-  }
-  return null;
+  let refused = false;
+  for (const tid of threads) refused ||= lib.symbols.setpriority(PRIO_PROCESS, tid, nice) !== 0;
+  if (!refused) return null;
+  return `cannot set the capture threads' nice value to ${nice} (needs root or ` +
+    `CAP_SYS_NICE; set capture.nice to 0 to silence this)`;
 }

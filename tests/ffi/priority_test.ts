@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { setThreadNice } from "../../ffi/priority.ts";
+import { setProcessNice, setThreadNice } from "../../ffi/priority.ts";
 
 /** The calling thread's nice value, field 19 of /proc/thread-self/stat. */
 function threadNice(): number {
@@ -21,5 +21,20 @@ Deno.test({
       assert.match(refused ?? "", /needs root or CAP_SYS_NICE/);
     }
     assert.equal(setThreadNice(0), null, "0 leaves the priority alone");
+  },
+});
+
+Deno.test({
+  name: "setProcessNice() raises every thread of the process",
+  ignore: Deno.build.os !== "linux" || Deno.uid() !== 0,
+  fn() {
+    const nices = () =>
+      [...Deno.readDirSync("/proc/self/task")].map((t) => {
+        const stat = Deno.readTextFileSync(`/proc/self/task/${t.name}/stat`);
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+      });
+    const target = Math.min(...nices()) - 1;
+    assert.equal(setProcessNice(target), null);
+    for (const nice of nices()) assert.equal(nice, target);
   },
 });
