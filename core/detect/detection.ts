@@ -91,6 +91,7 @@ export class Detection {
 
   /** Runs detection over the packet record at `base`. */
   observe(fields: Int32Array, base: number, timestampUs: number, direction: number): void {
+    if (this.detectors.length === 0) return; // every detector turned off: nothing to track
     const p = this.#packet;
     p.load(fields, base, timestampUs, direction);
     if (!p.hasAddresses) return;
