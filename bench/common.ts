@@ -2,10 +2,11 @@
  * What the benchmarks share: where things are, running `main.ts` under `/usr/bin/time` (wall
  * time and peak RSS) while sampling its RSS, reading the records it wrote, and formatting.
  */
+import { RECORDS_FILE } from "../core/record_writer.ts";
 
 export const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 export const DATA_DIR = `${ROOT}bench/data`;
-export const RECORDS_FILE = "network_activity.jsonl";
+export { RECORDS_FILE };
 
 /** Wall time and memory of one process run. */
 export interface Timing {
@@ -173,13 +174,7 @@ export function finalStats(records: AnyRecord[]): AnyRecord {
 }
 
 /** Tracker sizes and caps of a final stats record (summary.trackers). */
-export interface TrackerStats {
-  name: string;
-  size: number;
-  cap: number;
-  evictions: number;
-  expired: number;
-}
+export type { TrackerStats } from "../core/detect/keyed_state.ts";
 
 /** A sparkline of `values` scaled from 0 to `top` (so a flat line stays flat). */
 export function sparkline(values: number[], top = Math.max(...values)): string {

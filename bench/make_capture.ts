@@ -21,6 +21,7 @@ import {
 } from "../tests/support/tcpdump.ts";
 import {
   HTTP_PORT,
+  httpGetStatus,
   runScenario,
   UDP_ECHO_PORT,
   udpSenderCommand,
@@ -169,17 +170,7 @@ async function sendLargePackets(net: TestNetwork, webRoot: string): Promise<void
   await using _http = await net.startServer(net.b.ns, "http", HTTP_PORT, { directory: webRoot });
   await using _echo = await net.startServer(net.b.ns, "udp-echo", UDP_ECHO_PORT);
   for (let download = 0; download < 2; download++) {
-    await net.exec(net.a.ns, [
-      "curl",
-      "--noproxy",
-      "*",
-      "-sS",
-      "-o",
-      "/dev/null",
-      "--max-time",
-      "60",
-      `http://${net.b.ipv4}:${HTTP_PORT}/${fileName}`,
-    ], { timeoutS: 70 });
+    await httpGetStatus(net, net.a.ns, `http://${net.b.ipv4}:${HTTP_PORT}/${fileName}`, 60);
   }
   const fullSize = ["-s", "1472", "-q", "-c", "1000", "-i", "0.001"];
   await net.exec(net.a.ns, ["ping", ...fullSize, net.b.ipv4], { timeoutS: 30 });

@@ -4,6 +4,7 @@
  * (2^12 registers, about 1.6 % standard error).
  */
 import type { TableKey } from "./bounded_table.ts";
+import { mix32 } from "./hash.ts";
 
 const REGISTER_BITS = 12;
 const REGISTERS = 1 << REGISTER_BITS;
@@ -57,17 +58,6 @@ export class DistinctCounter {
     if (raw <= 2.5 * REGISTERS && zeros > 0) return REGISTERS * Math.log(REGISTERS / zeros);
     return raw;
   }
-}
-
-/** murmur3's finaliser: spreads the bits of a 32-bit value. */
-function mix32(value: number): number {
-  let h = value | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 function hashString(text: string): number {

@@ -21,27 +21,24 @@ export function renderMetrics(controller: Controller): string {
     out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const [labels, value] of samples) out.push(`${name}${formatLabels(labels)} ${value}`);
   };
-  const one = (value: number | undefined): Sample[] => [[{}, value ?? 0]];
+  /** A metric of one unlabelled sample (0 when there is no value yet). */
+  const single = (name: string, type: "counter" | "gauge", help: string, value?: number) =>
+    metric(name, type, help, [[{}, value ?? 0]]);
 
-  metric(
+  single(
     "anomaly_capturing",
     "gauge",
     "1 while a capture is running, else 0.",
-    one(controller.state === "capturing" ? 1 : 0),
+    controller.state === "capturing" ? 1 : 0,
   );
-  metric(
+  single(
     "anomaly_captures_started_total",
     "counter",
     "Captures started since the program began.",
-    one(controller.sessionsStarted),
+    controller.sessionsStarted,
   );
-  metric("anomaly_packets_total", "counter", "Packets analysed.", one(s?.packets));
-  metric(
-    "anomaly_bytes_total",
-    "counter",
-    "Bytes on the wire of the packets analysed.",
-    one(s?.bytes),
-  );
+  single("anomaly_packets_total", "counter", "Packets analysed.", s?.packets);
+  single("anomaly_bytes_total", "counter", "Bytes on the wire of the packets analysed.", s?.bytes);
   metric(
     "anomaly_protocol_packets_total",
     "counter",
@@ -54,23 +51,13 @@ export function renderMetrics(controller: Controller): string {
     "Packets by direction (incoming, outgoing, other).",
     Object.entries(s?.direction ?? {}).map(([direction, c]) => [{ direction }, c.packets]),
   );
-  metric(
-    "anomaly_packets_invalid_total",
-    "counter",
-    "Malformed packets.",
-    one(s?.invalid),
-  );
-  metric(
-    "anomaly_packets_truncated_total",
-    "counter",
-    "Packets cut by the snaplen.",
-    one(s?.truncated),
-  );
-  metric(
+  single("anomaly_packets_invalid_total", "counter", "Malformed packets.", s?.invalid);
+  single("anomaly_packets_truncated_total", "counter", "Packets cut by the snaplen.", s?.truncated);
+  single(
     "anomaly_packets_unsupported_total",
     "counter",
     "Packets of a protocol Anomaly does not decode.",
-    one(s?.unsupported),
+    s?.unsupported,
   );
   metric(
     "anomaly_decode_events_total",
@@ -79,23 +66,23 @@ export function renderMetrics(controller: Controller): string {
     Object.entries(s?.decode_events ?? {}).map(([event, n]) => [{ event }, n]),
   );
   const kernel = view.kernel;
-  metric(
+  single(
     "anomaly_kernel_packets_total",
     "counter",
     "Packets the kernel received for the capture (pcap_stats ps_recv).",
-    one(kernel?.received),
+    kernel?.received,
   );
-  metric(
+  single(
     "anomaly_kernel_drops_total",
     "counter",
     "Packets the kernel dropped for lack of buffer space (pcap_stats ps_drop).",
-    one(kernel?.dropped),
+    kernel?.dropped,
   );
-  metric(
+  single(
     "anomaly_kernel_ifdrops_total",
     "counter",
     "Packets the interface dropped (pcap_stats ps_ifdrop).",
-    one(kernel?.ifDropped),
+    kernel?.ifDropped,
   );
   const records: Sample[] = [...controller.alertRecordCounts].map(([key, n]) => {
     const [detector = "", state = ""] = key.split("\u0000");
@@ -120,33 +107,31 @@ export function renderMetrics(controller: Controller): string {
     "Alerts held back by allow-lists or suppression, by detector.",
     byDetector.map(([detector, c]) => [{ detector }, c.suppressed]),
   );
-  metric("anomaly_alerts_dropped_total", "counter", "Alerts dropped at alerts.max_open.", [
-    [{}, view.alerts?.dropped ?? 0],
-  ]);
-  const trackers = view.trackers;
-  metric(
-    "anomaly_tracker_entries",
-    "gauge",
-    "Entries held by each detection table.",
-    trackers.map((t) => [{ tracker: t.name }, t.size]),
+  single(
+    "anomaly_alerts_dropped_total",
+    "counter",
+    "Alerts dropped at alerts.max_open.",
+    view.alerts?.dropped,
   );
-  metric(
-    "anomaly_tracker_capacity",
-    "gauge",
-    "Entries each detection table may hold.",
-    trackers.map((t) => [{ tracker: t.name }, t.cap]),
-  );
-  metric(
+  const perTracker = (
+    name: string,
+    type: "counter" | "gauge",
+    help: string,
+    field: "size" | "cap" | "evictions" | "expired",
+  ) => metric(name, type, help, view.trackers.map((t) => [{ tracker: t.name }, t[field]]));
+  perTracker("anomaly_tracker_entries", "gauge", "Entries held by each detection table.", "size");
+  perTracker("anomaly_tracker_capacity", "gauge", "Entries each detection table may hold.", "cap");
+  perTracker(
     "anomaly_tracker_evictions_total",
     "counter",
     "Entries evicted because a detection table was full.",
-    trackers.map((t) => [{ tracker: t.name }, t.evictions]),
+    "evictions",
   );
-  metric(
+  perTracker(
     "anomaly_tracker_expired_total",
     "counter",
     "Entries expired after being idle.",
-    trackers.map((t) => [{ tracker: t.name }, t.expired]),
+    "expired",
   );
   const tracking = s?.tracking ?? {};
   metric(

@@ -11,6 +11,7 @@
 import type { TableKey } from "../bounded_table.ts";
 import type { Config } from "../config.ts";
 import { list, num } from "../config.ts";
+import { mix32 } from "../hash.ts";
 import { hostKey } from "../summary.ts";
 import {
   F_FRAGMENT,
@@ -347,14 +348,4 @@ function fragmentKey(p: PacketContext): TableKey {
     return (mix32(p.srcKey ^ mix32(p.dstKey)) >>> 0) * 0x10000 + (p.ipId & 0xffff);
   }
   return `${p.srcKey}|${p.dstKey}|${p.ipId}`;
-}
-
-function mix32(value: number): number {
-  let h = value | 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
 }

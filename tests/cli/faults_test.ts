@@ -11,6 +11,7 @@ import {
   runCommand,
   TestNetwork,
 } from "../support/netns.ts";
+import { fill, mountSmallTmpfs } from "../support/full_disk.ts";
 import { readRecords, type StatsRecord, statsRecords } from "../support/records.ts";
 import { mainArgs, ROOT } from "./fixtures.ts";
 
@@ -48,19 +49,6 @@ async function completeLines(path: string): Promise<Record<string, unknown>[]> {
   return text.split("\n").slice(0, -1).map((line) => JSON.parse(line));
 }
 
-/** Fills the file system of `path` to the last byte. */
-async function fill(path: string): Promise<void> {
-  const file = await Deno.open(path, { write: true, create: true });
-  const chunk = new Uint8Array(1024);
-  try {
-    for (;;) await file.write(chunk);
-  } catch (error) {
-    assert.match(String(error), /No space left/);
-  } finally {
-    file.close();
-  }
-}
-
 /** `mount -o remount,OPTIONS`, retried while a write of the moment holds the mount busy. */
 async function remount(mountPoint: string, options: string): Promise<void> {
   for (let attempt = 1;; attempt++) {
@@ -83,9 +71,7 @@ Deno.test({
   fn: async () => {
     await using net = await TestNetwork.create();
     const work = await net.makeTemporaryDirectory();
-    const mountPoint = `${work}/small`;
-    await Deno.mkdir(mountPoint);
-    await runCommand(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint]);
+    const mountPoint = await mountSmallTmpfs(work);
     try {
       const logDir = `${mountPoint}/log`;
       const path = `${logDir}/${RECORDS}`;

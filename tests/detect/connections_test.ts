@@ -14,7 +14,7 @@ import { ethernet, fragmentHeader, ipv4, ipv6, udp } from "../support/frames.ts"
 import {
   ACK,
   batchOf,
-  echoRequest,
+  echoFrame,
   FIN,
   icmpError,
   PSH,
@@ -25,7 +25,7 @@ import {
   tcpFrame,
   udpFrame,
   URG,
-} from "./harness.ts";
+} from "../support/detection_run.ts";
 
 /** What the tracker reported, as readable lines. */
 class Tracked {
@@ -234,7 +234,7 @@ Deno.test("connections: a retransmitted SYN is one attempt; ICMP echo is not tra
   const t = new Tracked()
     .send(0, tcpFrame("10.0.0.5", "10.0.0.9", 40000, 80))
     .send(1, tcpFrame("10.0.0.5", "10.0.0.9", 40000, 80))
-    .send(1, echoRequest("10.0.0.5", "10.0.0.9"))
+    .send(1, echoFrame("10.0.0.5", "10.0.0.9"))
     .finish(2);
   assert.deepEqual(t.events, [
     "attempt tcp 10.0.0.5:40000 -> 10.0.0.9:80",

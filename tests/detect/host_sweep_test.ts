@@ -1,11 +1,20 @@
 import assert from "node:assert/strict";
 import { icmp } from "../support/frames.ts";
-import { ACK, echoReply, echoRequest, ipFrame, only, RST, Run, SYN, tcpFrame } from "./harness.ts";
+import {
+  ACK,
+  DetectionRun,
+  echoFrame,
+  ipFrame,
+  only,
+  RST,
+  SYN,
+  tcpFrame,
+} from "../support/detection_run.ts";
 
 const SCANNER = "10.0.0.5";
 
 /** SYNs to port 445 of `n` hosts 0.1 s apart, each refused with RST. */
-function smbSweep(run: Run, n: number, startS = 0, firstHost = 1): Run {
+function smbSweep(run: DetectionRun, n: number, startS = 0, firstHost = 1): DetectionRun {
   for (let i = 0; i < n; i++) {
     const host = `10.0.1.${firstHost + i}`, at = startS + i * 0.1;
     run.send(at, tcpFrame(SCANNER, host, 40000, 445));
@@ -15,17 +24,22 @@ function smbSweep(run: Run, n: number, startS = 0, firstHost = 1): Run {
 }
 
 /** Echo requests to `n` hosts 0.1 s apart, each answered. */
-function pingSweep(run: Run, n: number, source = SCANNER, hostOf = (i: number) => `10.0.2.${i}`) {
+function pingSweep(
+  run: DetectionRun,
+  n: number,
+  source = SCANNER,
+  hostOf = (i: number) => `10.0.2.${i}`,
+) {
   for (let i = 0; i < n; i++) {
-    run.send(i * 0.1, echoRequest(source, hostOf(i + 1)));
-    run.send(i * 0.1 + 0.001, echoReply(hostOf(i + 1), source));
+    run.send(i * 0.1, echoFrame(source, hostOf(i + 1)));
+    run.send(i * 0.1 + 0.001, echoFrame(hostOf(i + 1), source, true));
   }
   return run;
 }
 
 Deno.test("host_sweep fires at threshold + 1 hosts on one port, silent at the threshold", () => {
-  assert.equal(smbSweep(new Run(only("host_sweep")), 25).finish().alerts().length, 0);
-  const run = smbSweep(new Run(only("host_sweep")), 26).finish();
+  assert.equal(smbSweep(new DetectionRun(only("host_sweep")), 25).finish().alerts().length, 0);
+  const run = smbSweep(new DetectionRun(only("host_sweep")), 26).finish();
   const [start] = run.alerts("host_sweep", "start");
   assert.ok(start);
   assert.equal(start.alert.signature, "10.0.0.5 swept 26 hosts on TCP port 445 in 2.5 s");
@@ -38,7 +52,7 @@ Deno.test("host_sweep fires at threshold + 1 hosts on one port, silent at the th
 });
 
 Deno.test("host_sweep: answered connections do not count, other ports do not add up", () => {
-  const run = new Run(only("host_sweep"));
+  const run = new DetectionRun(only("host_sweep"));
   for (let i = 1; i <= 30; i++) {
     run.send(i * 0.1, tcpFrame(SCANNER, `10.0.1.${i}`, 40000, 80));
     run.send(i * 0.1 + 0.001, tcpFrame(`10.0.1.${i}`, SCANNER, 80, 40000, SYN | ACK));
@@ -51,8 +65,8 @@ Deno.test("host_sweep: answered connections do not count, other ports do not add
 });
 
 Deno.test("host_sweep: an ICMP echo sweep counts answered requests", () => {
-  assert.equal(pingSweep(new Run(only("host_sweep")), 25).finish().alerts().length, 0);
-  const run = pingSweep(new Run(only("host_sweep")), 26).finish();
+  assert.equal(pingSweep(new DetectionRun(only("host_sweep")), 25).finish().alerts().length, 0);
+  const run = pingSweep(new DetectionRun(only("host_sweep")), 26).finish();
   const [start] = run.alerts("host_sweep", "start");
   assert.ok(start);
   assert.equal(start.alert.signature, "10.0.0.5 swept 26 hosts with ICMP echo in 2.5 s");
@@ -62,14 +76,19 @@ Deno.test("host_sweep: an ICMP echo sweep counts answered requests", () => {
 });
 
 Deno.test("host_sweep: ICMPv6 echo and ICMP timestamp requests", () => {
-  const v6 = pingSweep(new Run(only("host_sweep")), 26, "2001:db8::5", (i) => `2001:db8::1:${i}`)
+  const v6 = pingSweep(
+    new DetectionRun(only("host_sweep")),
+    26,
+    "2001:db8::5",
+    (i) => `2001:db8::1:${i}`,
+  )
     .finish();
   const [start] = v6.alerts("host_sweep", "start");
   assert.equal(start?.alert.signature, "2001:db8::5 swept 26 hosts with ICMPv6 echo in 2.5 s");
   assert.equal(start?.proto, "IPv6-ICMP");
   v6.assertEveValid();
 
-  const run = new Run(only("host_sweep"));
+  const run = new DetectionRun(only("host_sweep"));
   for (let i = 1; i <= 26; i++) run.send(i * 0.1, ipFrame(SCANNER, `10.0.2.${i}`, 1, icmp(13, 0)));
   assert.match(
     run.finish().alerts("host_sweep", "start")[0]?.alert.signature ?? "",
@@ -78,13 +97,13 @@ Deno.test("host_sweep: ICMPv6 echo and ICMP timestamp requests", () => {
 });
 
 Deno.test("host_sweep lifecycle: start, update while still sweeping, end after quiet_s", () => {
-  const run = new Run({
+  const run = new DetectionRun({
     ...only("host_sweep"),
     "alerts.update_interval_s": 5,
     "alerts.quiet_s": 10,
   });
   pingSweep(run, 26); // start at 2.5 s
-  for (let s = 3; s <= 9; s++) run.send(s, echoRequest(SCANNER, `10.0.2.${40 + s}`));
+  for (let s = 3; s <= 9; s++) run.send(s, echoFrame(SCANNER, `10.0.2.${40 + s}`));
   run.tick(18);
   const states = run.alerts("host_sweep").map((a) => a.detection.state);
   assert.deepEqual(states, ["start", "update", "update"]);
@@ -105,15 +124,15 @@ Deno.test("host_sweep: global and per-detector allow-lists suppress and count", 
       { "detect.host_sweep.allow_list": ["10.0.0.0/24"] },
     ]
   ) {
-    const run = pingSweep(new Run({ ...only("host_sweep"), ...overrides }), 40);
+    const run = pingSweep(new DetectionRun({ ...only("host_sweep"), ...overrides }), 40);
     assert.equal(run.alerts().length, 0);
     assert.equal(run.counts("host_sweep").suppressed, 1);
   }
 });
 
 Deno.test("host_sweep state is bounded by max_tracked with evictions counted", () => {
-  const run = new Run({ ...only("host_sweep"), "detect.host_sweep.max_tracked": 16 });
-  for (let i = 0; i < 40; i++) run.send(i * 0.01, echoRequest(`10.0.4.${i}`, "10.0.0.9"));
+  const run = new DetectionRun({ ...only("host_sweep"), "detect.host_sweep.max_tracked": 16 });
+  for (let i = 0; i < 40; i++) run.send(i * 0.01, echoFrame(`10.0.4.${i}`, "10.0.0.9"));
   const stats = run.engine.detection.trackers().find((t) => t.name === "host_sweep.icmp")!;
   assert.equal(stats.size, 16);
   assert.equal(stats.evictions, 24);

@@ -1,10 +1,18 @@
 import assert from "node:assert/strict";
-import { ACK, icmpError, only, RST, Run, tcpFrame, udpFrame } from "./harness.ts";
+import {
+  ACK,
+  DetectionRun,
+  icmpError,
+  only,
+  RST,
+  tcpFrame,
+  udpFrame,
+} from "../support/detection_run.ts";
 
 const SCANNER = "10.0.0.5", VICTIM = "10.0.0.9";
 
 /** SYNs from SCANNER to `ports` of `victim`, 0.1 s apart from `startS`, each answered by RST. */
-function rstScan(run: Run, ports: number[], startS = 0, victim = VICTIM): Run {
+function rstScan(run: DetectionRun, ports: number[], startS = 0, victim = VICTIM): DetectionRun {
   ports.forEach((port, i) => {
     const at = startS + i * 0.1;
     run.send(at, tcpFrame(SCANNER, victim, 40000, port));
@@ -16,10 +24,10 @@ function rstScan(run: Run, ports: number[], startS = 0, victim = VICTIM): Run {
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
 Deno.test("port_scan fires at threshold + 1 ports and stays silent at the threshold", () => {
-  const silent = rstScan(new Run(only("port_scan")), range(1, 15)).finish();
+  const silent = rstScan(new DetectionRun(only("port_scan")), range(1, 15)).finish();
   assert.equal(silent.alerts().length, 0);
 
-  const run = rstScan(new Run(only("port_scan")), range(1, 16)).finish();
+  const run = rstScan(new DetectionRun(only("port_scan")), range(1, 16)).finish();
   const [start] = run.alerts("port_scan", "start");
   assert.ok(start);
   assert.equal(start.src_ip, SCANNER);
@@ -33,7 +41,7 @@ Deno.test("port_scan fires at threshold + 1 ports and stays silent at the thresh
 });
 
 Deno.test("port_scan counts unanswered probes once they time out, and UDP ports too", () => {
-  const run = new Run(only("port_scan"));
+  const run = new DetectionRun(only("port_scan"));
   for (let i = 0; i < 10; i++) run.send(i * 0.1, tcpFrame(SCANNER, VICTIM, 40000, 100 + i));
   for (let i = 0; i < 6; i++) {
     const q = { src: SCANNER, dst: VICTIM, proto: 17, sport: 50000, dport: 200 + i };
@@ -51,14 +59,14 @@ Deno.test("port_scan counts unanswered probes once they time out, and UDP ports 
 });
 
 Deno.test("port_scan: ports on different hosts do not add up", () => {
-  const run = new Run(only("port_scan"));
+  const run = new DetectionRun(only("port_scan"));
   rstScan(run, range(1, 10), 0, "10.0.0.9");
   rstScan(run, range(11, 10), 2, "10.0.0.10");
   assert.equal(run.finish().alerts().length, 0);
 });
 
 Deno.test("port_scan lifecycle: start, update while still probing, end after quiet_s", () => {
-  const run = new Run({
+  const run = new DetectionRun({
     ...only("port_scan"),
     "alerts.update_interval_s": 10,
     "alerts.quiet_s": 20,
@@ -96,7 +104,7 @@ Deno.test("port_scan: global and per-detector allow-lists suppress and count", (
       { "detect.port_scan.allow_list": ["10.0.0.9"] }, // the victim
     ]
   ) {
-    const run = new Run({ ...only("port_scan"), ...overrides });
+    const run = new DetectionRun({ ...only("port_scan"), ...overrides });
     rstScan(run, range(1, 30));
     assert.equal(run.alerts().length, 0);
     assert.equal(run.counts("port_scan").suppressed, 1);
@@ -105,7 +113,7 @@ Deno.test("port_scan: global and per-detector allow-lists suppress and count", (
 });
 
 Deno.test("port_scan state is bounded by max_tracked with evictions counted", () => {
-  const run = new Run({ ...only("port_scan"), "detect.port_scan.max_tracked": 16 });
+  const run = new DetectionRun({ ...only("port_scan"), "detect.port_scan.max_tracked": 16 });
   for (let i = 0; i < 40; i++) rstScan(run, [80], i * 0.01, `10.0.1.${i}`);
   const stats = run.engine.detection.trackers().find((t) => t.name === "port_scan.pairs")!;
   assert.equal(stats.size, 16);

@@ -1,10 +1,21 @@
 import assert from "node:assert/strict";
-import { ACK, FIN, only, PSH, RST, Run, SYN, tcpFrame, udpFrame, URG } from "./harness.ts";
+import {
+  ACK,
+  DetectionRun,
+  FIN,
+  only,
+  PSH,
+  RST,
+  SYN,
+  tcpFrame,
+  udpFrame,
+  URG,
+} from "../support/detection_run.ts";
 
 const CLIENT = "10.0.0.5";
 
 /** `n` answered TCP connections from CLIENT to distinct (host, port), 0.1 s apart. */
-function fanOut(run: Run, n: number, startS = 0, source = CLIENT): Run {
+function fanOut(run: DetectionRun, n: number, startS = 0, source = CLIENT): DetectionRun {
   for (let i = 0; i < n; i++) {
     const host = `10.0.${1 + (i >> 4)}.${1 + (i & 15)}`,
       port = 8000 + (i & 3),
@@ -16,8 +27,11 @@ function fanOut(run: Run, n: number, startS = 0, source = CLIENT): Run {
 }
 
 Deno.test("unique_connections fires at threshold + 1 destinations, silent at the threshold", () => {
-  assert.equal(fanOut(new Run(only("unique_connections")), 50).finish().alerts().length, 0);
-  const run = fanOut(new Run(only("unique_connections")), 51).finish();
+  assert.equal(
+    fanOut(new DetectionRun(only("unique_connections")), 50).finish().alerts().length,
+    0,
+  );
+  const run = fanOut(new DetectionRun(only("unique_connections")), 51).finish();
   const [start] = run.alerts("unique_connections", "start");
   assert.ok(start);
   assert.equal(
@@ -31,7 +45,10 @@ Deno.test("unique_connections fires at threshold + 1 destinations, silent at the
 });
 
 Deno.test("unique_connections: the same destination again, or outside the window, adds nothing", () => {
-  const run = new Run({ ...only("unique_connections"), "detect.unique_connections.threshold": 3 });
+  const run = new DetectionRun({
+    ...only("unique_connections"),
+    "detect.unique_connections.threshold": 3,
+  });
   for (let i = 0; i < 10; i++) run.send(i * 0.1, tcpFrame(CLIENT, "10.0.0.9", 40000 + i, 443));
   run.send(1, udpFrame(CLIENT, "10.0.0.9", 50000, 443)); // (host, 443, UDP): second
   run.send(2, tcpFrame(CLIENT, "10.0.0.9", 41000, 80)); // third
@@ -40,7 +57,10 @@ Deno.test("unique_connections: the same destination again, or outside the window
 });
 
 Deno.test("unique_connections: FIN, NULL and Xmas probes open no connections", () => {
-  const run = new Run({ ...only("unique_connections"), "detect.unique_connections.threshold": 3 });
+  const run = new DetectionRun({
+    ...only("unique_connections"),
+    "detect.unique_connections.threshold": 3,
+  });
   for (let i = 0; i < 10; i++) {
     run.send(
       i * 0.1,
@@ -51,7 +71,10 @@ Deno.test("unique_connections: FIN, NULL and Xmas probes open no connections", (
 });
 
 Deno.test("unique_connections counts UDP and IPv6 attempts", () => {
-  const run = new Run({ ...only("unique_connections"), "detect.unique_connections.threshold": 3 });
+  const run = new DetectionRun({
+    ...only("unique_connections"),
+    "detect.unique_connections.threshold": 3,
+  });
   run.send(0, udpFrame("2001:db8::5", "2001:db8::9", 50000, 53));
   run.send(0.1, udpFrame("2001:db8::5", "2001:db8::9", 50000, 123));
   run.send(0.2, tcpFrame("2001:db8::5", "2001:db8::9", 40000, 53));
@@ -63,7 +86,7 @@ Deno.test("unique_connections counts UDP and IPv6 attempts", () => {
 });
 
 Deno.test("unique_connections lifecycle: start, update while still fanning out, end", () => {
-  const run = new Run({
+  const run = new DetectionRun({
     ...only("unique_connections"),
     "alerts.update_interval_s": 5,
     "alerts.quiet_s": 10,
@@ -85,7 +108,7 @@ Deno.test("unique_connections lifecycle: start, update while still fanning out, 
 });
 
 Deno.test("unique_connections stays silent for a source flagged as a port scanner", () => {
-  const run = new Run(only("unique_connections", "port_scan"));
+  const run = new DetectionRun(only("unique_connections", "port_scan"));
   for (let port = 1; port <= 16; port++) {
     run.send(port * 0.01, tcpFrame(CLIENT, "10.0.0.9", 40000, port));
     run.send(port * 0.01 + 0.001, tcpFrame("10.0.0.9", CLIENT, port, 40000, RST | ACK));
@@ -103,14 +126,14 @@ Deno.test("unique_connections: allow-lists suppress and count", () => {
       { "detect.unique_connections.allow_list": ["10.0.0.0/28"] },
     ]
   ) {
-    const run = fanOut(new Run({ ...only("unique_connections"), ...overrides }), 70);
+    const run = fanOut(new DetectionRun({ ...only("unique_connections"), ...overrides }), 70);
     assert.equal(run.alerts().length, 0);
     assert.equal(run.counts("unique_connections").suppressed, 1);
   }
 });
 
 Deno.test("unique_connections state is bounded by max_tracked with evictions counted", () => {
-  const run = new Run({
+  const run = new DetectionRun({
     ...only("unique_connections"),
     "detect.unique_connections.max_tracked": 16,
   });

@@ -1,10 +1,21 @@
 import assert from "node:assert/strict";
-import { ACK, FIN, only, PSH, RST, Run, SYN, tcpFrame, udpFrame, URG } from "./harness.ts";
+import {
+  ACK,
+  DetectionRun,
+  FIN,
+  only,
+  PSH,
+  RST,
+  SYN,
+  tcpFrame,
+  udpFrame,
+  URG,
+} from "../support/detection_run.ts";
 
 const CLIENT = "10.0.0.5", SERVER = "10.0.0.9";
 
 Deno.test("unusual_port: DNS, HTTPS and the reply sides raise nothing (every detector on)", () => {
-  const run = new Run();
+  const run = new DetectionRun();
   // DNS lookup and its answer.
   run.send(0, udpFrame(CLIENT, "10.0.0.53", 51514, 53));
   run.send(0.01, udpFrame("10.0.0.53", CLIENT, 53, 51514));
@@ -26,7 +37,7 @@ Deno.test("unusual_port: DNS, HTTPS and the reply sides raise nothing (every det
 });
 
 Deno.test("unusual_port: an attempt to TCP 4444 raises one alert, a second attempt no other", () => {
-  const run = new Run(only("unusual_port"));
+  const run = new DetectionRun(only("unusual_port"));
   run.send(0, tcpFrame(CLIENT, SERVER, 40000, 4444));
   run.send(0.01, tcpFrame(SERVER, CLIENT, 4444, 40000, SYN | ACK)); // the reply side: nothing
   run.tick(5.9);
@@ -54,7 +65,7 @@ Deno.test("unusual_port: an attempt to TCP 4444 raises one alert, a second attem
 });
 
 Deno.test("unusual_port: UDP to an uncommon port alerts; group and reply-looking datagrams not", () => {
-  const run = new Run(only("unusual_port"));
+  const run = new DetectionRun(only("unusual_port"));
   run.send(0, udpFrame(CLIENT, SERVER, 50000, 9999));
   run.send(0.1, udpFrame(CLIENT, "239.255.255.250", 50001, 1900)); // SSDP
   run.send(0.2, udpFrame(CLIENT, "255.255.255.255", 50002, 17500)); // LAN sync broadcast
@@ -67,7 +78,7 @@ Deno.test("unusual_port: UDP to an uncommon port alerts; group and reply-looking
 });
 
 Deno.test("unusual_port: FIN, NULL, Xmas and SYN+FIN probes are scans, not connections", () => {
-  const run = new Run(only("unusual_port"));
+  const run = new DetectionRun(only("unusual_port"));
   run.send(0, tcpFrame(CLIENT, SERVER, 40000, 4444, FIN));
   run.send(0.1, tcpFrame(CLIENT, SERVER, 40000, 4445, 0));
   run.send(0.2, tcpFrame(CLIENT, SERVER, 40000, 4446, FIN | PSH | URG));
@@ -76,7 +87,7 @@ Deno.test("unusual_port: FIN, NULL, Xmas and SYN+FIN probes are scans, not conne
 });
 
 Deno.test("unusual_port: a source that turns port scanner within the hold raises none", () => {
-  const run = new Run(only("unusual_port", "port_scan"));
+  const run = new DetectionRun(only("unusual_port", "port_scan"));
   for (let i = 0; i < 16; i++) {
     const port = 5000 + i;
     run.send(i * 0.1, tcpFrame(CLIENT, SERVER, 40000, port));
@@ -90,7 +101,7 @@ Deno.test("unusual_port: a source that turns port scanner within the hold raises
 });
 
 Deno.test("unusual_port: unanswered scan probes time out into a port_scan that wins the hold", () => {
-  const run = new Run(only("unusual_port", "port_scan"));
+  const run = new DetectionRun(only("unusual_port", "port_scan"));
   for (let i = 0; i < 20; i++) run.send(i * 0.01, tcpFrame(CLIENT, SERVER, 40000, 5000 + i));
   run.tick(5).tick(6).finish();
   assert.equal(run.alerts("port_scan", "start").length, 1);
@@ -98,7 +109,7 @@ Deno.test("unusual_port: unanswered scan probes time out into a port_scan that w
 });
 
 Deno.test("unusual_port: a candidate still held when the capture ends alerts at finish", () => {
-  const run = new Run(only("unusual_port"));
+  const run = new DetectionRun(only("unusual_port"));
   run.send(0, tcpFrame(CLIENT, SERVER, 40000, 8443));
   run.send(1, tcpFrame(CLIENT, SERVER, 40000, 443));
   run.finish();
@@ -106,7 +117,7 @@ Deno.test("unusual_port: a candidate still held when the capture ends alerts at 
 });
 
 Deno.test("unusual_port: hold_s 0 alerts at once; tcp_ports is configurable", () => {
-  const run = new Run({
+  const run = new DetectionRun({
     ...only("unusual_port"),
     "detect.unusual_port.hold_s": 0,
     "detect.unusual_port.tcp_ports": [4444],
@@ -117,7 +128,7 @@ Deno.test("unusual_port: hold_s 0 alerts at once; tcp_ports is configurable", ()
 });
 
 Deno.test("unusual_port lifecycle: start, update while attempts go on, end after quiet_s", () => {
-  const run = new Run({
+  const run = new DetectionRun({
     ...only("unusual_port"),
     "alerts.update_interval_s": 10,
     "alerts.quiet_s": 20,
@@ -142,7 +153,7 @@ Deno.test("unusual_port: allow-lists suppress and count", () => {
       { "detect.unusual_port.allow_list": ["10.0.0.0/24"] },
     ]
   ) {
-    const run = new Run({ ...only("unusual_port"), ...overrides });
+    const run = new DetectionRun({ ...only("unusual_port"), ...overrides });
     run.send(0, tcpFrame(CLIENT, SERVER, 40000, 4444));
     run.send(6, tcpFrame(CLIENT, SERVER, 40001, 4444));
     run.send(12, tcpFrame(CLIENT, SERVER, 40002, 4444));
@@ -153,7 +164,7 @@ Deno.test("unusual_port: allow-lists suppress and count", () => {
 });
 
 Deno.test("unusual_port candidates are bounded by max_tracked with evictions counted", () => {
-  const run = new Run({ ...only("unusual_port"), "detect.unusual_port.max_tracked": 16 });
+  const run = new DetectionRun({ ...only("unusual_port"), "detect.unusual_port.max_tracked": 16 });
   for (let i = 0; i < 40; i++) run.send(i * 0.01, tcpFrame(CLIENT, SERVER, 40000, 10000 + i));
   const stats = run.engine.detection.trackers().find((t) => t.name === "unusual_port.candidates")!;
   assert.equal(stats.size, 16);
@@ -163,7 +174,7 @@ Deno.test("unusual_port candidates are bounded by max_tracked with evictions cou
 });
 
 Deno.test("unusual_port: many sources on one unusual service fold into one service alert", () => {
-  const run = new Run(only("unusual_port"));
+  const run = new DetectionRun(only("unusual_port"));
   for (let i = 0; i < 40; i++) {
     run.send(i * 0.01, udpFrame(`10.0.1.${i + 1}`, SERVER, 40000 + i, 5000));
   }

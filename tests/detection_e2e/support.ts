@@ -8,17 +8,16 @@ import assert from "node:assert/strict";
 import type { DetectorName } from "../../core/detect/catalog.ts";
 import { type BackgroundProcess, REQUIRED_TOOLS, type TestNetwork } from "../support/netns.ts";
 import { loadEveValidator } from "../support/eve_schema.ts";
+import { readWithMain, REPO_ROOT } from "../support/main_read.ts";
 import { readRecords, type StatsRecord } from "../support/records.ts";
+import { httpGetStatus } from "../support/traffic.ts";
 import { startTcpdump, summarizePcap, type TcpdumpStats } from "../support/tcpdump.ts";
-
-/** The repository root, where main.ts is. */
-export const REPO_ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
 
 /** Tools these tests drive, on top of the TestNetwork's own. */
 export const DETECTION_TOOLS = [...REQUIRED_TOOLS, "hping3", "tcpreplay"] as const;
 
 /** The file Anomaly writes its records to, inside --log-dir. */
-export const RECORDS_FILE = "network_activity.jsonl";
+export { RECORDS_FILE } from "../../core/record_writer.ts";
 
 /** An alert record as the tests read it. */
 export interface AlertRecord {
@@ -107,34 +106,14 @@ export async function recordWhile<T>(
   return { result, tcpdump, packets };
 }
 
-/**
- * Runs `deno run --allow-all main.ts --no-ui --read FILE --log-dir DIR [--config FILE]` from
- * the repository root, as users do, and reads every record it wrote.
- */
+/** Runs main.ts on `file` as users do (see readWithMain) and reads every record it wrote. */
 export async function analyseFile(
   file: string,
   logDir: string,
   config?: Record<string, unknown>,
 ): Promise<AnalysisRun> {
-  const args = ["run", "--allow-all", "main.ts", "--no-ui", "--read", file, "--log-dir", logDir];
-  if (config !== undefined) {
-    const configPath = `${logDir}.config.json`;
-    await Deno.writeTextFile(configPath, JSON.stringify(config));
-    args.push("--config", configPath);
-  }
-  const output = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: REPO_ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(60_000),
-  }).output();
-  const stdout = new TextDecoder().decode(output.stdout);
-  const stderr = new TextDecoder().decode(output.stderr);
-  if (!output.success) throw new Error(`anomaly --read ${file} exited ${output.code}: ${stderr}`);
-  return readRun(file, `${logDir}/${RECORDS_FILE}`, stdout);
+  const { stdout, recordsPath } = await readWithMain(file, logDir, config, 60_000);
+  return readRun(file, recordsPath, stdout);
 }
 
 /** Reads a records file into an AnalysisRun; the last record must be the final stats record. */
@@ -318,20 +297,7 @@ export async function dnsLookups(
 
 /** One HTTP GET with curl from `ns`; fails unless the answer is 200. */
 export async function httpGet(net: TestNetwork, ns: string, url: string): Promise<void> {
-  const { stdout } = await net.exec(ns, [
-    "curl",
-    "--noproxy",
-    "*",
-    "-sS",
-    "-o",
-    "/dev/null",
-    "-w",
-    "%{http_code}",
-    "--max-time",
-    "5",
-    url,
-  ], { timeoutS: 10 });
-  assert.equal(stdout, "200", `curl ${url}`);
+  assert.equal(await httpGetStatus(net, ns, url), "200", `curl ${url}`);
 }
 
 /**

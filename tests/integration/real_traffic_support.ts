@@ -4,38 +4,21 @@
  * parsed into addresses and ports).
  */
 
+import { readWithMain } from "../support/main_read.ts";
 import type { FixturePacket } from "../support/pcap_writer.ts";
 import { readLastRecord, type StatsRecord } from "../support/records.ts";
 
-/** The repository root, where main.ts is. */
-export const REPO_ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
-
 /**
- * Runs `deno run --allow-all main.ts --no-ui --read FILE --log-dir DIR [--config CONFIG]` from the
- * repository root and returns the last line of DIR/network_activity.jsonl: the final stats record.
+ * Runs main.ts on `file` as users do (see readWithMain) and returns the last line of the records
+ * it wrote: the final stats record.
  */
 export async function analyse(
   file: string,
   logDir: string,
   config?: Record<string, unknown>,
 ): Promise<StatsRecord> {
-  const args = ["run", "--allow-all", "main.ts", "--no-ui", "--read", file, "--log-dir", logDir];
-  if (config !== undefined) {
-    const configPath = `${logDir}.config.json`;
-    await Deno.writeTextFile(configPath, JSON.stringify(config));
-    args.push("--config", configPath);
-  }
-  const output = await new Deno.Command(Deno.execPath(), {
-    args,
-    cwd: REPO_ROOT,
-    env: { NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const stderr = new TextDecoder().decode(output.stderr);
-  if (!output.success) throw new Error(`anomaly --read ${file} exited ${output.code}: ${stderr}`);
-  const last = await readLastRecord(`${logDir}/network_activity.jsonl`);
+  const { recordsPath } = await readWithMain(file, logDir, config);
+  const last = await readLastRecord(recordsPath);
   const record = last.record as unknown as StatsRecord;
   if (record.event_type !== "stats" || record.summary?.final !== true) {
     throw new Error(`the last record of ${file} is not the final stats record: ${last.line}`);

@@ -2,9 +2,10 @@
  * @module detection_run
  * Drives a real Engine (decode -> summary -> detection) with Ethernet frames at explicit packet
  * times and collects the records it writes, for the detector tests; plus frame shortcuts for
- * the packets detectors care about.
+ * the packets detectors care about. Addresses containing ":" make IPv6 frames, others IPv4.
  */
 import assert from "node:assert/strict";
+import { DETECTOR_NAMES, type DetectorName } from "../../core/detect/catalog.ts";
 import { applyOverrides, defaultConfig } from "../../core/config.ts";
 import { PacketDecoder } from "../../core/decode/decoder.ts";
 import { Engine } from "../../core/engine.ts";
@@ -12,10 +13,16 @@ import { PacketBatch } from "../../core/packet_batch.ts";
 import { loadEveValidator } from "./eve_schema.ts";
 import { EN10MB, ethernet, icmp, ipv4, ipv6, tcp, udp } from "./frames.ts";
 
-/** 2023-11-14T22:13:20Z, in µs. */
+/** Packet time zero of the tests, µs (2023-11-14T22:13:20Z). */
 export const T0 = 1_700_000_000_000_000;
+export const SECOND = 1_000_000;
 
 export const SYN = 0x02;
+export const FIN = 0x01;
+export const RST = 0x04;
+export const PSH = 0x08;
+export const ACK = 0x10;
+export const URG = 0x20;
 export const SYN_ACK = 0x12;
 
 /** A frame and its packet time. */
@@ -51,6 +58,19 @@ export interface Alert {
 
 const validate = loadEveValidator();
 
+/** Decodes frames into one batch, each with its packet time. */
+export function batchOf(packets: Timed[]): PacketBatch {
+  const decoder = new PacketDecoder(EN10MB);
+  const batch = new PacketBatch(Math.max(1, packets.length));
+  for (const { tsUs, frame } of packets) {
+    decoder.decode(
+      { bytes: frame, start: 0, capLen: frame.length, wireLen: frame.length, timestampUs: tsUs },
+      batch,
+    );
+  }
+  return batch;
+}
+
 /** An engine reading frames "from a file", with every record it writes collected. */
 export class DetectionRun {
   readonly engine: Engine;
@@ -67,19 +87,22 @@ export class DetectionRun {
 
   /** Decodes and ingests `packets` (in time order) in one batch. */
   feed(packets: Timed[]): this {
-    const decoder = new PacketDecoder(EN10MB);
-    const batch = new PacketBatch(Math.max(1, packets.length));
-    for (const { tsUs, frame } of packets) {
-      decoder.decode(
-        { bytes: frame, start: 0, capLen: frame.length, wireLen: frame.length, timestampUs: tsUs },
-        batch,
-      );
-    }
-    this.engine.ingest(batch);
+    this.engine.ingest(batchOf(packets));
     return this;
   }
 
-  /** Ends the capture (open alerts end). */
+  /** Sends one frame at `T0 + seconds`. */
+  send(seconds: number, frame: Uint8Array): this {
+    return this.feed([{ tsUs: T0 + Math.round(seconds * SECOND), frame }]);
+  }
+
+  /** Moves packet time to `T0 + seconds` without a packet. */
+  tick(seconds: number): this {
+    this.engine.tick(T0 + Math.round(seconds * SECOND));
+    return this;
+  }
+
+  /** Ends the capture (pending attempts time out, open alerts end). */
   finish(): this {
     this.engine.finish();
     return this;
@@ -103,6 +126,25 @@ export class DetectionRun {
   starts(detector: string): Alert[] {
     return this.alerts(detector, "start");
   }
+
+  /** The alert manager's counters of one detector. */
+  counts(detector: string): { started: number; active: number; suppressed: number } {
+    const counts = this.engine.detection.alertCounts().by_detector[detector];
+    return counts ?? { started: 0, active: 0, suppressed: 0 };
+  }
+
+  /** Every alert record must validate against Suricata's EVE schema (when it is available). */
+  assertEveValid(): void {
+    if (validate === null) return;
+    for (const record of this.records.filter((r) => r.event_type === "alert")) {
+      assert.equal(validate(record), null, JSON.stringify(record));
+    }
+  }
+}
+
+/** Every detector off but `names` (so a test sees only what it is about). */
+export function only(...names: DetectorName[]): Record<string, unknown> {
+  return Object.fromEntries(DETECTOR_NAMES.map((n) => [`detect.${n}.enabled`, names.includes(n)]));
 }
 
 /** `n` packets spread evenly over `spanUs` from `startUs`, frame by index. */
@@ -123,7 +165,14 @@ export function addr4(a: number, i: number): string {
   return `10.${a}.${(i >> 8) & 255}.${i & 255}`;
 }
 
-function l3(src: string, dst: string, proto: number, payload: Uint8Array, id?: number) {
+/** An Ethernet frame carrying `payload` over IPv4 or IPv6 (chosen by the addresses). */
+export function ipFrame(
+  src: string,
+  dst: string,
+  proto: number,
+  payload: Uint8Array,
+  id?: number,
+): Uint8Array {
   return src.includes(":")
     ? ethernet(0x86dd, ipv6({ nextHeader: proto, src, dst, payload }))
     : ethernet(0x0800, ipv4({ proto, src, dst, payload, id }));
@@ -137,7 +186,7 @@ export function tcpFrame(
   dport: number,
   flags = SYN,
 ): Uint8Array {
-  return l3(src, dst, 6, tcp({ sport, dport, flags }));
+  return ipFrame(src, dst, 6, tcp({ sport, dport, flags }));
 }
 
 /** A UDP datagram. */
@@ -148,14 +197,14 @@ export function udpFrame(
   dport: number,
   size = 32,
 ): Uint8Array {
-  return l3(src, dst, 17, udp({ sport, dport, payload: new Uint8Array(size) }));
+  return ipFrame(src, dst, 17, udp({ sport, dport, payload: new Uint8Array(size) }));
 }
 
 /** An ICMP (IPv4) or ICMPv6 echo request (or reply). */
 export function echoFrame(src: string, dst: string, reply = false): Uint8Array {
   const v6 = src.includes(":");
   const type = v6 ? (reply ? 129 : 128) : (reply ? 0 : 8);
-  return l3(src, dst, v6 ? 58 : 1, icmp(type, 0, new Uint8Array(16)));
+  return ipFrame(src, dst, v6 ? 58 : 1, icmp(type, 0, new Uint8Array(16)));
 }
 
 /**
@@ -195,4 +244,33 @@ export function udpFragments(
       }),
     ));
   return [first, ...rest];
+}
+
+/** The packet an ICMP error quotes: `proto` (6 or 17) from quotedSrc:sport to quotedDst:dport. */
+export interface Quoted {
+  src: string;
+  dst: string;
+  proto: number;
+  sport: number;
+  dport: number;
+}
+
+/**
+ * An ICMP error from `router` to the quoted packet's sender. Default: port unreachable
+ * (ICMP 3/3, ICMPv6 1/4).
+ */
+export function icmpError(
+  router: string,
+  q: Quoted,
+  type = router.includes(":") ? 1 : 3,
+  code = router.includes(":") ? 4 : 3,
+): Uint8Array {
+  const v6 = router.includes(":");
+  const transport = q.proto === 6
+    ? tcp({ sport: q.sport, dport: q.dport })
+    : udp({ sport: q.sport, dport: q.dport });
+  const quoted = v6
+    ? ipv6({ nextHeader: q.proto, src: q.src, dst: q.dst, payload: transport })
+    : ipv4({ proto: q.proto, src: q.src, dst: q.dst, payload: transport });
+  return ipFrame(router, q.src, v6 ? 58 : 1, icmp(type, code, quoted));
 }

@@ -3,6 +3,7 @@
  * Reading what Anomaly writes to network_activity.jsonl: the records parsed, the last one, the
  * stats records, and the parts of a stats record that the tests check.
  */
+import type { SummarySnapshot } from "../../core/summary.ts";
 
 /** `stats.decoder` of an EVE stats record. */
 export interface DecoderCounts {
@@ -24,23 +25,15 @@ interface Counter {
   bytes: number;
 }
 
-/** The parts of a stats record's `summary` the tests read. */
-export interface SummaryRecord {
+/**
+ * A stats record's `summary`: the traffic summary's snapshot (core's type; first_seen and
+ * last_seen become timestamps) plus what the stats record adds.
+ */
+export interface SummaryRecord
+  extends Omit<SummarySnapshot, "first_seen" | "last_seen" | "direction"> {
   final: boolean;
   interval: { start: string; end: string; packets: number; bytes: number };
-  packets: number;
-  bytes: number;
   direction: Record<"other" | "incoming" | "outgoing", Counter>;
-  top_sources_by_packets: { ip: string; packets: number }[];
-  top_destinations_by_packets: { ip: string; packets: number }[];
-  top_dest_ports: { proto: string; port: number; packets: number }[];
-  unique_src_ips: number;
-  unique_dst_ips: number;
-  unique_ips_exact: boolean;
-  invalid: number;
-  truncated: number;
-  unsupported: number;
-  decode_events: Record<string, number>;
 }
 
 /** The parts of a stats record the tests read. */

@@ -158,20 +158,7 @@ async function httpRequests(net: TestNetwork): Promise<ScenarioOutcome> {
   let ok = 0;
   // One curl per request, so that each request is its own TCP connection.
   for (let request = 0; request < HTTP_REQUESTS; request++) {
-    const { stdout } = await net.exec(net.a.ns, [
-      "curl",
-      "--noproxy",
-      "*",
-      "-sS",
-      "-o",
-      "/dev/null",
-      "-w",
-      "%{http_code}",
-      "--max-time",
-      "5",
-      `http://${net.b.ipv4}:${HTTP_PORT}/`,
-    ], { timeoutS: 10 });
-    if (stdout === "200") ok++;
+    if (await httpGetStatus(net, net.a.ns, `http://${net.b.ipv4}:${HTTP_PORT}/`) === "200") ok++;
   }
   if (ok !== HTTP_REQUESTS) throw new Error(`http: ${ok}/${HTTP_REQUESTS} requests answered 200`);
   const toServer = `tcp dst port ${HTTP_PORT} and ${between(net.a, net.b, "ipv4")}`;
@@ -293,4 +280,21 @@ print(echoed)
 /** Python that sends `count` datagrams of `size` bytes and prints how many were echoed. */
 export function udpSenderCommand(host: string, port: number, count: number, size = 32): string[] {
   return ["python3", "-c", UDP_SENDER, host, String(port), String(count), String(size)];
+}
+
+/**
+ * One HTTP GET of `url` with curl from `ns` (no proxy, body discarded, at most `maxTimeS`);
+ * resolves to the HTTP status code curl printed.
+ */
+export async function httpGetStatus(
+  net: TestNetwork,
+  ns: string,
+  url: string,
+  maxTimeS = 5,
+): Promise<string> {
+  const curl = ["curl", "--noproxy", "*", "-sS", "-o", "/dev/null", "-w", "%{http_code}"];
+  const { stdout } = await net.exec(ns, [...curl, "--max-time", String(maxTimeS), url], {
+    timeoutS: maxTimeS + 5,
+  });
+  return stdout;
 }

@@ -11,10 +11,9 @@ import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { canUseNamespaces, TestNetwork } from "../support/netns.ts";
 import { DETECTOR_FACTORIES } from "../../core/detect/registry.ts";
+import { CHROMIUM, chromiumInNamespace, ROOT, startUiIn, waitFor } from "./support.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const OUTPUT = `${ROOT}tests/output`;
-const CHROMIUM = "/usr/bin/chromium";
 const CHROMIUM_ARGS = [
   "--headless",
   "--no-sandbox",
@@ -38,25 +37,9 @@ async function unavailableReason(): Promise<string | null> {
 const unavailable = await unavailableReason();
 if (unavailable !== null) console.log(`skip: browser test: ${unavailable}`);
 
-/** A script that runs chromium inside `ns`; playwright's pipe descriptors pass through. */
-async function chromiumInNamespace(directory: string, ns: string): Promise<string> {
-  const path = `${directory}/chromium-in-${ns}`;
-  await Deno.writeTextFile(path, `#!/bin/sh\nexec ip netns exec ${ns} ${CHROMIUM} "$@"\n`);
-  await Deno.chmod(path, 0o755);
-  return path;
-}
-
 async function numberIn(page: Page, selector: string): Promise<number> {
   const text = await page.locator(selector).textContent() ?? "";
   return Number(text.replace(/[^\d.]/g, ""));
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 Deno.test({
@@ -70,22 +53,10 @@ Deno.test({
     const { a, b } = net;
     const work = await net.makeTemporaryDirectory();
     const logDir = `${work}/log`;
-    const main = net.spawn(a.ns, [
-      "env",
-      "-C",
-      ROOT,
-      "NO_COLOR=1",
-      Deno.execPath(),
-      "run",
-      "--allow-all",
-      "main.ts",
-      "--listen",
-      "127.0.0.1:0",
-      "--log-dir",
-      logDir,
-    ], { timeoutS: 180 });
-    const line = await main.waitForLine(/^Anomaly UI: http:\/\/127\.0\.0\.1:\d+\/$/, 30_000);
-    const url = line.slice("Anomaly UI: ".length);
+    const { main, url } = await startUiIn(net, a.ns, ["--log-dir", logDir], {
+      timeoutS: 180,
+      waitMs: 30_000,
+    });
 
     let browser: Browser | undefined;
     try {
@@ -150,11 +121,15 @@ Deno.test({
       await waitFor(
         "the scan in the packet counter",
         async () => (await numberIn(page, "#packets")) > 200,
+        15_000,
+        200,
       );
       const first = await numberIn(page, "#packets");
       await waitFor(
         "the packet counter to rise",
         async () => (await numberIn(page, "#packets")) > first,
+        15_000,
+        200,
       );
       assert.ok((await numberIn(page, "#alert-counts")) >= 1);
       assert.ok((await page.locator("#talkers tr").count()) > 0);

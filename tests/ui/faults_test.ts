@@ -19,11 +19,11 @@ import {
 } from "../support/netns.ts";
 import { ethernet, ipv4, tcp, udp } from "../support/frames.ts";
 import { type FixturePacket, writePcap } from "../support/pcap_writer.ts";
+import { fill, mountSmallTmpfs } from "../support/full_disk.ts";
 import { readRecords, statsRecords } from "../support/records.ts";
+import { CHROMIUM, chromiumInNamespace, ROOT, startUiIn, waitFor } from "./support.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
 const OUTPUT = `${ROOT}tests/output`;
-const CHROMIUM = "/usr/bin/chromium";
 const RECORDS = "network_activity.jsonl";
 
 const unavailable = await canUseNamespaces([
@@ -49,38 +49,16 @@ async function startUi(
   net: TestNetwork,
   args: string[],
 ): Promise<{ main: BackgroundProcess; url: string }> {
-  const main = net.spawn(net.a.ns, [
-    "env",
-    "-C",
-    ROOT,
-    "NO_COLOR=1",
-    Deno.execPath(),
-    "run",
-    "--allow-all",
-    "main.ts",
-    "--listen",
-    "127.0.0.1:0",
-    "--start",
-    "-i",
-    net.a.iface,
-    ...args,
-  ], { timeoutS: 60 });
-  const line = await main.waitForLine(/^Anomaly UI: http:\/\/127\.0\.0\.1:\d+\/$/, 20_000);
-  return { main, url: line.slice("Anomaly UI: ".length) };
+  return await startUiIn(net, net.a.ns, ["--start", "-i", net.a.iface, ...args], {
+    timeoutS: 60,
+    waitMs: 20_000,
+  });
 }
 
 /** GET `path` of the UI from inside A (where it listens), parsed. */
 async function getJson(net: TestNetwork, url: string, path: string) {
   const { stdout } = await net.exec(net.a.ns, ["curl", "-sS", "--max-time", "5", `${url}${path}`]);
   return JSON.parse(stdout);
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
 }
 
 /** 20 000 small frames: UDP from 250 sources, and TCP SYNs to 80 ports, toward two hosts. */
@@ -164,26 +142,6 @@ Deno.test({
   },
 });
 
-/** A script that runs chromium inside `ns`; playwright's pipe descriptors pass through. */
-async function chromiumInNamespace(directory: string, ns: string): Promise<string> {
-  const path = `${directory}/chromium-in-${ns}`;
-  await Deno.writeTextFile(path, `#!/bin/sh\nexec ip netns exec ${ns} ${CHROMIUM} "$@"\n`);
-  await Deno.chmod(path, 0o755);
-  return path;
-}
-
-/** Fills the file system of `path` to the last byte. */
-async function fill(path: string): Promise<void> {
-  const file = await Deno.open(path, { write: true, create: true });
-  try {
-    for (;;) await file.write(new Uint8Array(1024));
-  } catch (error) {
-    assert.match(String(error), /No space left/);
-  } finally {
-    file.close();
-  }
-}
-
 Deno.test({
   name: "UI: a full log directory warns on the page and resumes; a deleted device ends in error",
   ignore: unavailable !== null,
@@ -192,9 +150,7 @@ Deno.test({
   fn: async () => {
     await using net = await TestNetwork.create();
     const work = await net.makeTemporaryDirectory();
-    const mountPoint = `${work}/small`;
-    await Deno.mkdir(mountPoint);
-    await runCommand(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint]);
+    const mountPoint = await mountSmallTmpfs(work);
     let browser: Browser | undefined;
     let main: BackgroundProcess | undefined;
     try {

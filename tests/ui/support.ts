@@ -1,7 +1,8 @@
 /**
  * @module support
  * Helpers of the UI tests: a fake live source that runs until stopped, a pcap fixture that raises
- * a high_packet_rate alert, and controllers wired to them or to real file captures.
+ * a high_packet_rate alert, and controllers wired to them or to real file captures; and for the
+ * tests in network namespaces, main.ts serving the UI there and chromium run there.
  */
 import { applyOverrides, defaultConfig } from "../../core/config.ts";
 import { DETECTOR_NAMES } from "../../core/detect/catalog.ts";
@@ -9,7 +10,14 @@ import type { CaptureEnd, PacketSource } from "../../core/session.ts";
 import { Capture } from "../../ffi/capture.ts";
 import { Controller, type ControllerOptions, type SourceRequest } from "../../ui/controller.ts";
 import { ethernet, ipv4, udp } from "../support/frames.ts";
+import type { BackgroundProcess, TestNetwork } from "../support/netns.ts";
 import { writePcap } from "../support/pcap_writer.ts";
+
+/** The repository root, where main.ts is. */
+export const ROOT = new URL("../../", import.meta.url).pathname;
+
+/** Debian's chromium, which the page tests drive through playwright-core. */
+export const CHROMIUM = "/usr/bin/chromium";
 
 /** Packet time of the fixture's first packet. */
 export const T0_US = 1_700_000_000 * 1e6;
@@ -139,5 +147,54 @@ export async function settled(controller: Controller, timeoutMs = 10_000): Promi
   while (["starting", "capturing", "stopping"].includes(controller.state)) {
     if (Date.now() > deadline) throw new Error(`still ${controller.state} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * Starts `main.ts --listen 127.0.0.1:0 ARGS` inside `ns` (killed after `timeoutS`); resolves to
+ * the process and the UI's URL once it prints it (within `waitMs`).
+ */
+export async function startUiIn(
+  net: TestNetwork,
+  ns: string,
+  args: readonly string[],
+  { timeoutS, waitMs }: { timeoutS: number; waitMs: number },
+): Promise<{ main: BackgroundProcess; url: string }> {
+  const main = net.spawn(ns, [
+    "env",
+    "-C",
+    ROOT,
+    "NO_COLOR=1",
+    Deno.execPath(),
+    "run",
+    "--allow-all",
+    "main.ts",
+    "--listen",
+    "127.0.0.1:0",
+    ...args,
+  ], { timeoutS });
+  const line = await main.waitForLine(/^Anomaly UI: http:\/\/127\.0\.0\.1:\d+\/$/, waitMs);
+  return { main, url: line.slice("Anomaly UI: ".length) };
+}
+
+/** A script that runs chromium inside `ns`; playwright's pipe descriptors pass through. */
+export async function chromiumInNamespace(directory: string, ns: string): Promise<string> {
+  const path = `${directory}/chromium-in-${ns}`;
+  await Deno.writeTextFile(path, `#!/bin/sh\nexec ip netns exec ${ns} ${CHROMIUM} "$@"\n`);
+  await Deno.chmod(path, 0o755);
+  return path;
+}
+
+/** Polls `check` every `pollMs` until it holds; fails after `timeoutMs`. */
+export async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 10_000,
+  pollMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
