@@ -7,7 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { Capture } from "../ffi/capture.ts";
-import { applyOverrides, defaultConfig } from "../core/config.ts";
+import { applyOverrides, defaultConfig, loadConfigFile } from "../core/config.ts";
 import { DETECTOR_NAMES } from "../core/detect/catalog.ts";
 import { Engine } from "../core/engine.ts";
 import { PacketBatch } from "../core/packet_batch.ts";
@@ -15,7 +15,11 @@ import { PacketBatch } from "../core/packet_batch.ts";
 const { values, positionals } = parseArgs({
   args: Deno.args,
   allowPositionals: true,
-  options: { runs: { type: "string", default: "5" }, "no-detect": { type: "boolean" } },
+  options: {
+    runs: { type: "string", default: "5" },
+    "no-detect": { type: "boolean" },
+    config: { type: "string" },
+  },
 });
 const file = positionals[0];
 if (file === undefined) throw new Error("usage: engine_only.ts FILE [--runs N] [--no-detect]");
@@ -29,7 +33,10 @@ await capture.run({
 });
 const packets = batches.reduce((n, b) => n + b.count, 0);
 const off = Object.fromEntries(DETECTOR_NAMES.map((n) => [`detect.${n}.enabled`, false]));
-const config = applyOverrides(defaultConfig(), values["no-detect"] ? off : {});
+const config = applyOverrides(
+  values.config ? loadConfigFile(values.config) : defaultConfig(),
+  values["no-detect"] ? off : {},
+);
 for (let run = 0; run < Number(values.runs); run++) {
   const engine = new Engine({
     config,
