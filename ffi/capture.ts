@@ -11,6 +11,7 @@
  */
 import { PacketBatch } from "../core/packet_batch.ts";
 import type { FromWorker, ToWorker, WorkerOpenOptions } from "./capture_protocol.ts";
+import { libpcap } from "./libpcap.ts";
 import { setProcessNice } from "./priority.ts";
 import { CaptureError, type CaptureErrorCode } from "./errors.ts";
 
@@ -160,6 +161,14 @@ export class Capture {
       return Promise.reject(
         new RangeError(`batchSize must be a positive integer, got ${batchSize}`),
       );
+    }
+    try {
+      // The main thread holds libpcap loaded for the life of the process: a terminated worker
+      // then never unloads it (and libsystemd, libgcrypt... with it) while the process exits,
+      // a race that crashed an exit with SIGSEGV once in CI.
+      libpcap();
+    } catch (e) {
+      return Promise.reject(e);
     }
     const workerOptions: WorkerOpenOptions = {
       read,
