@@ -30,6 +30,7 @@ import {
   W_WIRE_LEN,
 } from "./packet_batch.ts";
 import { TrafficSeries } from "./traffic_series.ts";
+import { hostKey } from "./host_key.ts";
 
 /** Limits of the summary's tables (config keys `summary.*`). */
 export interface SummaryLimits {
@@ -236,18 +237,6 @@ export interface SummarySnapshot {
   unsupported: number;
   decode_events: Record<string, number>;
   tracking: Record<string, number>;
-}
-
-/** A table key for the address at `fields[at..]`: the IPv4 word, or the IPv6 words as text. */
-export function hostKey(fields: Int32Array, at: number, v6: boolean): TableKey {
-  if (!v6) return fields[at]!;
-  return `${fields[at]},${fields[at + 1]},${fields[at + 2]},${fields[at + 3]}`;
-}
-
-/** The address text of a `hostKey`. */
-export function keyText(key: TableKey): string {
-  if (typeof key === "number") return formatIpv4(key);
-  return formatIpv6(Int32Array.from(key.split(",").map(Number)), 0);
 }
 
 /** Counts a packet for a host; true when the host was not in the table. */

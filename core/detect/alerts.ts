@@ -8,6 +8,7 @@
  * episode: the key stays held (observe() absorbs it, no work per packet) until it has been
  * quiet for `alerts.quiet_s` or its suppression ran out.
  */
+import type { TableKey } from "../bounded_table.ts";
 import { CidrSet, parseAddress, parseCidr } from "../ip_address.ts";
 import { eveTimestamp } from "../eve_time.ts";
 import { DIRECTION_NAMES } from "../direction.ts";
@@ -21,7 +22,7 @@ import {
 /** What a detector tells when it fires for a key the first time. */
 export interface AlertStart {
   /** Unique within the detector: the attacker, victim or pair the alert is about. */
-  key: string;
+  key: TableKey;
   timestampUs: number;
   srcIp?: string;
   destIp?: string;
@@ -90,10 +91,10 @@ export type AlertSink = (record: Record<string, unknown>, state: AlertState) => 
 /** Opens, updates and ends alerts, and writes their EVE records through `sink`. */
 export class AlertManager {
   /** Open alerts, one Map per detector (indexed by signature id) keyed by the detector's key. */
-  readonly #open: Map<string, OpenAlert>[] = DETECTOR_NAMES.map(() => new Map());
+  readonly #open: Map<TableKey, OpenAlert>[] = DETECTOR_NAMES.map(() => new Map());
   #openCount = 0;
   /** Keys held back and still active, per detector like `#open` (at most `maxOpen` in all). */
-  readonly #held: Map<string, HeldKey>[] = DETECTOR_NAMES.map(() => new Map());
+  readonly #held: Map<TableKey, HeldKey>[] = DETECTOR_NAMES.map(() => new Map());
   #heldCount = 0;
   /** End time of recently ended alerts, for `suppressS`. */
   readonly #recentlyEnded = new Map<string, number>();
@@ -114,7 +115,7 @@ export class AlertManager {
   }
 
   /** True while an alert is open for (detector, key). */
-  isOpen(info: DetectorInfo, key: string): boolean {
+  isOpen(info: DetectorInfo, key: TableKey): boolean {
     return this.#openOf(info).has(key);
   }
 
@@ -123,7 +124,7 @@ export class AlertManager {
    * was handled (an open alert counted it, or the key is held back), false when the detector
    * should call `start`.
    */
-  observe(info: DetectorInfo, key: string, timestampUs: number, observed: number): boolean {
+  observe(info: DetectorInfo, key: TableKey, timestampUs: number, observed: number): boolean {
     const alert = this.#openOf(info).get(key);
     if (alert === undefined) return this.#absorbHeld(info, key, timestampUs);
     alert.count++;
@@ -222,7 +223,7 @@ export class AlertManager {
     };
   }
 
-  #end(key: string, alert: OpenAlert, atUs: number): void {
+  #end(key: TableKey, alert: OpenAlert, atUs: number): void {
     this.#openOf(alert.info).delete(key);
     this.#openCount--;
     this.#ended++;
@@ -230,17 +231,17 @@ export class AlertManager {
     this.#emit(alert, "end", atUs);
   }
 
-  #openOf(info: DetectorInfo): Map<string, OpenAlert> {
+  #openOf(info: DetectorInfo): Map<TableKey, OpenAlert> {
     return this.#open[info.signatureId - FIRST_SIGNATURE_ID]!;
   }
 
   /** Every open alert with its key (a snapshot: ending alerts while walking it is safe). */
-  #allOpen(): [string, OpenAlert][] {
+  #allOpen(): [TableKey, OpenAlert][] {
     return this.#open.flatMap((m) => [...m]);
   }
 
   /** True (and counted in the held key) when `key` is held back and still active. */
-  #absorbHeld(info: DetectorInfo, key: string, timestampUs: number): boolean {
+  #absorbHeld(info: DetectorInfo, key: TableKey, timestampUs: number): boolean {
     if (this.#heldCount === 0) return false;
     const held = this.#held[info.signatureId - FIRST_SIGNATURE_ID]!;
     const h = held.get(key);
@@ -254,7 +255,7 @@ export class AlertManager {
     return true;
   }
 
-  #hold(info: DetectorInfo, key: string, nowUs: number, untilUs: number): void {
+  #hold(info: DetectorInfo, key: TableKey, nowUs: number, untilUs: number): void {
     const held = this.#held[info.signatureId - FIRST_SIGNATURE_ID]!;
     if (!held.has(key)) {
       if (this.#heldCount >= this.settings.maxOpen) return; // then counted at every attempt
@@ -343,7 +344,7 @@ function alertRecord(alert: OpenAlert, state: AlertState, atUs: number): Record<
   return record;
 }
 
-function suppressionKey(info: DetectorInfo, key: string): string {
+function suppressionKey(info: DetectorInfo, key: TableKey): string {
   return `${info.name}|${key}`;
 }
 

@@ -12,7 +12,7 @@ import type { TableKey } from "../bounded_table.ts";
 import type { Config } from "../config.ts";
 import { list, num } from "../config.ts";
 import { mix32 } from "../hash.ts";
-import { hostKey } from "../summary.ts";
+import { hostKey } from "../host_key.ts";
 import {
   F_FRAGMENT,
   F_ICMP_ERROR,

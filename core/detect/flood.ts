@@ -7,7 +7,7 @@
  * whose every packet has a new spoofed source costs one entry and is still caught.
  */
 import { num } from "../config.ts";
-import { keyText } from "../summary.ts";
+import { keyText } from "../host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps } from "./detector.ts";

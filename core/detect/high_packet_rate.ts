@@ -5,7 +5,7 @@
  */
 import type { TableKey } from "../bounded_table.ts";
 import { num } from "../config.ts";
-import { keyText } from "../summary.ts";
+import { keyText } from "../host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps } from "./detector.ts";

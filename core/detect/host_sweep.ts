@@ -9,7 +9,7 @@
  */
 import type { TableKey } from "../bounded_table.ts";
 import { num } from "../config.ts";
-import { keyText } from "../summary.ts";
+import { keyText } from "../host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Attempt, Detector, DetectorDeps, FailureReason, ScannerFlags } from "./detector.ts";
@@ -24,6 +24,7 @@ import {
 } from "./packet_context.ts";
 import { seconds } from "./port_scan.ts";
 import { DistinctWindow } from "./windows.ts";
+import { endpointKey } from "./tuple_key.ts";
 
 /** ICMPv4 timestamp request: older sweeps (and nmap -PP) use it where echo is filtered. */
 const ICMP_TIMESTAMP_REQUEST = 13;
@@ -32,7 +33,7 @@ const SEEN_TIMESTAMP = 2;
 
 interface Sweep extends KeyedEntry {
   /** The AlertManager key, made once per tracked key rather than per probe. */
-  alertKey: string;
+  alertKey: TableKey;
   hosts: DistinctWindow;
   /** Packet time of the first probe of the current window run. */
   firstUs: number;
@@ -105,7 +106,7 @@ export class HostSweep implements Detector {
 
   onFailure(attempt: Attempt, _reason: FailureReason, nowUs: number): void {
     if (attempt.proto !== PROTO_TCP && attempt.proto !== PROTO_UDP) return;
-    const key = `${attempt.src}|${attempt.proto}|${attempt.dstPort}`;
+    const key = endpointKey(attempt.src, attempt.dstPort, attempt.proto);
     const sweep = this.#portSweeps.get(key, nowUs) ??
       this.#portSweeps.insert(key, this.#newSweep(key, nowUs));
     const count = this.#count(sweep, attempt.dst, nowUs);
@@ -121,7 +122,7 @@ export class HostSweep implements Detector {
     });
   }
 
-  #newSweep(alertKey: string, now: number): Sweep {
+  #newSweep(alertKey: TableKey, now: number): Sweep {
     return {
       alertKey,
       lastSeenUs: now,

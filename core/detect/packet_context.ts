@@ -25,7 +25,7 @@ import {
   W_TCP_FLAGS,
   W_WIRE_LEN,
 } from "../packet_batch.ts";
-import { hostKey } from "../summary.ts";
+import { hostKey } from "../host_key.ts";
 
 export const TCP_FIN = 0x01;
 export const TCP_SYN = 0x02;

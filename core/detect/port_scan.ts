@@ -7,13 +7,15 @@
  * (protocol, port) pairs. While over the threshold the source is flagged as a scanner, which
  * silences unusual_port and unique_connections for it.
  */
+import type { TableKey } from "../bounded_table.ts";
 import { num } from "../config.ts";
-import { keyText } from "../summary.ts";
+import { keyText } from "../host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Attempt, Detector, DetectorDeps, FailureReason, ScannerFlags } from "./detector.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
 import { PROTO_TCP, PROTO_UDP } from "./packet_context.ts";
+import { pairKey } from "./tuple_key.ts";
 import { DistinctWindow } from "./windows.ts";
 
 const SEEN_TCP = 1;
@@ -57,7 +59,7 @@ export class PortScan implements Detector {
 
   onFailure(attempt: Attempt, _reason: FailureReason, nowUs: number): void {
     if (attempt.proto !== PROTO_TCP && attempt.proto !== PROTO_UDP) return;
-    const key = `${attempt.src}>${attempt.dst}`;
+    const key = pairKey(attempt.src, attempt.dst);
     let pair = this.#pairs.get(key, nowUs);
     if (pair === undefined) {
       pair = this.#pairs.insert(key, {
@@ -88,7 +90,7 @@ export class PortScan implements Detector {
     if (count > this.#threshold) this.#fire(key, pair, attempt, count, nowUs);
   }
 
-  #fire(key: string, pair: ScannedPair, attempt: Attempt, count: number, nowUs: number): void {
+  #fire(key: TableKey, pair: ScannedPair, attempt: Attempt, count: number, nowUs: number): void {
     // Flagged on every failure over the threshold, also when an allow-list holds the alert
     // back: a known scanner's probes should not turn into unusual_port alerts either.
     this.#scanners.flag(attempt.src, nowUs);

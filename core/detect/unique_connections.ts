@@ -8,13 +8,14 @@
  */
 import type { TableKey } from "../bounded_table.ts";
 import { num } from "../config.ts";
-import { keyText } from "../summary.ts";
+import { keyText } from "../host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Attempt, Detector, DetectorDeps, ScannerFlags } from "./detector.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
-import { PROTO_TCP, PROTO_UDP, TCP_SYN } from "./packet_context.ts";
+import { PROTO_TCP, TCP_SYN } from "./packet_context.ts";
 import { DistinctWindow } from "./windows.ts";
+import { endpointKey } from "./tuple_key.ts";
 
 interface SourceFanOut extends KeyedEntry {
   destinations: DistinctWindow;
@@ -102,9 +103,7 @@ export class UniqueConnections implements Detector {
  * (attempts are TCP or UDP only). IPv6 destinations use text.
  */
 function destinationKey(a: Attempt): TableKey {
-  const udp = a.proto === PROTO_UDP ? 1 : 0;
-  if (typeof a.dst === "number") return (a.dst >>> 0) * 0x20000 + a.dstPort * 2 + udp;
-  return `${a.dst}|${a.dstPort}|${udp}`;
+  return endpointKey(a.dst, a.dstPort, a.proto);
 }
 
 /** Registry entry. */

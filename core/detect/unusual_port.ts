@@ -16,14 +16,16 @@
  * `detect.unusual_port.max_sources_per_service` sources alerted for the same (destination,
  * protocol, port) within a minute, further sources count into one alert about the service.
  */
+import type { TableKey } from "../bounded_table.ts";
 import { list, num } from "../config.ts";
 import { W_DST_ADDR } from "../packet_batch.ts";
-import { keyText } from "../summary.ts";
+import { keyText } from "../host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Attempt, Detector, DetectorDeps, ScannerFlags } from "./detector.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
 import { DistinctWindow } from "./windows.ts";
+import { endpointKey } from "./tuple_key.ts";
 import {
   type PacketContext,
   PROTO_TCP,
@@ -98,7 +100,7 @@ export class UnusualPort implements Detector {
   onAttempt(attempt: Attempt, p: PacketContext): void {
     if (!this.#isUnusual(attempt, p)) return;
     const now = attempt.firstUs;
-    const key = `${attempt.src}|${attempt.proto}|${attempt.dstPort}`;
+    const key = endpointKey(attempt.src, attempt.dstPort, attempt.proto);
     if (this.#alerts.observe(this.info, key, now, 1)) return;
     if (this.#scanners.isScanner(attempt.src, now)) return;
     if (this.#holdUs === 0) {
@@ -139,12 +141,12 @@ export class UnusualPort implements Detector {
       if (nowUs - candidate.lastSeenUs < this.#holdUs) break;
       this.#candidates.delete(key);
       if (this.#scanners.isScanner(candidate.attempt.src, nowUs)) continue;
-      this.#start(key as string, candidate.attempt, candidate.destIp);
+      this.#start(key, candidate.attempt, candidate.destIp);
       // Repeats during the hold count as one more observation, and keep the alert open from
       // the latest of them.
       const latest = candidate.latestUs;
       if (latest > candidate.attempt.firstUs) {
-        this.#alerts.observe(this.info, key as string, latest, 1);
+        this.#alerts.observe(this.info, key, latest, 1);
       }
     }
   }
@@ -154,9 +156,9 @@ export class UnusualPort implements Detector {
     this.tick(nowUs + this.#holdUs);
   }
 
-  #start(key: string, attempt: Attempt, destIp: string): void {
+  #start(key: TableKey, attempt: Attempt, destIp: string): void {
     const now = attempt.firstUs;
-    const serviceKey = `${attempt.dst}|${attempt.proto}|${attempt.dstPort}`;
+    const serviceKey = endpointKey(attempt.dst, attempt.dstPort, attempt.proto);
     const service = this.#services.get(serviceKey, now) ??
       this.#services.insert(serviceKey, {
         lastSeenUs: now,
@@ -168,7 +170,7 @@ export class UnusualPort implements Detector {
     else this.#startSource(key, attempt, destIp);
   }
 
-  #startService(serviceKey: string, attempt: Attempt, destIp: string, sources: number): void {
+  #startService(serviceKey: TableKey, attempt: Attempt, destIp: string, sources: number): void {
     const key = `service|${serviceKey}`;
     if (this.#alerts.observe(this.info, key, attempt.firstUs, sources)) return;
     const proto = protoName(attempt.proto), port = attempt.dstPort, max = this.#maxSources;
@@ -192,7 +194,7 @@ export class UnusualPort implements Detector {
     });
   }
 
-  #startSource(key: string, attempt: Attempt, destIp: string): void {
+  #startSource(key: TableKey, attempt: Attempt, destIp: string): void {
     const src = keyText(attempt.src), proto = protoName(attempt.proto);
     const port = attempt.dstPort;
     const list = attempt.proto === PROTO_TCP ? "tcp_ports" : "udp_ports";

@@ -9,7 +9,7 @@ import {
   ROLE_RESPONDER,
   ROLE_UNSOLICITED,
 } from "../../core/detect/packet_context.ts";
-import { keyText } from "../../core/summary.ts";
+import { keyText } from "../../core/host_key.ts";
 import { ethernet, fragmentHeader, ipv4, ipv6, udp } from "../support/frames.ts";
 import {
   ACK,
