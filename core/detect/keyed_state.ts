@@ -1,11 +1,18 @@
 /**
  * @module keyed_state
- * The one shape of per-key detector state: a Map with a hard cap, idle expiry in packet time and
- * eviction counters. Entries touched within the last second keep their place; older ones move
- * to the back when touched, so when the table is full the least recently active key goes first
- * (an attacker that keeps sending survives a flood of one-packet spoofed sources).
+ * The one shape of per-key detector state: a table with a hard cap, idle expiry in packet time
+ * and eviction counters. Entries touched within the last second keep their place; older ones
+ * move to the back when touched, so when the table is full the least recently active key goes
+ * first (an attacker that keeps sending survives a flood of one-packet spoofed sources).
+ *
+ * Built on typed arrays rather than a Map: under a spoofed flood every packet inserts a key and
+ * evicts one, and a Map pays for that with a rehash of the whole table every few thousand
+ * deletions and garbage to collect. Here entries sit in a pool, the order is a linked list of
+ * pool indices (moving an entry is four writes), numeric keys are found by linear probing
+ * (deletion shifts back, no tombstones), and only IPv6 keys (text) go through a Map.
  */
 import type { TableKey } from "../bounded_table.ts";
+import { mix32 } from "../hash.ts";
 
 /** What every entry carries. */
 export interface KeyedEntry {
@@ -29,12 +36,30 @@ export interface TrackerStats {
 const LRU_REFRESH_US = 1_000_000;
 /** Active entries moved to the back per eviction at most (bounds the work of one insert). */
 const SECOND_CHANCES = 4;
+/** Pool entries allocated at first; the pool doubles up to the cap. */
+const INITIAL_POOL = 256;
+const NONE = -1;
+const TWO_POW_32 = 4294967296;
 
-/** A capped, expiring Map of per-key state. */
+/** A capped, expiring table of per-key state, ordered from least to most recently moved. */
 export class KeyedState<V extends KeyedEntry> {
-  readonly #map = new Map<TableKey, V>();
+  #numericKeys = new Float64Array(0);
+  #textKeys: (string | null)[] = [];
+  #values: (V | undefined)[] = [];
+  #hashes = new Int32Array(0);
+  #prev = new Int32Array(0);
+  #next = new Int32Array(0);
+  /** Pool index + 1 of numeric keys by probe position (0: empty). */
+  #slots = new Int32Array(0);
+  #mask = 0;
+  readonly #textIndex = new Map<string, number>();
+  #head = NONE;
+  #tail = NONE;
+  /** Unused pool indices, chained through #next. */
+  #free = NONE;
+  #poolSize = 0;
+  #size = 0;
   #evictions = 0;
-  #cursor: IterableIterator<[TableKey, V]> | null = null;
   #expired = 0;
 
   /**
@@ -42,10 +67,12 @@ export class KeyedState<V extends KeyedEntry> {
    * @param cap entries kept at most
    * @param idleUs entries idle longer than this are dropped by `sweep`
    */
-  constructor(readonly name: string, readonly cap: number, readonly idleUs: number) {}
+  constructor(readonly name: string, readonly cap: number, readonly idleUs: number) {
+    this.#grow(Math.min(cap, INITIAL_POOL));
+  }
 
   get size(): number {
-    return this.#map.size;
+    return this.#size;
   }
 
   get evictions(): number {
@@ -54,11 +81,11 @@ export class KeyedState<V extends KeyedEntry> {
 
   /** The entry for `key`, marked as seen at `nowUs`; undefined when absent. */
   get(key: TableKey, nowUs: number): V | undefined {
-    const entry = this.#map.get(key);
-    if (entry === undefined) return undefined;
+    const i = this.#find(key);
+    if (i === NONE) return undefined;
+    const entry = this.#values[i]!;
     if (nowUs - entry.movedUs >= LRU_REFRESH_US) {
-      this.#map.delete(key);
-      this.#map.set(key, entry);
+      this.#moveToBack(i);
       entry.movedUs = nowUs;
     }
     if (nowUs > entry.lastSeenUs) entry.lastSeenUs = nowUs;
@@ -67,56 +94,46 @@ export class KeyedState<V extends KeyedEntry> {
 
   /** The entry without touching it. */
   peek(key: TableKey): V | undefined {
-    return this.#map.get(key);
+    const i = this.#find(key);
+    return i === NONE ? undefined : this.#values[i];
   }
 
   /**
    * Adds an entry, evicting the least recently active one when full. An entry at the front that
    * was touched since it last moved gets a second chance (moves to the back) instead: a key
-   * that keeps sending survives a flood of one-shot keys faster than `cap` per second.
+   * that keeps sending survives a flood of one-shot keys faster than `cap` per second. A key
+   * already present gets the new entry in its old place.
    */
   insert(key: TableKey, entry: V): V {
-    if (this.#map.size >= this.cap && !this.#map.has(key)) this.#evictOne(entry.lastSeenUs);
     entry.movedUs = entry.lastSeenUs;
-    this.#map.set(key, entry);
+    const present = this.#find(key);
+    if (present !== NONE) {
+      this.#values[present] = entry;
+      return entry;
+    }
+    if (this.#size >= this.cap) this.#evictOne(entry.lastSeenUs);
+    if (this.#free === NONE) this.#grow(Math.min(this.cap, this.#poolSize * 2));
+    const i = this.#free;
+    this.#free = this.#next[i]!;
+    this.#values[i] = entry;
+    if (typeof key === "number") {
+      this.#numericKeys[i] = key + 0; // -0 is 0, as in a Map
+      this.#textKeys[i] = null;
+      const hash = numericHash(key);
+      this.#hashes[i] = hash;
+      this.#place(i, hash);
+    } else {
+      this.#textKeys[i] = key;
+      this.#textIndex.set(key, i);
+    }
+    this.#linkAtBack(i);
+    this.#size++;
     return entry;
   }
 
-  #evictOne(nowUs: number): void {
-    for (let chances = 0; chances <= SECOND_CHANCES; chances++) {
-      const front = this.#front();
-      if (front === undefined) return;
-      const [key, entry] = front;
-      if (chances < SECOND_CHANCES && entry.lastSeenUs > entry.movedUs) {
-        this.#map.delete(key);
-        this.#map.set(key, entry);
-        entry.movedUs = Math.max(entry.lastSeenUs, nowUs);
-        continue;
-      }
-      this.#map.delete(key);
-      this.#evictions++;
-      return;
-    }
-  }
-
-  /**
-   * The entry at the front, taken from one long-lived iterator. A fresh iterator per eviction
-   * would walk every deleted slot V8 keeps at the front of the Map until it rehashes: quadratic
-   * once the table is full. Everything the cursor passes is deleted or moved behind it, and
-   * Map iterators see entries appended later, so its next entry is always the front.
-   */
-  #front(): [TableKey, V] | undefined {
-    for (let fresh = 0; fresh < 2; fresh++) {
-      this.#cursor ??= this.#map.entries();
-      const next = this.#cursor.next();
-      if (!next.done) return next.value;
-      this.#cursor = null;
-    }
-    return undefined;
-  }
-
   delete(key: TableKey): void {
-    this.#map.delete(key);
+    const i = this.#find(key);
+    if (i !== NONE) this.#remove(i);
   }
 
   /**
@@ -127,26 +144,165 @@ export class KeyedState<V extends KeyedEntry> {
    */
   sweep(nowUs: number, onExpire?: (key: TableKey, entry: V) => void): void {
     const limit = nowUs - this.idleUs;
-    for (const [key, entry] of this.#map) {
+    for (let i = this.#head; i !== NONE;) {
+      const entry = this.#values[i]!;
       if (entry.movedUs >= limit) break;
-      if (entry.lastSeenUs >= limit) continue;
-      onExpire?.(key, entry);
-      this.#map.delete(key);
-      this.#expired++;
+      const next = this.#next[i]!;
+      if (entry.lastSeenUs < limit) {
+        onExpire?.(this.#keyAt(i), entry);
+        this.#remove(i);
+        this.#expired++;
+      }
+      i = next;
     }
   }
 
-  entries(): IterableIterator<[TableKey, V]> {
-    return this.#map.entries();
+  /** Every entry, front (least recently moved) first; deleting the current one is safe. */
+  *entries(): IterableIterator<[TableKey, V]> {
+    for (let i = this.#head; i !== NONE;) {
+      const next = this.#next[i]!;
+      yield [this.#keyAt(i), this.#values[i]!];
+      i = next;
+    }
   }
 
   stats(): TrackerStats {
     return {
       name: this.name,
-      size: this.#map.size,
+      size: this.#size,
       cap: this.cap,
       evictions: this.#evictions,
       expired: this.#expired,
     };
   }
+
+  #evictOne(nowUs: number): void {
+    for (let chances = 0; chances <= SECOND_CHANCES; chances++) {
+      const front = this.#head;
+      if (front === NONE) return;
+      const entry = this.#values[front]!;
+      if (chances < SECOND_CHANCES && entry.lastSeenUs > entry.movedUs) {
+        this.#moveToBack(front);
+        entry.movedUs = Math.max(entry.lastSeenUs, nowUs);
+        continue;
+      }
+      this.#remove(front);
+      this.#evictions++;
+      return;
+    }
+  }
+
+  #keyAt(i: number): TableKey {
+    return this.#textKeys[i] ?? this.#numericKeys[i]!;
+  }
+
+  /** The pool index of `key`, or NONE. */
+  #find(key: TableKey): number {
+    if (typeof key !== "number") return this.#textIndex.get(key) ?? NONE;
+    const slots = this.#slots, keys = this.#numericKeys, mask = this.#mask;
+    for (let at = numericHash(key) & mask;; at = (at + 1) & mask) {
+      const held = slots[at]!;
+      if (held === 0) return NONE;
+      if (keys[held - 1] === key) return held - 1;
+    }
+  }
+
+  /** Puts pool index `i` (a numeric key with `hash`) at its first free probe position. */
+  #place(i: number, hash: number): void {
+    const slots = this.#slots, mask = this.#mask;
+    let at = hash & mask;
+    while (slots[at] !== 0) at = (at + 1) & mask;
+    slots[at] = i + 1;
+  }
+
+  #remove(i: number): void {
+    const text = this.#textKeys[i];
+    if (text !== null && text !== undefined) this.#textIndex.delete(text);
+    else this.#unplace(i);
+    this.#unlink(i);
+    this.#values[i] = undefined;
+    this.#textKeys[i] = null;
+    this.#next[i] = this.#free;
+    this.#free = i;
+    this.#size--;
+  }
+
+  /** Takes pool index `i` out of the probe table, shifting later entries of its run back. */
+  #unplace(i: number): void {
+    const slots = this.#slots, mask = this.#mask, hashes = this.#hashes;
+    let hole = hashes[i]! & mask;
+    while (slots[hole] !== i + 1) hole = (hole + 1) & mask;
+    for (let at = (hole + 1) & mask;; at = (at + 1) & mask) {
+      const held = slots[at]!;
+      if (held === 0) break;
+      const home = hashes[held - 1]! & mask;
+      // Move it into the hole unless its home lies cyclically within (hole, at].
+      const stays = hole <= at ? home > hole && home <= at : home > hole || home <= at;
+      if (!stays) {
+        slots[hole] = held;
+        hole = at;
+      }
+    }
+    slots[hole] = 0;
+  }
+
+  #linkAtBack(i: number): void {
+    this.#prev[i] = this.#tail;
+    this.#next[i] = NONE;
+    if (this.#tail === NONE) this.#head = i;
+    else this.#next[this.#tail] = i;
+    this.#tail = i;
+  }
+
+  #unlink(i: number): void {
+    const prev = this.#prev[i]!, next = this.#next[i]!;
+    if (prev === NONE) this.#head = next;
+    else this.#next[prev] = next;
+    if (next === NONE) this.#tail = prev;
+    else this.#prev[next] = prev;
+  }
+
+  #moveToBack(i: number): void {
+    if (this.#tail === i) return;
+    this.#unlink(i);
+    this.#linkAtBack(i);
+  }
+
+  /** Resizes the pool to `size` entries (and the probe table to at least twice that). */
+  #grow(size: number): void {
+    const old = this.#poolSize;
+    if (size <= old) size = old + 1; // a cap of 0 or a full pool below the cap: room for one
+    this.#numericKeys = resized(this.#numericKeys, new Float64Array(size));
+    this.#hashes = resized(this.#hashes, new Int32Array(size));
+    this.#prev = resized(this.#prev, new Int32Array(size));
+    this.#next = resized(this.#next, new Int32Array(size));
+    for (let i = old; i < size; i++) {
+      this.#textKeys.push(null);
+      this.#values.push(undefined);
+    }
+    // The new indices join the free list, lowest first.
+    for (let i = size - 1; i >= old; i--) {
+      this.#next[i] = this.#free;
+      this.#free = i;
+    }
+    this.#poolSize = size;
+    let slots = 1;
+    while (slots < size * 2) slots *= 2;
+    this.#slots = new Int32Array(slots);
+    this.#mask = slots - 1;
+    for (let i = this.#head; i !== NONE; i = this.#next[i]!) {
+      if (this.#textKeys[i] === null) this.#place(i, this.#hashes[i]!);
+    }
+  }
+}
+
+function resized<T extends Float64Array | Int32Array>(from: T, to: T): T {
+  to.set(from.subarray(0, Math.min(from.length, to.length)));
+  return to;
+}
+
+/** A 32-bit hash of an integer key (int32 addresses and composite keys up to 2^53). */
+function numericHash(key: number): number {
+  const high = Math.floor(key / TWO_POW_32) | 0;
+  return mix32((key | 0) ^ mix32(high ^ 0x5bd1e995));
 }

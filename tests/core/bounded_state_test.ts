@@ -51,3 +51,22 @@ Deno.test("TrafficSeries keeps per-second counts and fills gaps with zeros", () 
   series.add(90, 5); // older than the window: dropped, not counted into second 100's slot
   assert.equal(series.points(10).reduce((sum, p) => sum + p.packets, 0), 1);
 });
+
+Deno.test("BoundedTable prunes to the union of each ranking's top entries, ties to the oldest", () => {
+  let seed = 7;
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const byP = (v: { p: number; b: number }) => v.p;
+  const byB = (v: { p: number; b: number }) => v.b;
+  for (let round = 0; round < 50; round++) {
+    const table = new BoundedTable<{ p: number; b: number }>(40, [byP, byB]);
+    for (let i = 0; i < 40; i++) {
+      // Few distinct values: many ties at the cut-off.
+      table.insert(i, { p: Math.floor(random() * 5), b: Math.floor(random() * 4) });
+    }
+    const expected = new Set([...table.top(10, byP), ...table.top(10, byB)].map(([k]) => k));
+    table.insert("new", { p: 0, b: 0 }); // full: prunes first
+    const kept = [...table.entries()].map(([k]) => k).filter((k) => k !== "new");
+    assert.deepEqual(new Set(kept), expected, `round ${round}`);
+    assert.equal(table.evictions, 40 - expected.size);
+  }
+});

@@ -90,3 +90,94 @@ Deno.test("KeyedState: get refreshes lastSeenUs, peek does not; delete removes",
   state.delete(1);
   assert.equal(state.size, 0);
 });
+
+/** The table's contract as a plain Map (the implementation before the typed-array one). */
+class ModelTable {
+  readonly map = new Map<number | string, Counter>();
+  evictions = 0;
+  expired = 0;
+  constructor(readonly cap: number, readonly idleUs: number) {}
+
+  get(key: number | string, nowUs: number): Counter | undefined {
+    const e = this.map.get(key);
+    if (e === undefined) return undefined;
+    if (nowUs - e.movedUs >= 1e6) {
+      this.map.delete(key);
+      this.map.set(key, e);
+      e.movedUs = nowUs;
+    }
+    if (nowUs > e.lastSeenUs) e.lastSeenUs = nowUs;
+    return e;
+  }
+
+  insert(key: number | string, e: Counter): void {
+    if (this.map.size >= this.cap && !this.map.has(key)) this.#evictOne(e.lastSeenUs);
+    e.movedUs = e.lastSeenUs;
+    this.map.set(key, e);
+  }
+
+  #evictOne(nowUs: number): void {
+    for (let chances = 0; chances <= 4; chances++) {
+      const [key, e] = this.map.entries().next().value!;
+      if (chances < 4 && e.lastSeenUs > e.movedUs) {
+        this.map.delete(key);
+        this.map.set(key, e);
+        e.movedUs = Math.max(e.lastSeenUs, nowUs);
+        continue;
+      }
+      this.map.delete(key);
+      this.evictions++;
+      return;
+    }
+  }
+
+  sweep(nowUs: number): void {
+    const limit = nowUs - this.idleUs;
+    for (const [key, e] of this.map) {
+      if (e.movedUs >= limit) break;
+      if (e.lastSeenUs >= limit) continue;
+      this.map.delete(key);
+      this.expired++;
+    }
+  }
+}
+
+Deno.test("KeyedState: matches a plain Map model over 200 000 random operations", () => {
+  let seed = 12345;
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  // Few distinct keys, so probe runs collide, wrap and shift; IPv4-like, composite and text.
+  const keys: (number | string)[] = [];
+  for (let i = 0; i < 300; i++) {
+    keys.push(i % 3 === 0 ? -(i << 20) : i % 3 === 1 ? i * 0x20000 * 4099 + 7 : `k${i}`);
+  }
+  for (const cap of [1, 7, 100, 1000]) {
+    const table = new KeyedState<Counter>("t", cap, 3e6);
+    const model = new ModelTable(cap, 3e6);
+    let now = 0;
+    for (let step = 0; step < 50_000; step++) {
+      now += Math.floor(random() * 20_000);
+      const key = keys[Math.floor(random() * keys.length)]!;
+      const op = random();
+      if (op < 0.8) {
+        const a = table.get(key, now), b = model.get(key, now);
+        assert.equal(a === undefined, b === undefined, `get ${key} at step ${step}`);
+        if (a === undefined) {
+          table.insert(key, entry(now));
+          model.insert(key, entry(now));
+        }
+      } else if (op < 0.9) {
+        table.delete(key);
+        model.map.delete(key);
+      } else if (op < 0.95) {
+        table.sweep(now);
+        model.sweep(now);
+      } else {
+        assert.deepEqual([...table.entries()].map(([k]) => k), [...model.map.keys()]);
+      }
+      assert.equal(table.size, model.map.size);
+    }
+    assert.deepEqual([...table.entries()].map(([k]) => k), [...model.map.keys()]);
+    assert.equal(table.evictions, model.evictions, `evictions at cap ${cap}`);
+    assert.equal(table.stats().expired, model.expired, `expired at cap ${cap}`);
+  }
+});
