@@ -20,8 +20,6 @@ import {
   F_UDP,
   F_UNSUPPORTED,
   F_VLAN,
-  formatIpv4,
-  formatIpv6,
   W_DST_ADDR,
   W_DST_PORT,
   W_EVENT,
@@ -30,7 +28,7 @@ import {
   W_WIRE_LEN,
 } from "./packet_batch.ts";
 import { TrafficSeries } from "./traffic_series.ts";
-import { hostKey } from "./host_key.ts";
+import { hostKey, keyText } from "./host_key.ts";
 
 /** Limits of the summary's tables (config keys `summary.*`). */
 export interface SummaryLimits {
@@ -51,8 +49,8 @@ export const DEFAULT_SUMMARY_LIMITS: SummaryLimits = {
   topN: 10,
 };
 
+/** A host's counters; its address text is made from the key only when it makes a top list. */
 interface HostCounters {
-  address: string;
   packets: number;
   bytes: number;
 }
@@ -136,10 +134,10 @@ export class TrafficSummary {
     const dst = hostKey(fields, base + W_DST_ADDR, v6);
     // A host already in its table was counted as distinct when it entered it, so the distinct
     // counters only see hosts new to the table (or back after an eviction: they deduplicate).
-    if (countHost(this.#sources, src, fields, base + W_SRC_ADDR, v6, bytes)) {
+    if (countHost(this.#sources, src, bytes)) {
       this.#distinctSources.add(src);
     }
-    if (countHost(this.#destinations, dst, fields, base + W_DST_ADDR, v6, bytes)) {
+    if (countHost(this.#destinations, dst, bytes)) {
       this.#distinctDestinations.add(dst);
     }
   }
@@ -165,7 +163,7 @@ export class TrafficSummary {
   snapshot(): SummarySnapshot {
     const n = this.limits.topN;
     const hosts = (t: BoundedTable<HostCounters>, rank: (h: HostCounters) => number) =>
-      t.top(n, rank).map(([, h]) => ({ ip: h.address, packets: h.packets, bytes: h.bytes }));
+      t.top(n, rank).map(([key, h]) => ({ ip: keyText(key), packets: h.packets, bytes: h.bytes }));
     const protocols: Record<string, { packets: number; bytes: number }> = {};
     PROTOCOLS.forEach((p, i) => {
       protocols[p] = { packets: this.protocolPackets[i]!, bytes: this.protocolBytes[i]! };
@@ -240,21 +238,13 @@ export interface SummarySnapshot {
 }
 
 /** Counts a packet for a host; true when the host was not in the table. */
-function countHost(
-  table: BoundedTable<HostCounters>,
-  key: TableKey,
-  fields: Int32Array,
-  at: number,
-  v6: boolean,
-  bytes: number,
-): boolean {
+function countHost(table: BoundedTable<HostCounters>, key: TableKey, bytes: number): boolean {
   const entry = table.get(key);
   if (entry !== undefined) {
     entry.packets++;
     entry.bytes += bytes;
     return false;
   }
-  const address = v6 ? formatIpv6(fields, at) : formatIpv4(fields[at]!);
-  table.insert(key, { address, packets: 1, bytes });
+  table.insert(key, { packets: 1, bytes });
   return true;
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { BoundedTable } from "../../core/bounded_table.ts";
+import { BoundedTable, selectKth } from "../../core/bounded_table.ts";
 import { DistinctCounter } from "../../core/distinct_count.ts";
 import { TrafficSeries } from "../../core/traffic_series.ts";
 
@@ -68,5 +68,18 @@ Deno.test("BoundedTable prunes to the union of each ranking's top entries, ties 
     const kept = [...table.entries()].map(([k]) => k).filter((k) => k !== "new");
     assert.deepEqual(new Set(kept), expected, `round ${round}`);
     assert.equal(table.evictions, 40 - expected.size);
+  }
+});
+
+Deno.test("selectKth finds the k-th smallest, duplicates included", () => {
+  let seed = 99;
+  const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  for (let round = 0; round < 300; round++) {
+    const n = 1 + Math.floor(random() * 60);
+    const spread = 1 + Math.floor(random() * 10); // small spreads: many equal values
+    const values = Float64Array.from({ length: n }, () => Math.floor(random() * spread));
+    const sorted = values.slice().sort();
+    const k = Math.floor(random() * n);
+    assert.equal(selectKth(values.slice(), k), sorted[k], `n ${n}, k ${k}`);
   }
 });
