@@ -43,7 +43,16 @@ export interface AlertStart {
 /** Lifecycle states, as written in `detection.state`. */
 export type AlertState = "start" | "update" | "end";
 
-interface OpenAlert {
+/**
+ * An open alert as a detector may keep it, to count packets against it without a lookup while
+ * `ended` is false (see `AlertManager.openAlert`).
+ */
+export interface AlertHandle {
+  readonly ended: boolean;
+}
+
+interface OpenAlert extends AlertHandle {
+  ended: boolean;
   id: string;
   info: DetectorInfo;
   start: AlertStart;
@@ -127,11 +136,22 @@ export class AlertManager {
   observe(info: DetectorInfo, key: TableKey, timestampUs: number, observed: number): boolean {
     const alert = this.#openOf(info).get(key);
     if (alert === undefined) return this.#absorbHeld(info, key, timestampUs);
+    this.touch(alert, timestampUs, observed);
+    return true;
+  }
+
+  /** The open alert of (detector, key), or null: a handle for `touch` until it has `ended`. */
+  openAlert(info: DetectorInfo, key: TableKey): AlertHandle | null {
+    return this.#openOf(info).get(key) ?? null;
+  }
+
+  /** `observe` for a handle still open: the per-packet path of a detector over its threshold. */
+  touch(handle: AlertHandle, timestampUs: number, observed: number): void {
+    const alert = handle as OpenAlert;
     alert.count++;
     alert.observed = observed;
     if (observed > alert.peak) alert.peak = observed;
     if (timestampUs > alert.lastSeenUs) alert.lastSeenUs = timestampUs;
-    return true;
   }
 
   /** Starts an alert, unless an allow-list or suppression holds it back. */
@@ -155,6 +175,7 @@ export class AlertManager {
       return;
     }
     const alert: OpenAlert = {
+      ended: false,
       id: this.#nextId(start.timestampUs),
       info,
       start,
@@ -225,6 +246,7 @@ export class AlertManager {
 
   #end(key: TableKey, alert: OpenAlert, atUs: number): void {
     this.#openOf(alert.info).delete(key);
+    alert.ended = true;
     this.#openCount--;
     this.#ended++;
     if (this.settings.suppressS > 0) this.#recentlyEnded.set(suppressionKey(alert.info, key), atUs);

@@ -8,7 +8,7 @@
  */
 import { num } from "../config.ts";
 import { keyText } from "../host_key.ts";
-import type { AlertManager } from "./alerts.ts";
+import type { AlertHandle, AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps } from "./detector.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
@@ -40,6 +40,13 @@ interface KindRate {
   alertKey: string | null;
   /** Shared with the open alert's sentence: the most sources seen while alerting. */
   evidence: { sources: number; atLeast: boolean };
+  /**
+   * A new source arrived since `evidence` was last brought up to date: between arrivals the
+   * count of sources can only fall, so the evidence (a maximum) needs no recount.
+   */
+  sourcesGrew: boolean;
+  /** The open alert, counted without a lookup on every packet over the threshold. */
+  alert: AlertHandle | null;
 }
 
 interface Destination extends KeyedEntry {
@@ -92,20 +99,25 @@ export class Flood implements Detector {
       });
     }
     const rate = entry.kinds[kind] ?? (entry.kinds[kind] = newRate());
-    rate.sources.add(p.srcKey, now, WINDOW_US);
+    if (rate.sources.add(p.srcKey, now, WINDOW_US)) rate.sourcesGrew = true;
     const count = rate.packets.add(now, WINDOW_US);
     if (count > this.#thresholds[kind]!) this.#fire(kind, rate, p, count);
   }
 
   #fire(kind: number, rate: KindRate, p: PacketContext, count: number): void {
     const now = p.timestampUs;
+    const open = rate.alert;
+    if (open !== null && !open.ended) {
+      if (rate.sourcesGrew) this.#updateEvidence(rate, now);
+      this.#alerts.touch(open, now, count);
+      return;
+    }
     const key = rate.alertKey ??= `${KIND_KEYS[kind]}|${keyText(p.dstKey)}`;
-    const sources = rate.sources.count(now, WINDOW_US);
-    const atLeast = rate.sources.saturated(now, WINDOW_US);
-    const evidence = rate.evidence;
-    if (sources > evidence.sources) evidence.sources = sources;
-    if (atLeast) evidence.atLeast = true;
-    if (this.#alerts.observe(this.info, key, now, count)) return;
+    const { sources, atLeast } = this.#updateEvidence(rate, now);
+    if (this.#alerts.observe(this.info, key, now, count)) {
+      rate.alert = this.#alerts.openAlert(this.info, key);
+      return;
+    }
     // A new alert: its sentence reads a fresh evidence object this entry keeps updating.
     const fresh = rate.evidence = { sources, atLeast };
     const single = rate.sources.only(now, WINDOW_US);
@@ -129,6 +141,18 @@ export class Flood implements Detector {
       explanation: `More than ${threshold} ${what} toward one destination in a 1-second window, ` +
         "counted over every source together (spoofed floods included).",
     });
+    rate.alert = this.#alerts.openAlert(this.info, key);
+  }
+
+  /** Brings the evidence up to the sources in the window now; returns them. */
+  #updateEvidence(rate: KindRate, now: number): { sources: number; atLeast: boolean } {
+    rate.sourcesGrew = false;
+    const sources = rate.sources.count(now, WINDOW_US);
+    const atLeast = rate.sources.saturated(now, WINDOW_US);
+    const evidence = rate.evidence;
+    if (sources > evidence.sources) evidence.sources = sources;
+    if (atLeast) evidence.atLeast = true;
+    return { sources, atLeast };
   }
 
   tick(nowUs: number): void {
@@ -146,6 +170,8 @@ function newRate(): KindRate {
     sources: new RecentDistinct(SOURCE_CAP),
     alertKey: null,
     evidence: { sources: 0, atLeast: false },
+    sourcesGrew: false,
+    alert: null,
   };
 }
 

@@ -6,7 +6,7 @@
 import type { TableKey } from "../bounded_table.ts";
 import { num } from "../config.ts";
 import { keyText } from "../host_key.ts";
-import type { AlertManager } from "./alerts.ts";
+import type { AlertHandle, AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps } from "./detector.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
@@ -19,6 +19,8 @@ interface SourceRate extends KeyedEntry {
   packets: SlidingCount;
   /** The alert key, made once: a string's hash is cached, so repeat lookups stay cheap. */
   alertKey: string | null;
+  /** The open alert, counted without a lookup on every packet over the threshold. */
+  alert: AlertHandle | null;
 }
 
 /** Fires when a source exceeds `detect.high_packet_rate.packets_per_second`. */
@@ -47,6 +49,7 @@ export class HighPacketRate implements Detector {
         movedUs: now,
         packets: new SlidingCount(),
         alertKey: null,
+        alert: null,
       });
     }
     const count = entry.packets.add(now, WINDOW_US);
@@ -54,8 +57,16 @@ export class HighPacketRate implements Detector {
   }
 
   #fire(source: TableKey, entry: SourceRate, p: PacketContext, count: number): void {
+    const open = entry.alert;
+    if (open !== null && !open.ended) {
+      this.#alerts.touch(open, p.timestampUs, count);
+      return;
+    }
     const key = entry.alertKey ??= String(source);
-    if (this.#alerts.observe(this.info, key, p.timestampUs, count)) return;
+    if (this.#alerts.observe(this.info, key, p.timestampUs, count)) {
+      entry.alert = this.#alerts.openAlert(this.info, key);
+      return;
+    }
     const ip = keyText(source);
     const threshold = this.#threshold;
     this.#alerts.start(this.info, {
@@ -69,6 +80,7 @@ export class HighPacketRate implements Detector {
       render: (observed) => `${ip} sent ${observed} packets in 1 s (threshold ${threshold})`,
       explanation: `More than ${threshold} packets from one source in a 1-second window.`,
     });
+    entry.alert = this.#alerts.openAlert(this.info, key);
   }
 
   tick(nowUs: number): void {

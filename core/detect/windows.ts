@@ -183,15 +183,20 @@ export class RecentDistinct {
 
   constructor(readonly cap: number) {}
 
-  /** Records `value` at `nowUs` (a slot idle for `windowUs` is reused). */
-  add(value: TableKey, nowUs: number, windowUs: number): void {
+  /**
+   * Records `value` at `nowUs` (a slot idle for `windowUs` is reused). Returns false when it
+   * was a repeat of a value in the window: only a new value (or one turned away) can raise
+   * `count` or set `saturated`.
+   */
+  add(value: TableKey, nowUs: number, windowUs: number): boolean {
     const values = this.#values, seen = this.#seenUs;
     const limit = nowUs - windowUs;
     let free = -1;
     for (let i = 0; i < values.length; i++) {
       if (values[i] === value) {
+        const repeat = seen[i]! > limit;
         seen[i] = nowUs;
-        return;
+        return !repeat;
       }
       if (free < 0 && seen[i]! <= limit) free = i;
     }
@@ -204,6 +209,7 @@ export class RecentDistinct {
     } else {
       this.#overflowUs = nowUs;
     }
+    return true;
   }
 
   /** Distinct values seen within `windowUs` before `nowUs` (at most `cap`). */
