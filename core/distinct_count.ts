@@ -3,7 +3,7 @@
  * Counts distinct addresses in fixed memory: exactly up to a cap, then by HyperLogLog
  * (2^12 registers, about 1.6 % standard error).
  */
-import type { TableKey } from "./bounded_table.ts";
+import type { TableKey } from "./host_key.ts";
 import { mix32 } from "./hash.ts";
 
 const REGISTER_BITS = 12;

@@ -5,9 +5,11 @@
  * after packet: no string is built per packet, and V8 hashes a string once and keeps the hash
  * in it, so the Maps keyed by it stay cheap.
  */
-import type { TableKey } from "./bounded_table.ts";
 import { formatIpv4, formatIpv6 } from "./packet_batch.ts";
 import { mix32 } from "./hash.ts";
+
+/** Keys of packet-derived tables: an IPv4 word (number) or an IPv6 text. */
+export type TableKey = number | string;
 
 /** Slots of the IPv6 key cache (a power of two); a miss only costs building the text. */
 const V6_SLOTS = 4096;

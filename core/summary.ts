@@ -3,7 +3,8 @@
  * The traffic summary: totals, protocol mix, direction split, top talkers and ports, distinct
  * addresses, a per-second series and decode events. Every table is bounded.
  */
-import { BoundedTable, type TableKey } from "./bounded_table.ts";
+import type { TableKey } from "./host_key.ts";
+import { HostCounterTable, type HostRanking } from "./host_counters.ts";
 import { DistinctCounter } from "./distinct_count.ts";
 import { DIRECTION_NAMES } from "./direction.ts";
 import { EVENT_COUNT, eventName } from "./decode/events.ts";
@@ -49,12 +50,6 @@ export const DEFAULT_SUMMARY_LIMITS: SummaryLimits = {
   topN: 10,
 };
 
-/** A host's counters; its address text is made from the key only when it makes a top list. */
-interface HostCounters {
-  packets: number;
-  bytes: number;
-}
-
 /**
  * Counter names of the protocol mix, in `stats.decoder` spelling, indexed by the bit position of
  * their flag so the hot path walks only the bits that are set.
@@ -62,9 +57,6 @@ interface HostCounters {
 const PROTOCOLS = ["vlan", "ipv4", "ipv6", "arp", "tcp", "udp", "icmpv4", "icmpv6"] as const;
 const PROTOCOL_MASK = F_VLAN | F_IPV4 | F_IPV6 | F_ARP | F_TCP | F_UDP | F_ICMP4 | F_ICMP6;
 const PORT_PROTOCOLS = ["TCP", "UDP"] as const;
-
-const byPackets = (h: HostCounters) => h.packets;
-const byBytes = (h: HostCounters) => h.bytes;
 
 /** Accumulates the traffic summary, one packet record at a time. */
 export class TrafficSummary {
@@ -81,15 +73,15 @@ export class TrafficSummary {
   readonly directionBytes = new Float64Array(DIRECTION_NAMES.length);
   readonly events = new Float64Array(EVENT_COUNT + 1);
   readonly #destPorts = [new Float64Array(65536), new Float64Array(65536)];
-  readonly #sources: BoundedTable<HostCounters>;
-  readonly #destinations: BoundedTable<HostCounters>;
+  readonly #sources: HostCounterTable;
+  readonly #destinations: HostCounterTable;
   readonly #distinctSources: DistinctCounter;
   readonly #distinctDestinations: DistinctCounter;
   readonly series: TrafficSeries;
 
   constructor(readonly limits: SummaryLimits = DEFAULT_SUMMARY_LIMITS) {
-    this.#sources = new BoundedTable(limits.maxHosts, [byPackets, byBytes]);
-    this.#destinations = new BoundedTable(limits.maxHosts, [byPackets, byBytes]);
+    this.#sources = new HostCounterTable(limits.maxHosts);
+    this.#destinations = new HostCounterTable(limits.maxHosts);
     this.#distinctSources = new DistinctCounter(limits.exactDistinctCap);
     this.#distinctDestinations = new DistinctCounter(limits.exactDistinctCap);
     this.series = new TrafficSeries(limits.seriesSeconds);
@@ -134,10 +126,10 @@ export class TrafficSummary {
     const dst = hostKey(fields, base + W_DST_ADDR, v6);
     // A host already in its table was counted as distinct when it entered it, so the distinct
     // counters only see hosts new to the table (or back after an eviction: they deduplicate).
-    if (countHost(this.#sources, src, bytes)) {
+    if (this.#sources.count(src, bytes)) {
       this.#distinctSources.add(src);
     }
-    if (countHost(this.#destinations, dst, bytes)) {
+    if (this.#destinations.count(dst, bytes)) {
       this.#distinctDestinations.add(dst);
     }
   }
@@ -162,8 +154,8 @@ export class TrafficSummary {
   /** The summary as plain data for records, the API and the UI. */
   snapshot(): SummarySnapshot {
     const n = this.limits.topN;
-    const hosts = (t: BoundedTable<HostCounters>, rank: (h: HostCounters) => number) =>
-      t.top(n, rank).map(([key, h]) => ({ ip: keyText(key), packets: h.packets, bytes: h.bytes }));
+    const hosts = (t: HostCounterTable, by: HostRanking) =>
+      t.top(n, by).map((h) => ({ ip: keyText(h.key), packets: h.packets, bytes: h.bytes }));
     const protocols: Record<string, { packets: number; bytes: number }> = {};
     PROTOCOLS.forEach((p, i) => {
       protocols[p] = { packets: this.protocolPackets[i]!, bytes: this.protocolBytes[i]! };
@@ -179,10 +171,10 @@ export class TrafficSummary {
       last_seen: this.lastTimestampUs,
       protocols,
       direction,
-      top_sources_by_packets: hosts(this.#sources, byPackets),
-      top_sources_by_bytes: hosts(this.#sources, byBytes),
-      top_destinations_by_packets: hosts(this.#destinations, byPackets),
-      top_destinations_by_bytes: hosts(this.#destinations, byBytes),
+      top_sources_by_packets: hosts(this.#sources, "packets"),
+      top_sources_by_bytes: hosts(this.#sources, "bytes"),
+      top_destinations_by_packets: hosts(this.#destinations, "packets"),
+      top_destinations_by_bytes: hosts(this.#destinations, "bytes"),
       top_dest_ports: this.#topPorts(n),
       unique_src_ips: this.#distinctSources.count,
       unique_dst_ips: this.#distinctDestinations.count,
@@ -235,16 +227,4 @@ export interface SummarySnapshot {
   unsupported: number;
   decode_events: Record<string, number>;
   tracking: Record<string, number>;
-}
-
-/** Counts a packet for a host; true when the host was not in the table. */
-function countHost(table: BoundedTable<HostCounters>, key: TableKey, bytes: number): boolean {
-  const entry = table.get(key);
-  if (entry !== undefined) {
-    entry.packets++;
-    entry.bytes += bytes;
-    return false;
-  }
-  table.insert(key, { packets: 1, bytes });
-  return true;
 }

@@ -8,7 +8,7 @@
  * episode: the key stays held (observe() absorbs it, no work per packet) until it has been
  * quiet for `alerts.quiet_s` or its suppression ran out.
  */
-import type { TableKey } from "../bounded_table.ts";
+import type { TableKey } from "../host_key.ts";
 import { CidrSet, parseAddress, parseCidr } from "../ip_address.ts";
 import { eveTimestamp } from "../eve_time.ts";
 import { DIRECTION_NAMES } from "../direction.ts";

@@ -8,7 +8,7 @@
  * SYN-ACK/RST answers, UDP in both directions, and ICMP errors quoting TCP/UDP. Established TCP
  * data (ACK set) is never looked up, so the tracker costs nothing on bulk transfers.
  */
-import type { TableKey } from "../bounded_table.ts";
+import type { TableKey } from "../host_key.ts";
 import type { Config } from "../config.ts";
 import { list, num } from "../config.ts";
 import { mix32 } from "../hash.ts";

@@ -4,7 +4,7 @@
  * owns the alert manager. The engine calls `observe` per packet and `tick` once per second of
  * packet time.
  */
-import type { TableKey } from "../bounded_table.ts";
+import type { TableKey } from "../host_key.ts";
 import { type Config, flag, list, num } from "../config.ts";
 import type { KernelCounters } from "../stats_record.ts";
 import { type AlertCounts, AlertManager, type AlertSink } from "./alerts.ts";

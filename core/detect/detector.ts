@@ -4,7 +4,7 @@
  * findings), keeps bounded per-key state in packet time, and tells the alert manager when a key
  * crosses its threshold. It never looks at the wall clock.
  */
-import type { TableKey } from "../bounded_table.ts";
+import type { TableKey } from "../host_key.ts";
 import type { Config } from "../config.ts";
 import type { KernelCounters } from "../stats_record.ts";
 import type { AlertManager } from "./alerts.ts";

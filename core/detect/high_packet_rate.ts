@@ -3,7 +3,7 @@
  * The user's first rule: one source IP sending more than N packets in any 1-second window of
  * packet time (default 100). Every packet with an IP source counts, whatever its protocol.
  */
-import type { TableKey } from "../bounded_table.ts";
+import type { TableKey } from "../host_key.ts";
 import { num } from "../config.ts";
 import { keyText } from "../host_key.ts";
 import type { AlertHandle, AlertManager } from "./alerts.ts";

@@ -7,7 +7,7 @@
  * While over the threshold the source is flagged as a scanner, which silences unusual_port and
  * unique_connections for it.
  */
-import type { TableKey } from "../bounded_table.ts";
+import type { TableKey } from "../host_key.ts";
 import { num } from "../config.ts";
 import { keyText } from "../host_key.ts";
 import type { AlertManager } from "./alerts.ts";

@@ -8,11 +8,11 @@
  * Built on typed arrays rather than a Map: under a spoofed flood every packet inserts a key and
  * evicts one, and a Map pays for that with a rehash of the whole table every few thousand
  * deletions and garbage to collect. Here entries sit in a pool, the order is a linked list of
- * pool indices (moving an entry is four writes), numeric keys are found by linear probing
- * (deletion shifts back, no tombstones), and only IPv6 keys (text) go through a Map.
+ * pool indices (moving an entry is four writes), numeric keys are found in a NumericIndex, and
+ * only IPv6 keys (text) go through a Map.
  */
-import type { TableKey } from "../bounded_table.ts";
-import { mix32 } from "../hash.ts";
+import type { TableKey } from "../host_key.ts";
+import { NumericIndex } from "../numeric_index.ts";
 
 /** What every entry carries. */
 export interface KeyedEntry {
@@ -39,19 +39,15 @@ const SECOND_CHANCES = 4;
 /** Pool entries allocated at first; the pool doubles up to the cap. */
 const INITIAL_POOL = 256;
 const NONE = -1;
-const TWO_POW_32 = 4294967296;
 
 /** A capped, expiring table of per-key state, ordered from least to most recently moved. */
 export class KeyedState<V extends KeyedEntry> {
   #numericKeys = new Float64Array(0);
   #textKeys: (string | null)[] = [];
   #values: (V | undefined)[] = [];
-  #hashes = new Int32Array(0);
   #prev = new Int32Array(0);
   #next = new Int32Array(0);
-  /** Pool index + 1 of numeric keys by probe position (0: empty). */
-  #slots = new Int32Array(0);
-  #mask = 0;
+  readonly #numericIndex = new NumericIndex();
   readonly #textIndex = new Map<string, number>();
   #head = NONE;
   #tail = NONE;
@@ -119,9 +115,7 @@ export class KeyedState<V extends KeyedEntry> {
     if (typeof key === "number") {
       this.#numericKeys[i] = key + 0; // -0 is 0, as in a Map
       this.#textKeys[i] = null;
-      const hash = numericHash(key);
-      this.#hashes[i] = hash;
-      this.#place(i, hash);
+      this.#numericIndex.set(key, i);
     } else {
       this.#textKeys[i] = key;
       this.#textIndex.set(key, i);
@@ -198,52 +192,20 @@ export class KeyedState<V extends KeyedEntry> {
 
   /** The pool index of `key`, or NONE. */
   #find(key: TableKey): number {
-    if (typeof key !== "number") return this.#textIndex.get(key) ?? NONE;
-    const slots = this.#slots, keys = this.#numericKeys, mask = this.#mask;
-    for (let at = numericHash(key) & mask;; at = (at + 1) & mask) {
-      const held = slots[at]!;
-      if (held === 0) return NONE;
-      if (keys[held - 1] === key) return held - 1;
-    }
-  }
-
-  /** Puts pool index `i` (a numeric key with `hash`) at its first free probe position. */
-  #place(i: number, hash: number): void {
-    const slots = this.#slots, mask = this.#mask;
-    let at = hash & mask;
-    while (slots[at] !== 0) at = (at + 1) & mask;
-    slots[at] = i + 1;
+    if (typeof key === "number") return this.#numericIndex.get(key);
+    return this.#textIndex.get(key) ?? NONE;
   }
 
   #remove(i: number): void {
     const text = this.#textKeys[i];
     if (text !== null && text !== undefined) this.#textIndex.delete(text);
-    else this.#unplace(i);
+    else this.#numericIndex.delete(this.#numericKeys[i]!);
     this.#unlink(i);
     this.#values[i] = undefined;
     this.#textKeys[i] = null;
     this.#next[i] = this.#free;
     this.#free = i;
     this.#size--;
-  }
-
-  /** Takes pool index `i` out of the probe table, shifting later entries of its run back. */
-  #unplace(i: number): void {
-    const slots = this.#slots, mask = this.#mask, hashes = this.#hashes;
-    let hole = hashes[i]! & mask;
-    while (slots[hole] !== i + 1) hole = (hole + 1) & mask;
-    for (let at = (hole + 1) & mask;; at = (at + 1) & mask) {
-      const held = slots[at]!;
-      if (held === 0) break;
-      const home = hashes[held - 1]! & mask;
-      // Move it into the hole unless its home lies cyclically within (hole, at].
-      const stays = hole <= at ? home > hole && home <= at : home > hole || home <= at;
-      if (!stays) {
-        slots[hole] = held;
-        hole = at;
-      }
-    }
-    slots[hole] = 0;
   }
 
   #linkAtBack(i: number): void {
@@ -268,12 +230,11 @@ export class KeyedState<V extends KeyedEntry> {
     this.#linkAtBack(i);
   }
 
-  /** Resizes the pool to `size` entries (and the probe table to at least twice that). */
+  /** Resizes the pool to `size` entries. */
   #grow(size: number): void {
     const old = this.#poolSize;
     if (size <= old) size = old + 1; // a cap of 0 or a full pool below the cap: room for one
     this.#numericKeys = resized(this.#numericKeys, new Float64Array(size));
-    this.#hashes = resized(this.#hashes, new Int32Array(size));
     this.#prev = resized(this.#prev, new Int32Array(size));
     this.#next = resized(this.#next, new Int32Array(size));
     for (let i = old; i < size; i++) {
@@ -286,23 +247,10 @@ export class KeyedState<V extends KeyedEntry> {
       this.#free = i;
     }
     this.#poolSize = size;
-    let slots = 1;
-    while (slots < size * 2) slots *= 2;
-    this.#slots = new Int32Array(slots);
-    this.#mask = slots - 1;
-    for (let i = this.#head; i !== NONE; i = this.#next[i]!) {
-      if (this.#textKeys[i] === null) this.#place(i, this.#hashes[i]!);
-    }
   }
 }
 
 function resized<T extends Float64Array | Int32Array>(from: T, to: T): T {
   to.set(from.subarray(0, Math.min(from.length, to.length)));
   return to;
-}
-
-/** A 32-bit hash of an integer key (int32 addresses and composite keys up to 2^53). */
-function numericHash(key: number): number {
-  const high = Math.floor(key / TWO_POW_32) | 0;
-  return mix32((key | 0) ^ mix32(high ^ 0x5bd1e995));
 }

@@ -3,7 +3,7 @@
  * The packet as detectors see it: one object, refilled for every packet (no allocation per
  * packet), with the record's words unpacked and the address keys computed once.
  */
-import type { TableKey } from "../bounded_table.ts";
+import type { TableKey } from "../host_key.ts";
 import {
   F_ADDRESSES,
   F_ICMP4,

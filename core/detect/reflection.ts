@@ -6,7 +6,7 @@
  * backscatter of a flood spoofing the host). Counted per (victim, kind, reflector port) in a
  * 1-second sliding window of packet time.
  */
-import type { TableKey } from "../bounded_table.ts";
+import type { TableKey } from "../host_key.ts";
 import { num } from "../config.ts";
 import { keyText } from "../host_key.ts";
 import type { AlertManager } from "./alerts.ts";

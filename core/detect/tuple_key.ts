@@ -4,7 +4,7 @@
  * number (no string is built per packet, and a number hashes without allocating a text);
  * IPv6 ones use text built from the interned address key.
  */
-import type { TableKey } from "../bounded_table.ts";
+import type { TableKey } from "../host_key.ts";
 import { mix32 } from "../hash.ts";
 import { PROTO_UDP } from "./packet_context.ts";
 

@@ -6,7 +6,7 @@
  * (port_scan and host_sweep cover those). A source already flagged as a scanner is left to
  * those detectors, so one scan does not raise a second, less precise alert.
  */
-import type { TableKey } from "../bounded_table.ts";
+import type { TableKey } from "../host_key.ts";
 import { num } from "../config.ts";
 import { keyText } from "../host_key.ts";
 import type { AlertManager } from "./alerts.ts";

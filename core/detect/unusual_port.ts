@@ -16,7 +16,7 @@
  * `detect.unusual_port.max_sources_per_service` sources alerted for the same (destination,
  * protocol, port) within a minute, further sources count into one alert about the service.
  */
-import type { TableKey } from "../bounded_table.ts";
+import type { TableKey } from "../host_key.ts";
 import { list, num } from "../config.ts";
 import { W_DST_ADDR } from "../packet_batch.ts";
 import { keyText } from "../host_key.ts";

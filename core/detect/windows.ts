@@ -3,7 +3,7 @@
  * Counting over windows of packet time: small, and allocation-free on the hot path once a key
  * is past its first packets.
  */
-import type { TableKey } from "../bounded_table.ts";
+import type { TableKey } from "../host_key.ts";
 
 /** Sub-buckets per window: the window slides in steps of window/SLOTS. */
 const SLOTS = 10;

@@ -1,26 +1,30 @@
 import assert from "node:assert/strict";
-import { BoundedTable, selectKth } from "../../core/bounded_table.ts";
+import { HostCounterTable, selectKth } from "../../core/host_counters.ts";
 import { DistinctCounter } from "../../core/distinct_count.ts";
 import { TrafficSeries } from "../../core/traffic_series.ts";
 
-Deno.test("BoundedTable never exceeds its cap, counts evictions and keeps heavy entries", () => {
-  const table = new BoundedTable<{ n: number }>(100, [(v) => v.n]);
-  table.insert(-1, { n: 1_000_000 });
+Deno.test("HostCounterTable never exceeds its cap, counts evictions and keeps heavy hosts", () => {
+  const table = new HostCounterTable(100);
+  for (let i = 0; i < 1000; i++) table.count(-1, 60);
   for (let i = 0; i < 10_000; i++) {
-    table.insert(i, { n: 1 });
+    assert.equal(table.count(i, 60), true, "a new host");
     assert.ok(table.size <= 100);
   }
-  assert.equal(table.get(-1)?.n, 1_000_000);
+  assert.deepEqual(table.top(1, "packets"), [{ key: -1, packets: 1000, bytes: 60_000 }]);
   assert.equal(table.evictions, 10_001 - table.size);
+  assert.equal(table.count(-1, 60), false, "still there");
 });
 
-Deno.test("BoundedTable keeps the best of each ranking when pruning", () => {
-  const table = new BoundedTable<{ p: number; b: number }>(10, [(v) => v.p, (v) => v.b]);
-  table.insert("many-packets", { p: 500, b: 1 });
-  table.insert("many-bytes", { p: 1, b: 9000 });
-  for (let i = 0; i < 100; i++) table.insert(i, { p: 2, b: 2 });
-  assert.ok(table.get("many-packets"));
-  assert.ok(table.get("many-bytes"));
+Deno.test("HostCounterTable keeps the best of each ranking when pruning", () => {
+  const table = new HostCounterTable(16);
+  for (let i = 0; i < 500; i++) table.count("many-packets", 1);
+  table.count("many-bytes", 9000);
+  for (let i = 0; i < 100; i++) {
+    table.count(i, 2);
+    table.count(i, 2);
+  }
+  assert.equal(table.top(1, "packets")[0]!.key, "many-packets");
+  assert.equal(table.top(1, "bytes")[0]!.key, "many-bytes");
 });
 
 Deno.test("DistinctCounter is exact under its cap and close above it", () => {
@@ -52,22 +56,24 @@ Deno.test("TrafficSeries keeps per-second counts and fills gaps with zeros", () 
   assert.equal(series.points(10).reduce((sum, p) => sum + p.packets, 0), 1);
 });
 
-Deno.test("BoundedTable prunes to the union of each ranking's top entries, ties to the oldest", () => {
+Deno.test("HostCounterTable prunes to the union of each ranking's top hosts, ties to the oldest", () => {
   let seed = 7;
   const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
-  const byP = (v: { p: number; b: number }) => v.p;
-  const byB = (v: { p: number; b: number }) => v.b;
   for (let round = 0; round < 50; round++) {
-    const table = new BoundedTable<{ p: number; b: number }>(40, [byP, byB]);
+    const table = new HostCounterTable(40);
     for (let i = 0; i < 40; i++) {
-      // Few distinct values: many ties at the cut-off.
-      table.insert(i, { p: Math.floor(random() * 5), b: Math.floor(random() * 4) });
+      // Few distinct totals: many ties at the cut-off. Text keys too, as IPv6 hosts have.
+      const key = i % 3 === 0 ? `h${i}` : i;
+      const packets = 1 + Math.floor(random() * 4);
+      for (let p = 0; p < packets; p++) table.count(key, 1 + Math.floor(random() * 3));
     }
-    const expected = new Set([...table.top(10, byP), ...table.top(10, byB)].map(([k]) => k));
-    table.insert("new", { p: 0, b: 0 }); // full: prunes first
-    const kept = [...table.entries()].map(([k]) => k).filter((k) => k !== "new");
+    const keys = (rows: { key: number | string }[]) => rows.map((r) => r.key);
+    const expected = new Set([...keys(table.top(10, "packets")), ...keys(table.top(10, "bytes"))]);
+    table.count("new", 1); // full: prunes first
+    const kept = keys(table.top(40, "packets")).filter((k) => k !== "new");
     assert.deepEqual(new Set(kept), expected, `round ${round}`);
     assert.equal(table.evictions, 40 - expected.size);
+    for (const key of kept) assert.equal(table.count(key, 1), false, `${key} still found`);
   }
 });
 

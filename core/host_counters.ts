@@ -1,0 +1,155 @@
+/**
+ * @module host_counters
+ * Packets and bytes per host for the summary's top talkers, with a hard cap: when full, it
+ * keeps the heaviest hosts by packets and by bytes (half the cap between them) and counts the
+ * rest as evicted. Heavy hosts survive pruning because they rank high; a flood of spoofed
+ * one-packet sources costs a prune every `capacity / 2` new hosts, in linear time.
+ *
+ * Counters live in typed arrays indexed by insertion order (no object per host); IPv4 keys are
+ * found through a NumericIndex, IPv6 keys (text) through a Map.
+ */
+import type { TableKey } from "./host_key.ts";
+import { NumericIndex } from "./numeric_index.ts";
+
+/** Rankings of `top` and of pruning. */
+export type HostRanking = "packets" | "bytes";
+
+/** One row of a top list. */
+export interface HostRow {
+  key: TableKey;
+  packets: number;
+  bytes: number;
+}
+
+const INITIAL_ROWS = 256;
+
+/** Per-host counters, capped, ranked by packets and by bytes. */
+export class HostCounterTable {
+  #keys: TableKey[] = [];
+  #packets = new Float64Array(0);
+  #bytes = new Float64Array(0);
+  readonly #numericIndex = new NumericIndex();
+  readonly #textIndex = new Map<string, number>();
+  #size = 0;
+  #evictions = 0;
+
+  constructor(readonly capacity: number) {
+    this.#resize(Math.min(capacity, INITIAL_ROWS));
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Hosts dropped to stay under the cap since the start. */
+  get evictions(): number {
+    return this.#evictions;
+  }
+
+  /** Counts one packet of `bytes` for `key`; true when the host was not in the table. */
+  count(key: TableKey, bytes: number): boolean {
+    const row = typeof key === "number"
+      ? this.#numericIndex.get(key)
+      : (this.#textIndex.get(key) ?? -1);
+    if (row >= 0) {
+      this.#packets[row]! += 1;
+      this.#bytes[row]! += bytes;
+      return false;
+    }
+    if (this.#size >= this.capacity) this.#prune();
+    if (this.#size >= this.#packets.length) {
+      this.#resize(Math.min(this.capacity, this.#packets.length * 2));
+    }
+    const at = this.#size++;
+    this.#keys[at] = key;
+    this.#packets[at] = 1;
+    this.#bytes[at] = bytes;
+    this.#index(key, at);
+    return true;
+  }
+
+  /** The `n` hosts ranked highest (ties: the host counted first). */
+  top(n: number, by: HostRanking): HostRow[] {
+    const ranks = by === "packets" ? this.#packets : this.#bytes;
+    const rows = Array.from({ length: this.#size }, (_, i) => i);
+    rows.sort((a, b) => ranks[b]! - ranks[a]! || a - b);
+    return rows.slice(0, n).map((i) => ({
+      key: this.#keys[i]!,
+      packets: this.#packets[i]!,
+      bytes: this.#bytes[i]!,
+    }));
+  }
+
+  /**
+   * Keeps the `quota` best of each ranking (ties go to the host counted first, as in `top`),
+   * compacting the rows in their order. The cut-off comes from selection, not sorting.
+   */
+  #prune(): void {
+    const size = this.#size;
+    const quota = Math.min(size, Math.max(1, Math.floor(this.capacity / 4)));
+    const keep = new Uint8Array(size);
+    const scratch = new Float64Array(size);
+    for (const ranks of [this.#packets, this.#bytes]) {
+      scratch.set(ranks.subarray(0, size));
+      const cutoff = selectKth(scratch, size - quota);
+      let tiesKept = quota;
+      for (let i = 0; i < size; i++) if (ranks[i]! > cutoff) tiesKept--;
+      for (let i = 0; i < size; i++) {
+        if (ranks[i]! > cutoff) keep[i] = 1;
+        else if (ranks[i] === cutoff && tiesKept > 0) {
+          keep[i] = 1;
+          tiesKept--;
+        }
+      }
+    }
+    this.#numericIndex.clear();
+    this.#textIndex.clear();
+    let kept = 0;
+    for (let i = 0; i < size; i++) {
+      if (keep[i] === 0) continue;
+      this.#keys[kept] = this.#keys[i]!;
+      this.#packets[kept] = this.#packets[i]!;
+      this.#bytes[kept] = this.#bytes[i]!;
+      this.#index(this.#keys[kept]!, kept);
+      kept++;
+    }
+    this.#keys.length = kept;
+    this.#evictions += size - kept;
+    this.#size = kept;
+  }
+
+  #index(key: TableKey, row: number): void {
+    if (typeof key === "number") this.#numericIndex.set(key, row);
+    else this.#textIndex.set(key, row);
+  }
+
+  #resize(rows: number): void {
+    const packets = new Float64Array(rows), bytes = new Float64Array(rows);
+    packets.set(this.#packets.subarray(0, this.#size));
+    bytes.set(this.#bytes.subarray(0, this.#size));
+    this.#packets = packets;
+    this.#bytes = bytes;
+  }
+}
+
+/** The value that would sit at index `k` if `a` were sorted ascending (reorders `a`). */
+export function selectKth(a: Float64Array, k: number): number {
+  let low = 0, high = a.length - 1;
+  while (low < high) {
+    const pivot = a[(low + high) >>> 1]!;
+    let i = low, j = high;
+    while (i <= j) {
+      while (a[i]! < pivot) i++;
+      while (a[j]! > pivot) j--;
+      if (i <= j) {
+        const t = a[i]!;
+        a[i++] = a[j]!;
+        a[j--] = t;
+      }
+    }
+    if (k <= j) high = j;
+    else if (k >= i) low = i;
+    else return a[k]!;
+  }
+  return a[k]!;
+}
