@@ -3,7 +3,6 @@
  * The traffic summary: totals, protocol mix, direction split, top talkers and ports, distinct
  * addresses, a per-second series and decode events. Every table is bounded.
  */
-import type { TableKey } from "./host_key.ts";
 import { HostCounterTable, type HostRanking } from "./host_counters.ts";
 import { DistinctCounter } from "./distinct_count.ts";
 import { DIRECTION_NAMES } from "./direction.ts";

@@ -15,12 +15,19 @@ import { SlidingCount } from "./windows.ts";
 
 const WINDOW_US = 1_000_000;
 
-interface SourceRate extends KeyedEntry {
-  packets: SlidingCount;
+/** A source's packets in the window; one object per source (a spoofed flood makes millions). */
+class SourceRate extends SlidingCount implements KeyedEntry {
+  lastSeenUs: number;
+  movedUs: number;
   /** The alert key, made once: a string's hash is cached, so repeat lookups stay cheap. */
-  alertKey: string | null;
+  alertKey: string | null = null;
   /** The open alert, counted without a lookup on every packet over the threshold. */
-  alert: AlertHandle | null;
+  alert: AlertHandle | null = null;
+
+  constructor(nowUs: number) {
+    super();
+    this.lastSeenUs = this.movedUs = nowUs;
+  }
 }
 
 /** Fires when a source exceeds `detect.high_packet_rate.packets_per_second`. */
@@ -44,15 +51,9 @@ export class HighPacketRate implements Detector {
     const now = p.timestampUs;
     let entry = this.#sources.get(p.srcKey, now);
     if (entry === undefined) {
-      entry = this.#sources.insert(p.srcKey, {
-        lastSeenUs: now,
-        movedUs: now,
-        packets: new SlidingCount(),
-        alertKey: null,
-        alert: null,
-      });
+      entry = this.#sources.insert(p.srcKey, new SourceRate(now));
     }
-    const count = entry.packets.add(now, WINDOW_US);
+    const count = entry.add(now, WINDOW_US);
     if (count > this.#threshold) this.#fire(p.srcKey, entry, p, count);
   }
 

@@ -13,7 +13,7 @@ import { keyText } from "../host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Attempt, Detector, DetectorDeps, FailureReason, ScannerFlags } from "./detector.ts";
-import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
+import { KeyedState, type TrackerStats } from "./keyed_state.ts";
 import {
   type PacketContext,
   PROTO_ICMP,
@@ -23,7 +23,7 @@ import {
   protoName,
 } from "./packet_context.ts";
 import { seconds } from "./port_scan.ts";
-import { DistinctWindow } from "./windows.ts";
+import { DistinctRun } from "./windows.ts";
 import { endpointKey } from "./tuple_key.ts";
 
 /** ICMPv4 timestamp request: older sweeps (and nmap -PP) use it where echo is filtered. */
@@ -31,17 +31,16 @@ const ICMP_TIMESTAMP_REQUEST = 13;
 const SEEN_ECHO = 1;
 const SEEN_TIMESTAMP = 2;
 
-interface Sweep extends KeyedEntry {
-  /** The AlertManager key, made once per tracked key rather than per probe. */
-  alertKey: TableKey;
-  hosts: DistinctWindow;
-  /** Packet time of the first probe of the current window run. */
-  firstUs: number;
-  lastProbeUs: number;
-  /** SEEN_* bits (ICMP sweeps only). */
-  kinds: number;
-  peak: number;
-  peakElapsedUs: number;
+/** Distinct hosts probed in the window; `seen` holds SEEN_* bits (ICMP sweeps only). */
+class Sweep extends DistinctRun {
+  constructor(
+    /** The AlertManager key, made once per tracked key rather than per probe. */
+    readonly alertKey: TableKey,
+    cap: number,
+    nowUs: number,
+  ) {
+    super(cap, nowUs);
+  }
 }
 
 /** What a sweep alert says, fixed when it starts. */
@@ -88,10 +87,13 @@ export class HostSweep implements Detector {
     const now = p.timestampUs;
     let sweep = this.#icmpSweeps.get(p.srcKey, now);
     if (sweep === undefined) {
-      sweep = this.#icmpSweeps.insert(p.srcKey, this.#newSweep(`${p.srcKey}|icmp`, now));
+      sweep = this.#icmpSweeps.insert(
+        p.srcKey,
+        new Sweep(`${p.srcKey}|icmp`, this.#distinctCap, now),
+      );
     }
-    sweep.kinds |= kind;
-    const count = this.#count(sweep, p.dstKey, now);
+    sweep.seen |= kind;
+    const count = sweep.addInRun(p.dstKey, now, this.#windowUs);
     if (count <= this.#threshold) return;
     this.#scanners.flag(p.srcKey, now);
     if (this.#alerts.observe(this.info, sweep.alertKey, now, count)) return;
@@ -108,8 +110,8 @@ export class HostSweep implements Detector {
     if (attempt.proto !== PROTO_TCP && attempt.proto !== PROTO_UDP) return;
     const key = endpointKey(attempt.src, attempt.dstPort, attempt.proto);
     const sweep = this.#portSweeps.get(key, nowUs) ??
-      this.#portSweeps.insert(key, this.#newSweep(key, nowUs));
-    const count = this.#count(sweep, attempt.dst, nowUs);
+      this.#portSweeps.insert(key, new Sweep(key, this.#distinctCap, nowUs));
+    const count = sweep.addInRun(attempt.dst, nowUs, this.#windowUs);
     if (count <= this.#threshold) return;
     this.#scanners.flag(attempt.src, nowUs);
     if (this.#alerts.observe(this.info, key, nowUs, count)) return;
@@ -120,33 +122,6 @@ export class HostSweep implements Detector {
       port: attempt.dstPort,
       direction: attempt.direction,
     });
-  }
-
-  #newSweep(alertKey: TableKey, now: number): Sweep {
-    return {
-      alertKey,
-      lastSeenUs: now,
-      movedUs: now,
-      hosts: new DistinctWindow(this.#distinctCap),
-      firstUs: now,
-      lastProbeUs: now,
-      kinds: 0,
-      peak: 0,
-      peakElapsedUs: 0,
-    };
-  }
-
-  /** Adds `host` and returns the distinct hosts in the window. */
-  #count(sweep: Sweep, host: TableKey, now: number): number {
-    // Nothing left in the window since the last probe: a new run starts now.
-    if (now - sweep.lastProbeUs >= this.#windowUs) sweep.firstUs = now;
-    if (now > sweep.lastProbeUs) sweep.lastProbeUs = now;
-    const count = sweep.hosts.add(host, now, this.#windowUs);
-    if (count > sweep.peak) {
-      sweep.peak = count;
-      sweep.peakElapsedUs = now - sweep.firstUs;
-    }
-    return count;
   }
 
   /**
@@ -171,7 +146,7 @@ export class HostSweep implements Detector {
       direction: target.direction,
       render: (observed) =>
         `${src} swept ${observed >= cap ? "at least " : ""}${observed} hosts ` +
-        `${how || `with ${icmpText(sweep.kinds, target.v6)} `}` +
+        `${how || `with ${icmpText(sweep.seen, target.v6)} `}` +
         `in ${seconds(sweep.peakElapsedUs)} s`,
       explanation: target.port < 0
         ? `More than ${threshold} distinct hosts sent ICMP echo or timestamp requests by one ` +

@@ -13,25 +13,16 @@ import { keyText } from "../host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Attempt, Detector, DetectorDeps, FailureReason, ScannerFlags } from "./detector.ts";
-import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
+import { KeyedState, type TrackerStats } from "./keyed_state.ts";
 import { PROTO_TCP, PROTO_UDP } from "./packet_context.ts";
 import { pairKey } from "./tuple_key.ts";
-import { DistinctWindow } from "./windows.ts";
+import { DistinctRun } from "./windows.ts";
 
 const SEEN_TCP = 1;
 const SEEN_UDP = 2;
 
-interface ScannedPair extends KeyedEntry {
-  ports: DistinctWindow;
-  /** Packet time of the first failure of the current window run. */
-  firstUs: number;
-  lastFailureUs: number;
-  /** SEEN_* bits of the protocols probed while this pair was tracked. */
-  protocols: number;
-  /** Highest count so far and how long it took, for the sentence of updates and the end. */
-  peak: number;
-  peakElapsedUs: number;
-}
+/** A (source, destination) pair: distinct ports in the window; `seen` holds SEEN_* bits. */
+type ScannedPair = DistinctRun;
 
 /** Fires when a (source, destination) pair exceeds `detect.port_scan.threshold`. */
 export class PortScan implements Detector {
@@ -62,31 +53,15 @@ export class PortScan implements Detector {
     const key = pairKey(attempt.src, attempt.dst);
     let pair = this.#pairs.get(key, nowUs);
     if (pair === undefined) {
-      pair = this.#pairs.insert(key, {
-        lastSeenUs: nowUs,
-        movedUs: nowUs,
-        ports: new DistinctWindow(this.#distinctCap),
-        firstUs: nowUs,
-        lastFailureUs: nowUs,
-        protocols: 0,
-        peak: 0,
-        peakElapsedUs: 0,
-      });
+      pair = this.#pairs.insert(key, new DistinctRun(this.#distinctCap, nowUs));
     }
-    // Nothing left in the window since the last failure: a new run starts now.
-    if (nowUs - pair.lastFailureUs >= this.#windowUs) pair.firstUs = nowUs;
-    pair.lastFailureUs = Math.max(pair.lastFailureUs, nowUs);
     const udp = attempt.proto === PROTO_UDP;
-    pair.protocols |= udp ? SEEN_UDP : SEEN_TCP;
-    const count = pair.ports.add(
+    pair.seen |= udp ? SEEN_UDP : SEEN_TCP;
+    const count = pair.addInRun(
       udp ? 0x10000 + attempt.dstPort : attempt.dstPort,
       nowUs,
       this.#windowUs,
     );
-    if (count > pair.peak) {
-      pair.peak = count;
-      pair.peakElapsedUs = nowUs - pair.firstUs;
-    }
     if (count > this.#threshold) this.#fire(key, pair, attempt, count, nowUs);
   }
 
@@ -104,15 +79,15 @@ export class PortScan implements Detector {
       srcIp: src,
       destIp: dst,
       // EVE's proto where one protocol was probed; a mixed TCP and UDP scan has none.
-      ...(pair.protocols === SEEN_TCP ? { proto: "TCP" } : {}),
-      ...(pair.protocols === SEEN_UDP ? { proto: "UDP" } : {}),
+      ...(pair.seen === SEEN_TCP ? { proto: "TCP" } : {}),
+      ...(pair.seen === SEEN_UDP ? { proto: "UDP" } : {}),
       observed: count,
       threshold,
       windowS,
       direction: attempt.direction,
       render: (observed) =>
         `${src} probed ${observed >= cap ? "at least " : ""}${observed} ` +
-        `${protocolText(pair.protocols)} ports on ${dst} in ${seconds(pair.peakElapsedUs)} s`,
+        `${protocolText(pair.seen)} ports on ${dst} in ${seconds(pair.peakElapsedUs)} s`,
       explanation: `More than ${threshold} distinct ports of one host probed by one source ` +
         `with failed or unanswered attempts (RST, ICMP unreachable, timeout) within ${windowS} s.`,
     });

@@ -17,10 +17,17 @@ import { PROTO_TCP, TCP_SYN } from "./packet_context.ts";
 import { DistinctWindow } from "./windows.ts";
 import { endpointKey } from "./tuple_key.ts";
 
-interface SourceFanOut extends KeyedEntry {
-  destinations: DistinctWindow;
+/** A source's distinct destinations in the window; one object per source. */
+class SourceFanOut extends DistinctWindow implements KeyedEntry {
+  lastSeenUs: number;
+  movedUs: number;
   /** The alert key, made once per source rather than per attempt over the threshold. */
-  alertKey: string | null;
+  alertKey: string | null = null;
+
+  constructor(cap: number, nowUs: number) {
+    super(cap);
+    this.lastSeenUs = this.movedUs = nowUs;
+  }
 }
 
 /** Fires when a source exceeds `detect.unique_connections.threshold` within the window. */
@@ -54,14 +61,9 @@ export class UniqueConnections implements Detector {
     const now = attempt.firstUs;
     let entry = this.#sources.get(attempt.src, now);
     if (entry === undefined) {
-      entry = this.#sources.insert(attempt.src, {
-        lastSeenUs: now,
-        movedUs: now,
-        destinations: new DistinctWindow(this.#distinctCap),
-        alertKey: null,
-      });
+      entry = this.#sources.insert(attempt.src, new SourceFanOut(this.#distinctCap, now));
     }
-    const count = entry.destinations.add(destinationKey(attempt), now, this.#windowUs);
+    const count = entry.add(destinationKey(attempt), now, this.#windowUs);
     if (count > this.#threshold) this.#fire(entry, attempt, count);
   }
 

@@ -4,6 +4,7 @@
  * is past its first packets.
  */
 import type { TableKey } from "../host_key.ts";
+import type { KeyedEntry } from "./keyed_state.ts";
 
 /** Sub-buckets per window: the window slides in steps of window/SLOTS. */
 const SLOTS = 10;
@@ -168,6 +169,46 @@ export class DistinctWindow {
       }
     }
     this.#frontMovedUs = Infinity;
+  }
+}
+
+/**
+ * A DistinctWindow that is also a table entry and keeps the run it counts: a run starts with
+ * the first sighting after a window without any, and `peak` is the most distinct values seen at
+ * once, reached `peakElapsedUs` into the run. One object per key: scans and sweeps by spoofed
+ * sources make millions of them.
+ */
+export class DistinctRun extends DistinctWindow implements KeyedEntry {
+  lastSeenUs: number;
+  movedUs: number;
+  /** Packet time of the first sighting of the current run. */
+  firstUs: number;
+  /** Packet time of the latest sighting. */
+  lastUs: number;
+  /** Bits the caller sets (protocols or probe kinds seen while the key was tracked). */
+  seen = 0;
+  peak = 0;
+  peakElapsedUs = 0;
+
+  constructor(cap: number, nowUs: number) {
+    super(cap);
+    this.lastSeenUs =
+      this.movedUs =
+      this.firstUs =
+      this.lastUs =
+        nowUs;
+  }
+
+  /** Records `value` at `nowUs`; returns the distinct values within `windowUs`. */
+  addInRun(value: TableKey, nowUs: number, windowUs: number): number {
+    if (nowUs - this.lastUs >= windowUs) this.firstUs = nowUs;
+    if (nowUs > this.lastUs) this.lastUs = nowUs;
+    const count = this.add(value, nowUs, windowUs);
+    if (count > this.peak) {
+      this.peak = count;
+      this.peakElapsedUs = nowUs - this.firstUs;
+    }
+    return count;
   }
 }
 
