@@ -210,3 +210,25 @@ Deno.test("AlertManager: max_open drops starts beyond it and counts them", () =>
 Deno.test("AlertManager: a bad allow-list entry is refused with its text", () => {
   assert.throws(() => manager({ allowList: ["10.0.0.0/33"] }), /10\.0\.0\.0\/33/);
 });
+
+Deno.test("AlertManager: a handle counts like observe while open, and says when it ended", () => {
+  const { m, records } = manager({ updateIntervalS: 10, quietS: 30 });
+  assert.equal(m.openAlert(FLOOD, "10.0.0.1"), null, "nothing open yet");
+  fire(m, "10.0.0.1", T0);
+  const handle = m.openAlert(FLOOD, "10.0.0.1");
+  assert.ok(handle !== null);
+  assert.equal(handle.ended, false);
+  m.touch(handle, T0 + 2 * S, 40);
+  m.touch(handle, T0 + 3 * S, 30);
+  m.tick(T0 + 10 * S);
+  assert.deepEqual(states(records), ["start", "update"]);
+  assert.equal(records[1]!.detection.count, 3, "each touch counted");
+  assert.equal(records[1]!.detection.peak, 40);
+  m.tick(T0 + 40 * S);
+  assert.deepEqual(states(records), ["start", "update", "end"]);
+  assert.equal(records[2]!.detection.last_seen, "2023-11-14T22:13:23.000000+0000", "last touch");
+  assert.equal(handle.ended, true, "a detector holding it must go back to observe/start");
+  fire(m, "10.0.0.1", T0 + 41 * S);
+  assert.equal(states(records).at(-1), "start", "a new alert for the key");
+  assert.notEqual(m.openAlert(FLOOD, "10.0.0.1"), handle);
+});

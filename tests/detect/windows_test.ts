@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { DistinctWindow, RecentDistinct, SlidingCount } from "../../core/detect/windows.ts";
+import {
+  DistinctRun,
+  DistinctWindow,
+  RecentDistinct,
+  SlidingCount,
+} from "../../core/detect/windows.ts";
 
 const S = 1e6;
 
@@ -99,4 +104,39 @@ Deno.test("SlidingCount: a burst in one slot then events in later slots count ex
   assert.equal(c.count(1.05 * s, s), 1); // the burst's slot slid out; the 0.55 s event stays
   assert.equal(c.count(1.6 * s, s), 0);
   assert.equal(c.add(5 * s, s), 1);
+});
+
+Deno.test("RecentDistinct.add: true exactly when the count may have risen or saturation begun", () => {
+  // The property flood relies on: after an add that returned false, count and saturated are
+  // what they were before it, or lower (values only left the window).
+  const next = random(11);
+  const d = new RecentDistinct(4);
+  let now = 0;
+  for (let i = 0; i < 20_000; i++) {
+    now += Math.floor(next() * 0.3 * S);
+    const before = d.count(now, S), wasSaturated = d.saturated(now, S);
+    const changed = d.add(Math.floor(next() * 7), now, S);
+    const after = d.count(now, S), saturated = d.saturated(now, S);
+    if (!changed) {
+      assert.ok(after <= before, `count rose from ${before} to ${after} at step ${i}`);
+      assert.ok(!saturated || wasSaturated, `saturation began unreported at step ${i}`);
+    }
+    if (after > before) assert.equal(changed, true);
+  }
+});
+
+Deno.test("DistinctRun: a run restarts after a window without sightings; peak and its time", () => {
+  const run = new DistinctRun(10, 0);
+  assert.equal(run.addInRun("a", 0, 5 * S), 1);
+  assert.equal(run.addInRun("b", 2 * S, 5 * S), 2);
+  assert.equal(run.addInRun("c", 3 * S, 5 * S), 3);
+  assert.deepEqual([run.peak, run.peakElapsedUs, run.firstUs], [3, 3 * S, 0]);
+  // 5 s without a sighting: a new run starts, its peak measured from its own start.
+  assert.equal(run.addInRun("d", 8 * S, 5 * S), 1, "a, b and c left the window");
+  assert.equal(run.firstUs, 8 * S);
+  assert.equal(run.peak, 3, "the peak is the most seen at once, over the key's life");
+  run.addInRun("e", 9 * S, 5 * S);
+  run.addInRun("f", 10 * S, 5 * S);
+  run.addInRun("g", 11 * S, 5 * S);
+  assert.deepEqual([run.peak, run.peakElapsedUs, run.lastUs], [4, 3 * S, 11 * S]);
 });
