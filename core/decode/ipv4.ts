@@ -7,11 +7,8 @@
  */
 import {
   F_ADDRESSES,
-  F_FRAGMENT,
   F_IPV4,
-  F_LATER_FRAGMENT,
   W_DST_ADDR,
-  W_FRAG_OFFSET,
   W_IP_ID,
   W_IP_PROTO,
   W_SRC_ADDR,
@@ -38,8 +35,6 @@ export const IPV4_HEADER_LEN = 20;
 export const IPPROTO_ICMP = 1;
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
-/** Largest IP datagram; a fragment reaching past it is "ipv4.frag_too_large". */
-export const IP_MAX_LEN = 65535;
 
 /**
  * Decodes the outermost IPv4 header at `off`. Addresses, TTL, id and protocol are recorded once
@@ -86,18 +81,8 @@ export function decodeIpv4(s: DecodeState, off: number, end: number): void {
   }
   const frag = u16(b, off + 6);
   const fragOffset = (frag & 0x1fff) << 3;
-  if (fragOffset !== 0 || (frag & 0x2000) !== 0) {
-    s.flags |= F_FRAGMENT;
-    s.put(W_FRAG_OFFSET, fragOffset);
-    if (fragOffset + totalLen - hlen > IP_MAX_LEN) {
-      s.invalid(E_IPV4_FRAG_TOO_LARGE);
-      return;
-    }
-    if (fragOffset !== 0) {
-      s.flags |= F_LATER_FRAGMENT;
-      return;
-    }
-  }
+  const isFragment = fragOffset !== 0 || (frag & 0x2000) !== 0;
+  if (isFragment && s.fragment(fragOffset, totalLen - hlen, E_IPV4_FRAG_TOO_LARGE)) return;
   switch (proto) {
     case IPPROTO_TCP:
       decodeTcp(s, off + hlen, ipEnd);

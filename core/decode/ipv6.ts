@@ -6,11 +6,8 @@
  */
 import {
   F_ADDRESSES,
-  F_FRAGMENT,
   F_IPV6,
-  F_LATER_FRAGMENT,
   W_DST_ADDR,
-  W_FRAG_OFFSET,
   W_IP_ID,
   W_IP_PROTO,
   W_SRC_ADDR,
@@ -36,7 +33,6 @@ export const IPPROTO_ICMPV6 = 58;
 export const IPPROTO_NONE = 59;
 const IPPROTO_TCP = 6;
 const IPPROTO_UDP = 17;
-const IP_MAX_LEN = 65535;
 
 /**
  * Decodes the outermost IPv6 header at `off`. Addresses and hop limit are recorded once the
@@ -72,18 +68,7 @@ export function decodeIpv6(s: DecodeState, off: number, end: number): void {
   if (fragOffset >= 0) {
     s.put(W_IP_ID, s.fragId);
     if (fragOffset === 0 && s.fragMore === 0) s.note(E_IPV6_ATOMIC_FRAGMENT);
-    else {
-      s.flags |= F_FRAGMENT;
-      s.put(W_FRAG_OFFSET, fragOffset);
-      if (fragOffset + ipEnd - up > IP_MAX_LEN) {
-        s.invalid(E_IPV6_FRAG_TOO_LARGE);
-        return;
-      }
-      if (fragOffset !== 0) {
-        s.flags |= F_LATER_FRAGMENT;
-        return;
-      }
-    }
+    else if (s.fragment(fragOffset, ipEnd - up, E_IPV6_FRAG_TOO_LARGE)) return;
   }
   switch (proto) {
     case IPPROTO_TCP:

@@ -10,7 +10,19 @@
  * exceeds the frame's `start + capLen`. Hot-path functions take positional parameters: no options
  * object per packet.
  */
-import { F_INVALID, F_TRUNCATED, F_UNSUPPORTED, W_EVENT, W_NOTE_EVENT } from "../packet_batch.ts";
+import {
+  F_FRAGMENT,
+  F_INVALID,
+  F_LATER_FRAGMENT,
+  F_TRUNCATED,
+  F_UNSUPPORTED,
+  W_EVENT,
+  W_FRAG_OFFSET,
+  W_NOTE_EVENT,
+} from "../packet_batch.ts";
+
+/** The largest IP datagram: a fragment reaching past it is invalid (the "ping of death"). */
+const IP_MAX_LEN = 65535;
 
 const NO_BYTES = new Uint8Array(0);
 const NO_WORDS = new Int32Array(0);
@@ -74,6 +86,23 @@ export class DecodeState {
       return true;
     }
     this.invalid(small);
+    return true;
+  }
+
+  /**
+   * Records an IPv4 or IPv6 fragment at `fragOffset` carrying `dataLen` bytes. True when
+   * decoding stops here: reassembled it would pass the largest datagram (`tooLarge`, invalid),
+   * or it is a later fragment, with no transport header to read.
+   */
+  fragment(fragOffset: number, dataLen: number, tooLarge: number): boolean {
+    this.flags |= F_FRAGMENT;
+    this.put(W_FRAG_OFFSET, fragOffset);
+    if (fragOffset + dataLen > IP_MAX_LEN) {
+      this.invalid(tooLarge);
+      return true;
+    }
+    if (fragOffset === 0) return false;
+    this.flags |= F_LATER_FRAGMENT;
     return true;
   }
 
