@@ -215,14 +215,7 @@ async function readOffline(
       if (status === READ_EOF || status === READ_NONE) {
         return { type: "end", kind: stopRequested ? "stopped" : "eof", packets };
       }
-      const error = h.readError(packets);
-      return {
-        type: "end",
-        kind: error.code === "truncated_file" ? "truncated" : "error",
-        code: error.code,
-        message: error.message,
-        packets,
-      };
+      return readErrorEnd(h, packets);
     }
   } finally {
     state.packets = packets;
@@ -254,14 +247,7 @@ async function readLive(
       if (status === READ_NONE) break;
       if (batch.count > 0) postBatch(batch);
       if (status === READ_EOF) return { type: "end", kind: "stopped", packets: state.packets };
-      const error = h.readError(state.packets);
-      return {
-        type: "end",
-        kind: "error",
-        code: error.code,
-        message: error.message,
-        packets: state.packets,
-      };
+      return readErrorEnd(h, state.packets);
     }
     if (batch.count > 0) {
       postBatch(batch);
@@ -278,6 +264,18 @@ async function readLive(
   }
   if (batch.count > 0) postBatch(batch);
   return { type: "end", kind: "stopped", packets: state.packets };
+}
+
+/** The end of a capture whose last read failed after `packets` packets. */
+function readErrorEnd(h: PcapHandle, packets: number): FromWorker & { type: "end" } {
+  const error = h.readError(packets); // a truncated file only ever comes from an offline handle
+  return {
+    type: "end",
+    kind: error.code === "truncated_file" ? "truncated" : "error",
+    code: error.code,
+    message: error.message,
+    packets,
+  };
 }
 
 /**
