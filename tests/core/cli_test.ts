@@ -24,14 +24,7 @@ Deno.test("parseCli() refuses bad command lines with one line naming the fix", (
     [["extra"], /Unexpected argument "extra"/],
     [["--no-ui=yes"], /takes no value/],
   ];
-  for (const [args, message] of cases) {
-    assert.throws(
-      () => parseCli(args),
-      (e: unknown) =>
-        e instanceof UsageError && message.test(e.message) && !e.message.includes("\n"),
-      args.join(" "),
-    );
-  }
+  assertRefused(cases);
 });
 
 Deno.test("parseCli() turns the detection flags into config overrides", () => {
@@ -60,13 +53,7 @@ Deno.test("parseCli() refuses bad detection flag values, naming the flag", () =>
     [["--common-ports", "70000"], /Bad --common-ports "70000"/],
     [["--common-ports", ","], /Bad --common-ports ","/],
   ];
-  for (const [args, message] of cases) {
-    assert.throws(
-      () => parseCli(args),
-      (e: unknown) => e instanceof UsageError && message.test(e.message),
-      args.join(" "),
-    );
-  }
+  assertRefused(cases);
 });
 
 Deno.test("parseCli() reads the web UI options: --listen, --start, --token", () => {
@@ -101,14 +88,7 @@ Deno.test("parseCli() refuses bad --listen values and UI options with --no-ui", 
     [["--no-ui", "--token", "x"], /--token applies to the web UI/],
     [["--start=yes"], /takes no value/],
   ];
-  for (const [args, message] of cases) {
-    assert.throws(
-      () => parseCli(args),
-      (e: unknown) =>
-        e instanceof UsageError && message.test(e.message) && !e.message.includes("\n"),
-      args.join(" "),
-    );
-  }
+  assertRefused(cases);
 });
 
 Deno.test("isLoopbackHost() accepts 127/8, ::1 and localhost only", () => {
@@ -278,3 +258,15 @@ Deno.test('empty strings: --filter "" means everything; file, directory and toke
     refused([flag, "  "], new RegExp(`^${flag} needs a value`));
   }
 });
+
+/** Each argument list is refused with a one-line UsageError matching its pattern. */
+function assertRefused(cases: [string[], RegExp][]): void {
+  for (const [args, message] of cases) {
+    assert.throws(
+      () => parseCli(args),
+      (e: unknown) =>
+        e instanceof UsageError && message.test(e.message) && !e.message.includes("\n"),
+      args.join(" "),
+    );
+  }
+}
