@@ -43,12 +43,14 @@ export interface AlertStart {
 /** Lifecycle states, as written in `detection.state`. */
 export type AlertState = "start" | "update" | "end";
 
-/**
- * An open alert as a detector may keep it, to count packets against it without a lookup while
- * `ended` is false (see `AlertManager.openAlert`).
- */
+/** An open alert as a detector caches it, for `observeCached` (opaque outside this module). */
 export interface AlertHandle {
   readonly ended: boolean;
+}
+
+/** Where a detector caches the open alert of a key it may observe on every packet. */
+export interface AlertCache {
+  alert: AlertHandle | null;
 }
 
 interface OpenAlert extends AlertHandle {
@@ -136,43 +138,64 @@ export class AlertManager {
   observe(info: DetectorInfo, key: TableKey, timestampUs: number, observed: number): boolean {
     const alert = this.#openOf(info).get(key);
     if (alert === undefined) return this.#absorbHeld(info, key, timestampUs);
-    this.touch(alert, timestampUs, observed);
+    this.#addObservation(alert, timestampUs, observed);
     return true;
   }
 
-  /** The open alert of (detector, key), or null: a handle for `touch` until it has `ended`. */
-  openAlert(info: DetectorInfo, key: TableKey): AlertHandle | null {
-    return this.#openOf(info).get(key) ?? null;
+  /**
+   * `observe` for a detector that caches the key's open alert in `cache.alert` (the one `start`
+   * returned): while that alert is open the packet counts without a lookup, as it must on every
+   * packet of a flood; otherwise this is `observe`, and `cache.alert` is brought up to date.
+   */
+  observeCached(
+    cache: AlertCache,
+    info: DetectorInfo,
+    key: TableKey,
+    timestampUs: number,
+    observed: number,
+  ): boolean {
+    const cached = cache.alert as OpenAlert | null;
+    if (cached !== null && !cached.ended) {
+      this.#addObservation(cached, timestampUs, observed);
+      return true;
+    }
+    const alert = this.#openOf(info).get(key);
+    cache.alert = alert ?? null;
+    if (alert === undefined) return this.#absorbHeld(info, key, timestampUs);
+    this.#addObservation(alert, timestampUs, observed);
+    return true;
   }
 
-  /** `observe` for a handle still open: the per-packet path of a detector over its threshold. */
-  touch(handle: AlertHandle, timestampUs: number, observed: number): void {
-    const alert = handle as OpenAlert;
+  #addObservation(alert: OpenAlert, timestampUs: number, observed: number): void {
     alert.count++;
     alert.observed = observed;
     if (observed > alert.peak) alert.peak = observed;
     if (timestampUs > alert.lastSeenUs) alert.lastSeenUs = timestampUs;
   }
 
-  /** Starts an alert, unless an allow-list or suppression holds it back. */
-  start(info: DetectorInfo, start: AlertStart): void {
+  /**
+   * Starts an alert, unless an allow-list or suppression holds it back. Returns the key's open
+   * alert (for `observeCached`), or null when it was held back.
+   */
+  start(info: DetectorInfo, start: AlertStart): AlertHandle | null {
     const key = start.key;
     const open = this.#openOf(info);
-    if (open.has(key)) {
-      this.observe(info, start.key, start.timestampUs, start.observed);
-      return;
+    const already = open.get(key);
+    if (already !== undefined) {
+      this.#addObservation(already, start.timestampUs, start.observed);
+      return already;
     }
     const heldUntil = this.#heldUntil(info, start);
     if (heldUntil >= 0) {
       this.#countFor(info.name).suppressed++;
       this.#hold(info, key, start.timestampUs, heldUntil);
-      return;
+      return null;
     }
     if (this.#openCount >= this.settings.maxOpen) {
       this.#dropped++; // retried after an update interval while still active
       const retryUs = start.timestampUs + this.settings.updateIntervalS * 1e6;
       this.#hold(info, key, start.timestampUs, retryUs);
-      return;
+      return null;
     }
     const alert: OpenAlert = {
       ended: false,
@@ -191,6 +214,7 @@ export class AlertManager {
     this.#openCount++;
     this.#countFor(info.name).started++;
     this.#emit(alert, "start", start.timestampUs);
+    return alert;
   }
 
   /** Moves packet time to `nowUs`: updates due alerts, ends quiet ones. */

@@ -8,7 +8,7 @@
  */
 import { num } from "../config.ts";
 import { keyText } from "../host_key.ts";
-import type { AlertHandle, AlertManager } from "./alerts.ts";
+import type { AlertCache, AlertHandle, AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps } from "./detector.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
@@ -33,7 +33,7 @@ const KIND_KEYS = ["syn", "udp", "icmp"] as const;
 const KIND_WHAT = ["TCP SYNs", "UDP packets", "ICMP echo requests"] as const;
 
 /** One kind of flood toward one destination. */
-interface KindRate {
+interface KindRate extends AlertCache {
   packets: SlidingCount;
   sources: RecentDistinct;
   /** Made once: no string per packet while the alert is open. */
@@ -106,25 +106,17 @@ export class Flood implements Detector {
 
   #fire(kind: number, rate: KindRate, p: PacketContext, count: number): void {
     const now = p.timestampUs;
-    const open = rate.alert;
-    if (open !== null && !open.ended) {
-      if (rate.sourcesGrew) this.#updateEvidence(rate, now);
-      this.#alerts.touch(open, now, count);
-      return;
-    }
+    if (rate.sourcesGrew) this.#updateEvidence(rate, now);
     const key = rate.alertKey ??= `${KIND_KEYS[kind]}|${keyText(p.dstKey)}`;
-    const { sources, atLeast } = this.#updateEvidence(rate, now);
-    if (this.#alerts.observe(this.info, key, now, count)) {
-      rate.alert = this.#alerts.openAlert(this.info, key);
-      return;
-    }
-    // A new alert: its sentence reads a fresh evidence object this entry keeps updating.
-    const fresh = rate.evidence = { sources, atLeast };
+    if (this.#alerts.observeCached(rate, this.info, key, now, count)) return;
+    // A new alert: its sentence reads a fresh evidence object this entry keeps updating, which
+    // starts from the sources in the window now.
+    const fresh = rate.evidence = this.#updateEvidence(rate, now);
     const single = rate.sources.only(now, WINDOW_US);
     const dest = keyText(p.dstKey);
     const threshold = this.#thresholds[kind]!;
     const name = KIND_NAMES[kind]!, what = KIND_WHAT[kind]!;
-    this.#alerts.start(this.info, {
+    rate.alert = this.#alerts.start(this.info, {
       key,
       timestampUs: now,
       srcIp: single === undefined ? undefined : keyText(single),
@@ -141,10 +133,9 @@ export class Flood implements Detector {
       explanation: `More than ${threshold} ${what} toward one destination in a 1-second window, ` +
         "counted over every source together (spoofed floods included).",
     });
-    rate.alert = this.#alerts.openAlert(this.info, key);
   }
 
-  /** Brings the evidence up to the sources in the window now; returns them. */
+  /** Brings the evidence up to the sources in the window now; returns them, as a new object. */
   #updateEvidence(rate: KindRate, now: number): { sources: number; atLeast: boolean } {
     rate.sourcesGrew = false;
     const sources = rate.sources.count(now, WINDOW_US);

@@ -6,7 +6,7 @@
 import type { TableKey } from "../host_key.ts";
 import { num } from "../config.ts";
 import { keyText } from "../host_key.ts";
-import type { AlertHandle, AlertManager } from "./alerts.ts";
+import type { AlertCache, AlertHandle, AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps } from "./detector.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
@@ -16,7 +16,7 @@ import { SlidingCount } from "./windows.ts";
 const WINDOW_US = 1_000_000;
 
 /** A source's packets in the window; one object per source (a spoofed flood makes millions). */
-class SourceRate extends SlidingCount implements KeyedEntry {
+class SourceRate extends SlidingCount implements KeyedEntry, AlertCache {
   lastSeenUs: number;
   movedUs: number;
   /** The alert key, made once: a string's hash is cached, so repeat lookups stay cheap. */
@@ -58,19 +58,11 @@ export class HighPacketRate implements Detector {
   }
 
   #fire(source: TableKey, entry: SourceRate, p: PacketContext, count: number): void {
-    const open = entry.alert;
-    if (open !== null && !open.ended) {
-      this.#alerts.touch(open, p.timestampUs, count);
-      return;
-    }
     const key = entry.alertKey ??= String(source);
-    if (this.#alerts.observe(this.info, key, p.timestampUs, count)) {
-      entry.alert = this.#alerts.openAlert(this.info, key);
-      return;
-    }
+    if (this.#alerts.observeCached(entry, this.info, key, p.timestampUs, count)) return;
     const ip = keyText(source);
     const threshold = this.#threshold;
-    this.#alerts.start(this.info, {
+    entry.alert = this.#alerts.start(this.info, {
       key,
       timestampUs: p.timestampUs,
       srcIp: ip,
@@ -81,7 +73,6 @@ export class HighPacketRate implements Detector {
       render: (observed) => `${ip} sent ${observed} packets in 1 s (threshold ${threshold})`,
       explanation: `More than ${threshold} packets from one source in a 1-second window.`,
     });
-    entry.alert = this.#alerts.openAlert(this.info, key);
   }
 
   tick(nowUs: number): void {

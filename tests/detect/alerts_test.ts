@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import {
+  type AlertCache,
   AlertManager,
   type AlertManager as Manager,
   type AlertSettings,
@@ -211,24 +212,41 @@ Deno.test("AlertManager: a bad allow-list entry is refused with its text", () =>
   assert.throws(() => manager({ allowList: ["10.0.0.0/33"] }), /10\.0\.0\.0\/33/);
 });
 
-Deno.test("AlertManager: a handle counts like observe while open, and says when it ended", () => {
+Deno.test("AlertManager: a cached alert counts like observe while open, then is refreshed", () => {
   const { m, records } = manager({ updateIntervalS: 10, quietS: 30 });
-  assert.equal(m.openAlert(FLOOD, "10.0.0.1"), null, "nothing open yet");
-  fire(m, "10.0.0.1", T0);
-  const handle = m.openAlert(FLOOD, "10.0.0.1");
-  assert.ok(handle !== null);
-  assert.equal(handle.ended, false);
-  m.touch(handle, T0 + 2 * S, 40);
-  m.touch(handle, T0 + 3 * S, 30);
+  const cache: AlertCache = { alert: null };
+  const key = "10.0.0.1";
+  assert.equal(m.observeCached(cache, FLOOD, key, T0, 10), false, "nothing open: start it");
+  assert.equal(cache.alert, null);
+  cache.alert = m.start(FLOOD, start(key, T0));
+  assert.ok(cache.alert !== null && !cache.alert.ended);
+  const first = cache.alert;
+  assert.equal(m.observeCached(cache, FLOOD, key, T0 + 2 * S, 40), true);
+  assert.equal(m.observeCached(cache, FLOOD, key, T0 + 3 * S, 30), true);
   m.tick(T0 + 10 * S);
   assert.deepEqual(states(records), ["start", "update"]);
-  assert.equal(records[1]!.detection.count, 3, "each touch counted");
+  assert.equal(records[1]!.detection.count, 3, "each observation counted");
   assert.equal(records[1]!.detection.peak, 40);
   m.tick(T0 + 40 * S);
   assert.deepEqual(states(records), ["start", "update", "end"]);
-  assert.equal(records[2]!.detection.last_seen, "2023-11-14T22:13:23.000000+0000", "last touch");
-  assert.equal(handle.ended, true, "a detector holding it must go back to observe/start");
-  fire(m, "10.0.0.1", T0 + 41 * S);
+  assert.equal(records[2]!.detection.last_seen, "2023-11-14T22:13:23.000000+0000", "last one");
+  assert.equal(first.ended, true);
+  assert.equal(m.observeCached(cache, FLOOD, key, T0 + 41 * S, 10), false, "ended: start again");
+  assert.equal(cache.alert, null);
+  cache.alert = m.start(FLOOD, start(key, T0 + 41 * S));
   assert.equal(states(records).at(-1), "start", "a new alert for the key");
-  assert.notEqual(m.openAlert(FLOOD, "10.0.0.1"), handle);
+  assert.notEqual(cache.alert, first);
+  // An alert open but not (or no longer) cached is found, counted and cached again.
+  const other: AlertCache = { alert: null };
+  assert.equal(m.observeCached(other, FLOOD, key, T0 + 42 * S, 10), true);
+  assert.equal(other.alert, cache.alert);
+});
+
+Deno.test("AlertManager: start returns null for a key an allow-list holds back", () => {
+  const { m, records } = manager({ allowList: ["10.0.0.0/8"] });
+  assert.equal(m.start(FLOOD, start("10.0.0.1", T0)), null);
+  assert.deepEqual(records, []);
+  const cache: AlertCache = { alert: null };
+  assert.equal(m.observeCached(cache, FLOOD, "10.0.0.1", T0 + S, 10), true, "held: absorbed");
+  assert.equal(cache.alert, null);
 });
