@@ -13,6 +13,7 @@ import type { Config } from "../config.ts";
 import { list, num } from "../config.ts";
 import { mix32 } from "../hash.ts";
 import { hostKey } from "../host_key.ts";
+import { exchangeKey } from "./tuple_key.ts";
 import {
   F_FRAGMENT,
   F_ICMP_ERROR,
@@ -315,26 +316,6 @@ function icmpErrorVerdict(p: PacketContext): number {
   }
   if (type === 3) return p.icmpCode === 4 ? ICMP_NOT_FINAL : ICMP_UNREACHABLE; // 4: needs frag
   return type === 11 ? ICMP_EXPIRED_IN_TRANSIT : ICMP_NOT_FINAL;
-}
-
-/**
- * A key for the exchange (a:ap -> b:bp, proto). IPv4 tuples hash to a 53-bit number (no string
- * per packet; a collision merges two exchanges, about 1 in 10^9 at a full table); IPv6 ones
- * use text.
- */
-export function exchangeKey(
-  a: TableKey,
-  ap: number,
-  b: TableKey,
-  bp: number,
-  proto: number,
-): TableKey {
-  if (typeof a === "number" && typeof b === "number") {
-    const high = mix32(a ^ mix32(b + proto * 0x9e3779b9));
-    const low = mix32((ap << 16 | bp) ^ mix32(b ^ 0x85ebca6b) ^ proto);
-    return (high >>> 0) * 0x200000 + (low >>> 11);
-  }
-  return `${a}|${ap}|${b}|${bp}|${proto}`;
 }
 
 /** The key of a UDP exchange, the same from either side (endpoints in a fixed order). */

@@ -19,15 +19,29 @@ export function endpointKey(address: TableKey, port: number, proto: number): Tab
 }
 
 /**
- * An ordered pair of addresses as one key. Two IPv4 words do not fit in 53 bits, so they hash
- * to one: a collision merges the state of two pairs, about once in 10^5 tables of a million
- * pairs, the same trade as the connection tracker's exchange keys.
+ * A key for the exchange (a:ap -> b:bp, proto). IPv4 tuples hash to a 53-bit number (no string
+ * per packet; a collision merges two exchanges, about 1 in 10^9 at a full table); IPv6 ones
+ * use text.
  */
-export function pairKey(a: TableKey, b: TableKey): TableKey {
+export function exchangeKey(
+  a: TableKey,
+  ap: number,
+  b: TableKey,
+  bp: number,
+  proto: number,
+): TableKey {
   if (typeof a === "number" && typeof b === "number") {
-    const high = mix32(a ^ mix32(b ^ 0x27d4eb2f));
-    const low = mix32(b ^ mix32(a + 0x165667b1));
+    const high = mix32(a ^ mix32(b + proto * 0x9e3779b9));
+    const low = mix32((ap << 16 | bp) ^ mix32(b ^ 0x85ebca6b) ^ proto);
     return (high >>> 0) * 0x200000 + (low >>> 11);
   }
-  return `${a}>${b}`;
+  return `${a}|${ap}|${b}|${bp}|${proto}`;
+}
+
+/**
+ * An ordered pair of addresses as one key: an exchange key without ports or protocol (for IPv4
+ * a hash, unique for pairs sharing `b`; any two others collide with a chance of 2^-53).
+ */
+export function pairKey(a: TableKey, b: TableKey): TableKey {
+  return exchangeKey(a, 0, b, 0, 0);
 }

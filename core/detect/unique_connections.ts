@@ -6,7 +6,6 @@
  * (port_scan and host_sweep cover those). A source already flagged as a scanner is left to
  * those detectors, so one scan does not raise a second, less precise alert.
  */
-import type { TableKey } from "../host_key.ts";
 import { num } from "../config.ts";
 import { keyText } from "../host_key.ts";
 import type { AlertManager } from "./alerts.ts";
@@ -63,7 +62,11 @@ export class UniqueConnections implements Detector {
     if (entry === undefined) {
       entry = this.#sources.insert(attempt.src, new SourceFanOut(this.#distinctCap, now));
     }
-    const count = entry.add(destinationKey(attempt), now, this.#windowUs);
+    const count = entry.add(
+      endpointKey(attempt.dst, attempt.dstPort, attempt.proto),
+      now,
+      this.#windowUs,
+    );
     if (count > this.#threshold) this.#fire(entry, attempt, count);
   }
 
@@ -98,14 +101,6 @@ export class UniqueConnections implements Detector {
   trackers(): TrackerStats[] {
     return [this.#sources.stats()];
   }
-}
-
-/**
- * One number per IPv4 (destination, port, protocol): 32 + 16 + 1 bits, exact within 2^53
- * (attempts are TCP or UDP only). IPv6 destinations use text.
- */
-function destinationKey(a: Attempt): TableKey {
-  return endpointKey(a.dst, a.dstPort, a.proto);
 }
 
 /** Registry entry. */
