@@ -5,11 +5,11 @@
  * rest as evicted. Heavy hosts survive pruning because they rank high; a flood of spoofed
  * one-packet sources costs a prune every `capacity / 2` new hosts, in linear time.
  *
- * Counters live in typed arrays indexed by insertion order (no object per host); IPv4 keys are
- * found through a NumericIndex, IPv6 keys (text) through a Map.
+ * Counters live in typed arrays indexed by insertion order (no object per host), found through
+ * a KeyIndex.
  */
 import type { TableKey } from "./host_key.ts";
-import { NumericIndex } from "./numeric_index.ts";
+import { KeyIndex } from "./numeric_index.ts";
 
 /** Rankings of `top` and of pruning. */
 export type HostRanking = "packets" | "bytes";
@@ -28,8 +28,7 @@ export class HostCounterTable {
   #keys: TableKey[] = [];
   #packets = new Float64Array(0);
   #bytes = new Float64Array(0);
-  readonly #numericIndex = new NumericIndex();
-  readonly #textIndex = new Map<string, number>();
+  readonly #index = new KeyIndex();
   #size = 0;
   #evictions = 0;
 
@@ -48,9 +47,7 @@ export class HostCounterTable {
 
   /** Counts one packet of `bytes` for `key`; true when the host was not in the table. */
   count(key: TableKey, bytes: number): boolean {
-    const row = typeof key === "number"
-      ? this.#numericIndex.get(key)
-      : (this.#textIndex.get(key) ?? -1);
+    const row = this.#index.get(key);
     if (row >= 0) {
       this.#packets[row]! += 1;
       this.#bytes[row]! += bytes;
@@ -64,7 +61,7 @@ export class HostCounterTable {
     this.#keys[at] = key;
     this.#packets[at] = 1;
     this.#bytes[at] = bytes;
-    this.#index(key, at);
+    this.#index.set(key, at);
     return true;
   }
 
@@ -102,25 +99,19 @@ export class HostCounterTable {
         }
       }
     }
-    this.#numericIndex.clear();
-    this.#textIndex.clear();
+    this.#index.clear();
     let kept = 0;
     for (let i = 0; i < size; i++) {
       if (keep[i] === 0) continue;
       this.#keys[kept] = this.#keys[i]!;
       this.#packets[kept] = this.#packets[i]!;
       this.#bytes[kept] = this.#bytes[i]!;
-      this.#index(this.#keys[kept]!, kept);
+      this.#index.set(this.#keys[kept]!, kept);
       kept++;
     }
     this.#keys.length = kept;
     this.#evictions += size - kept;
     this.#size = kept;
-  }
-
-  #index(key: TableKey, row: number): void {
-    if (typeof key === "number") this.#numericIndex.set(key, row);
-    else this.#textIndex.set(key, row);
   }
 
   #resize(rows: number): void {

@@ -4,7 +4,9 @@
  * integers (an index into the caller's typed arrays), on typed arrays: linear probing, deletion
  * by shifting back (no tombstones, so no rehash after many deletions), doubling when half full.
  * Unlike a Map it allocates nothing per key, and a key that is not a small integer is not boxed.
+ * `KeyIndex` puts it in front of a Map for the table keys that are text (IPv6 hosts).
  */
+import type { TableKey } from "./host_key.ts";
 const TWO_POW_32 = 4294967296;
 const INITIAL_SLOTS = 64;
 
@@ -77,6 +79,33 @@ export class NumericIndex {
     for (let at = 0; at < oldValues.length; at++) {
       if (oldValues[at] !== 0) this.set(oldKeys[at]!, oldValues[at]! - 1);
     }
+  }
+}
+
+/** Maps table keys to indices: numbers through a NumericIndex, IPv6 texts through a Map. */
+export class KeyIndex {
+  readonly #numbers = new NumericIndex();
+  readonly #texts = new Map<string, number>();
+
+  /** The index of `key`, or -1. */
+  get(key: TableKey): number {
+    if (typeof key === "number") return this.#numbers.get(key);
+    return this.#texts.get(key) ?? -1;
+  }
+
+  set(key: TableKey, index: number): void {
+    if (typeof key === "number") this.#numbers.set(key, index);
+    else this.#texts.set(key, index);
+  }
+
+  delete(key: TableKey): void {
+    if (typeof key === "number") this.#numbers.delete(key);
+    else this.#texts.delete(key);
+  }
+
+  clear(): void {
+    this.#numbers.clear();
+    this.#texts.clear();
   }
 }
 

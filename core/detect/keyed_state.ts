@@ -8,11 +8,11 @@
  * Built on typed arrays rather than a Map: under a spoofed flood every packet inserts a key and
  * evicts one, and a Map pays for that with a rehash of the whole table every few thousand
  * deletions and garbage to collect. Here entries sit in a pool, the order is a linked list of
- * pool indices (moving an entry is four writes), numeric keys are found in a NumericIndex, and
- * only IPv6 keys (text) go through a Map.
+ * pool indices (moving an entry is four writes), and keys are found through a KeyIndex (only
+ * IPv6 keys, which are text, go through a Map).
  */
 import type { TableKey } from "../host_key.ts";
-import { NumericIndex } from "../numeric_index.ts";
+import { KeyIndex } from "../numeric_index.ts";
 
 /** What every entry carries. */
 export interface KeyedEntry {
@@ -47,8 +47,7 @@ export class KeyedState<V extends KeyedEntry> {
   #values: (V | undefined)[] = [];
   #prev = new Int32Array(0);
   #next = new Int32Array(0);
-  readonly #numericIndex = new NumericIndex();
-  readonly #textIndex = new Map<string, number>();
+  readonly #index = new KeyIndex();
   #head = NONE;
   #tail = NONE;
   /** Unused pool indices, chained through #next. */
@@ -77,7 +76,7 @@ export class KeyedState<V extends KeyedEntry> {
 
   /** The entry for `key`, marked as seen at `nowUs`; undefined when absent. */
   get(key: TableKey, nowUs: number): V | undefined {
-    const i = this.#find(key);
+    const i = this.#index.get(key);
     if (i === NONE) return undefined;
     const entry = this.#values[i]!;
     if (nowUs - entry.movedUs >= LRU_REFRESH_US) {
@@ -90,7 +89,7 @@ export class KeyedState<V extends KeyedEntry> {
 
   /** The entry without touching it. */
   peek(key: TableKey): V | undefined {
-    const i = this.#find(key);
+    const i = this.#index.get(key);
     return i === NONE ? undefined : this.#values[i];
   }
 
@@ -102,7 +101,7 @@ export class KeyedState<V extends KeyedEntry> {
    */
   insert(key: TableKey, entry: V): V {
     entry.movedUs = entry.lastSeenUs;
-    const present = this.#find(key);
+    const present = this.#index.get(key);
     if (present !== NONE) {
       this.#values[present] = entry;
       return entry;
@@ -115,18 +114,17 @@ export class KeyedState<V extends KeyedEntry> {
     if (typeof key === "number") {
       this.#numericKeys[i] = key + 0; // -0 is 0, as in a Map
       this.#textKeys[i] = null;
-      this.#numericIndex.set(key, i);
     } else {
       this.#textKeys[i] = key;
-      this.#textIndex.set(key, i);
     }
+    this.#index.set(key, i);
     this.#linkAtBack(i);
     this.#size++;
     return entry;
   }
 
   delete(key: TableKey): void {
-    const i = this.#find(key);
+    const i = this.#index.get(key);
     if (i !== NONE) this.#remove(i);
   }
 
@@ -190,16 +188,8 @@ export class KeyedState<V extends KeyedEntry> {
     return this.#textKeys[i] ?? this.#numericKeys[i]!;
   }
 
-  /** The pool index of `key`, or NONE. */
-  #find(key: TableKey): number {
-    if (typeof key === "number") return this.#numericIndex.get(key);
-    return this.#textIndex.get(key) ?? NONE;
-  }
-
   #remove(i: number): void {
-    const text = this.#textKeys[i];
-    if (text !== null && text !== undefined) this.#textIndex.delete(text);
-    else this.#numericIndex.delete(this.#numericKeys[i]!);
+    this.#index.delete(this.#keyAt(i));
     this.#unlink(i);
     this.#values[i] = undefined;
     this.#textKeys[i] = null;
