@@ -6,7 +6,15 @@
  */
 import { type Config, list, num } from "./config.ts";
 import { DirectionClassifier } from "./direction.ts";
-import { type PacketBatch, RECORD_WORDS, W_FLAGS } from "./packet_batch.ts";
+import { type PacketBatch, RECORD_WORDS, W_FLAGS, W_WIRE_LEN } from "./packet_batch.ts";
+import {
+  applySegment,
+  BatchSummaryCollector,
+  SEG_BYTES,
+  SEG_END,
+  SEG_NEXT,
+  SEG_PACKETS,
+} from "./batch_summary.ts";
 import type { RecordWriter } from "./record_writer.ts";
 import { buildStatsRecord, type KernelCounters } from "./stats_record.ts";
 import { TrafficSummary } from "./summary.ts";
@@ -39,6 +47,8 @@ export class Engine {
   readonly detection: Detection;
   readonly source: SourceInfo;
   readonly #direction: DirectionClassifier;
+  /** Counts batches that arrive without summary rows. */
+  readonly #collector = new BatchSummaryCollector();
   readonly #writer: RecordWriter | null;
   readonly #listeners: RecordListener[];
   readonly #intervalUs: number;
@@ -87,18 +97,31 @@ export class Engine {
     return this.#kernel;
   }
 
-  /** Processes every packet record in `batch`. */
+  /**
+   * Processes every packet record in `batch`: the summary from the batch's rows (counted in the
+   * capture worker, or here when the batch has none), one segment at a time, and detection per
+   * packet. A segment never spans a stats boundary, so a stats record written when its first
+   * packet moves the clock counts exactly the packets before it.
+   */
   ingest(batch: PacketBatch): void {
+    const rows = batch.summaryRows ?? this.#collector.collect(batch);
     const { fields, timestampsUs } = batch;
     const summary = this.summary, classifier = this.#direction, detection = this.detection;
-    for (let i = 0, base = 0; i < batch.count; i++, base += RECORD_WORDS) {
-      const ts = timestampsUs[i]!;
-      if (ts > this.#clockUs) this.#advance(ts);
-      const direction = classifier.classify(fields, base, fields[base + W_FLAGS]!);
-      summary.observe(fields, base, ts, direction);
-      detection.observe(fields, base, ts, direction);
-      this.#intervalPackets++;
-      this.#intervalBytes += fields[base]!;
+    let start = 0;
+    for (let at = 0; at < rows.length; at = rows[at + SEG_NEXT]!) {
+      const end = rows[at + SEG_END]!;
+      if (timestampsUs[start]! > this.#clockUs) this.#advance(timestampsUs[start]!);
+      applySegment(summary, rows, at);
+      this.#intervalPackets += rows[at + SEG_PACKETS]!;
+      this.#intervalBytes += rows[at + SEG_BYTES]!;
+      for (let i = start, base = start * RECORD_WORDS; i < end; i++, base += RECORD_WORDS) {
+        const ts = timestampsUs[i]!;
+        if (ts > this.#clockUs) this.#advance(ts);
+        const direction = classifier.classify(fields, base, fields[base + W_FLAGS]!);
+        summary.countDirection(direction, fields[base + W_WIRE_LEN]!);
+        detection.observe(fields, base, ts, direction);
+      }
+      start = end;
     }
   }
 

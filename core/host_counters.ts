@@ -45,11 +45,11 @@ export class HostCounterTable {
     return this.#evictions;
   }
 
-  /** Counts one packet of `bytes` for `key`; true when the host was not in the table. */
-  count(key: TableKey, bytes: number): boolean {
+  /** Counts `packets` of `bytes` in all for `key`; true when the host was not in the table. */
+  count(key: TableKey, packets: number, bytes: number): boolean {
     const row = this.#index.get(key);
     if (row >= 0) {
-      this.#packets[row]! += 1;
+      this.#packets[row]! += packets;
       this.#bytes[row]! += bytes;
       return false;
     }
@@ -59,7 +59,7 @@ export class HostCounterTable {
     }
     const at = this.#size++;
     this.#keys[at] = key;
-    this.#packets[at] = 1;
+    this.#packets[at] = packets;
     this.#bytes[at] = bytes;
     this.#index.set(key, at);
     return true;

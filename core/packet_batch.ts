@@ -94,6 +94,11 @@ export class PacketBatch {
   readonly timestampsUs: Float64Array;
   /** `capacity * RECORD_WORDS` words, one record per packet. */
   readonly fields: Int32Array;
+  /**
+   * The summary's rows for these packets (core/batch_summary.ts), when counted where the batch
+   * was decoded; null makes the engine count them itself.
+   */
+  summaryRows: Float64Array | null = null;
 
   constructor(
     readonly capacity: number,
@@ -106,6 +111,7 @@ export class PacketBatch {
   /** Forgets the packets so the buffers can be filled again. */
   clear(): void {
     this.count = 0;
+    this.summaryRows = null;
   }
 
   /** True when no further packet fits. */

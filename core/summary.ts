@@ -7,28 +7,9 @@ import { HostCounterTable, type HostRanking } from "./host_counters.ts";
 import { DistinctCounter } from "./distinct_count.ts";
 import { DIRECTION_NAMES } from "./direction.ts";
 import { EVENT_COUNT, eventName } from "./decode/events.ts";
-import {
-  F_ADDRESSES,
-  F_ARP,
-  F_ICMP4,
-  F_ICMP6,
-  F_INVALID,
-  F_IPV4,
-  F_IPV6,
-  F_TCP,
-  F_TRUNCATED,
-  F_UDP,
-  F_UNSUPPORTED,
-  F_VLAN,
-  W_DST_ADDR,
-  W_DST_PORT,
-  W_EVENT,
-  W_NOTE_EVENT,
-  W_SRC_ADDR,
-  W_WIRE_LEN,
-} from "./packet_batch.ts";
 import { TrafficSeries } from "./traffic_series.ts";
-import { hostKey, keyText } from "./host_key.ts";
+import { keyText, type TableKey } from "./host_key.ts";
+import type { SummaryTarget } from "./batch_summary.ts";
 
 /** Limits of the summary's tables (config keys `summary.*`). */
 export interface SummaryLimits {
@@ -51,14 +32,16 @@ export const DEFAULT_SUMMARY_LIMITS: SummaryLimits = {
 
 /**
  * Counter names of the protocol mix, in `stats.decoder` spelling, indexed by the bit position of
- * their flag so the hot path walks only the bits that are set.
+ * their flag (F_VLAN is bit 0 ... F_ICMP6 bit 7: batch_summary.ts counts those bits).
  */
 const PROTOCOLS = ["vlan", "ipv4", "ipv6", "arp", "tcp", "udp", "icmpv4", "icmpv6"] as const;
-const PROTOCOL_MASK = F_VLAN | F_IPV4 | F_IPV6 | F_ARP | F_TCP | F_UDP | F_ICMP4 | F_ICMP6;
 const PORT_PROTOCOLS = ["TCP", "UDP"] as const;
 
-/** Accumulates the traffic summary, one packet record at a time. */
-export class TrafficSummary {
+/**
+ * Accumulates the traffic summary from batch rows (core/batch_summary.ts) and, per packet, the
+ * direction (decided on the main thread).
+ */
+export class TrafficSummary implements SummaryTarget {
   packets = 0;
   bytes = 0;
   invalid = 0;
@@ -86,51 +69,55 @@ export class TrafficSummary {
     this.series = new TrafficSeries(limits.seriesSeconds);
   }
 
-  /** Counts the packet record at `base` of `fields`, seen at `timestampUs` in `direction`. */
-  observe(fields: Int32Array, base: number, timestampUs: number, direction: number): void {
-    const flags = fields[base + 2]!;
-    const bytes = fields[base + W_WIRE_LEN]!;
-    this.packets++;
-    this.bytes += bytes;
-    if (this.firstTimestampUs < 0) this.firstTimestampUs = timestampUs;
-    if (timestampUs > this.lastTimestampUs) this.lastTimestampUs = timestampUs;
-    this.series.add(Math.floor(timestampUs / 1e6), bytes);
+  /** Counts a packet of `bytes` in `direction` (the rest of it comes in batch rows). */
+  countDirection(direction: number, bytes: number): void {
     this.directionPackets[direction]!++;
     this.directionBytes[direction]! += bytes;
-    this.#countFlags(flags, bytes);
-    this.events[fields[base + W_EVENT]!]!++;
-    this.events[fields[base + W_NOTE_EVENT]!]!++;
-    if (flags & F_ADDRESSES) this.#countHosts(fields, base, flags, bytes);
-    const port = fields[base + W_DST_PORT]!;
-    if (port >= 0) {
-      if (flags & F_TCP) this.#destPorts[0]![port]!++;
-      else if (flags & F_UDP) this.#destPorts[1]![port]!++;
-    }
   }
 
-  #countFlags(flags: number, bytes: number): void {
-    if (flags & F_INVALID) this.invalid++;
-    if (flags & F_TRUNCATED) this.truncated++;
-    if (flags & F_UNSUPPORTED) this.unsupported++;
-    for (let rest = flags & PROTOCOL_MASK; rest !== 0; rest &= rest - 1) {
-      const bit = 31 - Math.clz32(rest & -rest);
-      this.protocolPackets[bit]!++;
-      this.protocolBytes[bit]! += bytes;
-    }
+  addTotals(
+    firstUs: number,
+    maxUs: number,
+    packets: number,
+    bytes: number,
+    invalid: number,
+    truncated: number,
+    unsupported: number,
+  ): void {
+    if (this.firstTimestampUs < 0) this.firstTimestampUs = firstUs;
+    if (maxUs > this.lastTimestampUs) this.lastTimestampUs = maxUs;
+    this.packets += packets;
+    this.bytes += bytes;
+    this.invalid += invalid;
+    this.truncated += truncated;
+    this.unsupported += unsupported;
   }
 
-  #countHosts(fields: Int32Array, base: number, flags: number, bytes: number): void {
-    const v6 = (flags & F_IPV6) !== 0;
-    const src = hostKey(fields, base + W_SRC_ADDR, v6);
-    const dst = hostKey(fields, base + W_DST_ADDR, v6);
-    // A host already in its table was counted as distinct when it entered it, so the distinct
-    // counters only see hosts new to the table (or back after an eviction: they deduplicate).
-    if (this.#sources.count(src, bytes)) {
-      this.#distinctSources.add(src);
-    }
-    if (this.#destinations.count(dst, bytes)) {
-      this.#distinctDestinations.add(dst);
-    }
+  addProtocol(bit: number, packets: number, bytes: number): void {
+    this.protocolPackets[bit]! += packets;
+    this.protocolBytes[bit]! += bytes;
+  }
+
+  addEvent(id: number, count: number): void {
+    this.events[id]! += count;
+  }
+
+  addSecond(second: number, packets: number, bytes: number): void {
+    this.series.add(second, bytes, packets);
+  }
+
+  addPort(table: number, port: number, packets: number): void {
+    this.#destPorts[table]![port]! += packets;
+  }
+
+  // A host already in its table was counted as distinct when it entered it, so the distinct
+  // counters only see hosts new to the table (or back after an eviction: they deduplicate).
+  addSource(key: TableKey, packets: number, bytes: number): void {
+    if (this.#sources.count(key, packets, bytes)) this.#distinctSources.add(key);
+  }
+
+  addDestination(key: TableKey, packets: number, bytes: number): void {
+    if (this.#destinations.count(key, packets, bytes)) this.#distinctDestinations.add(key);
   }
 
   /** Protocol counters by `stats.decoder` name. */

@@ -25,11 +25,11 @@ export class TrafficSeries {
     this.#bytes = new Float64Array(seconds);
   }
 
-  /** Adds a packet of `bytes` at Unix second `second`. */
-  add(second: number, bytes: number): void {
+  /** Adds `packets` (default one) of `bytes` in all at Unix second `second`. */
+  add(second: number, bytes: number, packets = 1): void {
     if (second === this.#latest) {
       const slot = this.#latestSlot;
-      this.#packets[slot]!++;
+      this.#packets[slot]! += packets;
       this.#bytes[slot]! += bytes;
       return;
     }
@@ -40,7 +40,7 @@ export class TrafficSeries {
       this.#packets[slot] = 0;
       this.#bytes[slot] = 0;
     }
-    this.#packets[slot]!++;
+    this.#packets[slot]! += packets;
     this.#bytes[slot]! += bytes;
     if (second > this.#latest) {
       this.#latest = second;

@@ -258,10 +258,11 @@ export class Capture {
   }
 
   #onBatch(msg: FromWorker & { type: "batch" }): void {
-    const { timestampsUs, fields } = msg;
+    const { timestampsUs, fields, summaryRows } = msg;
     if (this.#sinkError === null && this.#sink !== null) {
       const batch = new PacketBatch(this.#batchSize, { timestampsUs, fields });
       batch.count = msg.count;
+      batch.summaryRows = summaryRows.subarray(0, msg.summaryLength);
       try {
         this.#sink.onBatch(batch);
       } catch (e) {
@@ -271,8 +272,12 @@ export class Capture {
     if (this.#ended) return;
     const ack: { message: ToWorker; transfer: Transferable[] } = this.#reuse
       ? {
-        message: { type: "ack", buffers: { timestampsUs, fields } },
-        transfer: [timestampsUs.buffer as ArrayBuffer, fields.buffer as ArrayBuffer],
+        message: { type: "ack", buffers: { timestampsUs, fields, summaryRows } },
+        transfer: [
+          timestampsUs.buffer as ArrayBuffer,
+          fields.buffer as ArrayBuffer,
+          summaryRows.buffer as ArrayBuffer,
+        ],
       }
       : { message: { type: "ack" }, transfer: [] };
     if (this.#heldAcks === null && performance.now() - this.#sliceStart < SLICE_MS) {

@@ -21,10 +21,12 @@ export interface WorkerOpenOptions {
   nice: number;
 }
 
-/** The two arrays of a `PacketBatch`, moved between threads. */
+/** The arrays of a `PacketBatch` and its summary rows, moved between threads. */
 export interface BatchBuffers {
   timestampsUs: Float64Array;
   fields: Int32Array;
+  /** Room for summary rows (core/batch_summary.ts); the rows fill its start. */
+  summaryRows: Float64Array;
 }
 
 export type ToWorker =
@@ -44,7 +46,7 @@ export type FromWorker =
     warnings: string[];
   }
   | { type: "open_failed"; error: { code: CaptureErrorCode; message: string } }
-  | { type: "batch"; count: number; timestampsUs: Float64Array; fields: Int32Array }
+  | ({ type: "batch"; count: number; summaryLength: number } & BatchBuffers)
   | { type: "stats"; received: number; dropped: number; ifDropped: number }
   | {
     type: "end";

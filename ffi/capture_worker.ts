@@ -11,6 +11,7 @@
  *   terminate this worker.
  */
 import { type Frame, PacketDecoder } from "../core/decode/decoder.ts";
+import { BatchSummaryCollector } from "../core/batch_summary.ts";
 import { PacketBatch } from "../core/packet_batch.ts";
 import type { BatchBuffers, FromWorker, ToWorker, WorkerOpenOptions } from "./capture_protocol.ts";
 import { defaultDevice } from "./devices.ts";
@@ -38,6 +39,8 @@ interface WorkerScope {
 const scope = self as unknown as WorkerScope;
 
 let handle: PcapHandle | null = null;
+/** The summary's share of each batch, counted here to spare the main thread. */
+const summary = new BatchSummaryCollector();
 let stopRequested = false;
 let inFlight = 0;
 let batchSize = 4096;
@@ -162,16 +165,33 @@ async function run(h: PcapHandle): Promise<void> {
   post(end);
 }
 
+/** Summary rows room for a batch that has none from the pool. */
+const SUMMARY_ROWS = 16384;
+/** Room for the summary rows of the batch being filled. */
+let summaryRoom: Float64Array = new Float64Array(SUMMARY_ROWS);
+
 function takeBatch(): PacketBatch {
-  return new PacketBatch(batchSize, pool.pop());
+  const buffers = pool.pop();
+  summaryRoom = buffers?.summaryRows ?? new Float64Array(SUMMARY_ROWS);
+  return new PacketBatch(batchSize, buffers);
 }
 
-/** Posts a non-empty batch (its buffers move to the main thread). */
+/** Counts the summary's rows of a non-empty batch and posts both (the buffers move). */
 function postBatch(batch: PacketBatch): void {
   const { timestampsUs, fields } = batch;
-  post({ type: "batch", count: batch.count, timestampsUs, fields }, [
+  const rows = summary.collect(batch, summaryRoom);
+  const summaryRows = new Float64Array(rows.buffer, 0, rows.buffer.byteLength / 8);
+  post({
+    type: "batch",
+    count: batch.count,
+    timestampsUs,
+    fields,
+    summaryRows,
+    summaryLength: rows.length,
+  }, [
     timestampsUs.buffer as ArrayBuffer,
     fields.buffer as ArrayBuffer,
+    summaryRows.buffer as ArrayBuffer,
   ]);
   inFlight++;
 }

@@ -5,23 +5,23 @@ import { TrafficSeries } from "../../core/traffic_series.ts";
 
 Deno.test("HostCounterTable never exceeds its cap, counts evictions and keeps heavy hosts", () => {
   const table = new HostCounterTable(100);
-  for (let i = 0; i < 1000; i++) table.count(-1, 60);
+  for (let i = 0; i < 1000; i++) table.count(-1, 1, 60);
   for (let i = 0; i < 10_000; i++) {
-    assert.equal(table.count(i, 60), true, "a new host");
+    assert.equal(table.count(i, 1, 60), true, "a new host");
     assert.ok(table.size <= 100);
   }
   assert.deepEqual(table.top(1, "packets"), [{ key: -1, packets: 1000, bytes: 60_000 }]);
   assert.equal(table.evictions, 10_001 - table.size);
-  assert.equal(table.count(-1, 60), false, "still there");
+  assert.equal(table.count(-1, 1, 60), false, "still there");
 });
 
 Deno.test("HostCounterTable keeps the best of each ranking when pruning", () => {
   const table = new HostCounterTable(16);
-  for (let i = 0; i < 500; i++) table.count("many-packets", 1);
-  table.count("many-bytes", 9000);
+  for (let i = 0; i < 500; i++) table.count("many-packets", 1, 1);
+  table.count("many-bytes", 1, 9000);
   for (let i = 0; i < 100; i++) {
-    table.count(i, 2);
-    table.count(i, 2);
+    table.count(i, 1, 2);
+    table.count(i, 1, 2);
   }
   assert.equal(table.top(1, "packets")[0]!.key, "many-packets");
   assert.equal(table.top(1, "bytes")[0]!.key, "many-bytes");
@@ -65,15 +65,15 @@ Deno.test("HostCounterTable prunes to the union of each ranking's top hosts, tie
       // Few distinct totals: many ties at the cut-off. Text keys too, as IPv6 hosts have.
       const key = i % 3 === 0 ? `h${i}` : i;
       const packets = 1 + Math.floor(random() * 4);
-      for (let p = 0; p < packets; p++) table.count(key, 1 + Math.floor(random() * 3));
+      for (let p = 0; p < packets; p++) table.count(key, 1, 1 + Math.floor(random() * 3));
     }
     const keys = (rows: { key: number | string }[]) => rows.map((r) => r.key);
     const expected = new Set([...keys(table.top(10, "packets")), ...keys(table.top(10, "bytes"))]);
-    table.count("new", 1); // full: prunes first
+    table.count("new", 1, 1); // full: prunes first
     const kept = keys(table.top(40, "packets")).filter((k) => k !== "new");
     assert.deepEqual(new Set(kept), expected, `round ${round}`);
     assert.equal(table.evictions, 40 - expected.size);
-    for (const key of kept) assert.equal(table.count(key, 1), false, `${key} still found`);
+    for (const key of kept) assert.equal(table.count(key, 1, 1), false, `${key} still found`);
   }
 });
 

@@ -1,25 +1,11 @@
 import assert from "node:assert/strict";
 import { applyOverrides, defaultConfig } from "../../core/config.ts";
-import { PacketDecoder } from "../../core/decode/decoder.ts";
 import { Engine } from "../../core/engine.ts";
-import { PacketBatch } from "../../core/packet_batch.ts";
-import { EN10MB, ethernet, icmp, ipv4, ipv6, tcp, udp } from "../support/frames.ts";
+import { batchOf } from "../support/detection_run.ts";
+import { ethernet, icmp, ipv4, ipv6, tcp, udp } from "../support/frames.ts";
 import { loadEveValidator } from "../support/eve_schema.ts";
 
 const T0 = 1_700_000_000_000_000;
-
-/** Decodes Ethernet frames, with their packet times, into one batch. */
-function batchOf(packets: { tsUs: number; frame: Uint8Array }[]): PacketBatch {
-  const decoder = new PacketDecoder(EN10MB);
-  const batch = new PacketBatch(packets.length);
-  for (const { tsUs, frame } of packets) {
-    decoder.decode(
-      { bytes: frame, start: 0, capLen: frame.length, wireLen: frame.length, timestampUs: tsUs },
-      batch,
-    );
-  }
-  return batch;
-}
 
 function tcpFrame(src: string, dst: string, dport: number): Uint8Array {
   return ethernet(0x0800, ipv4({ proto: 6, src, dst, payload: tcp({ dport, flags: 0x02 }) }));

@@ -1,0 +1,450 @@
+/**
+ * @module batch_summary
+ * The traffic summary's share of a batch, counted where the batch is decoded (the capture worker)
+ * and applied on the main thread as a few rows per batch: the summary's per-packet work leaves
+ * the thread that runs detection. The engine collects batches that arrive without rows (tests,
+ * benchmarks) with the same code.
+ *
+ * Rows are one Float64Array, cut into segments. A segment ends where the latest packet time
+ * enters a new second counted from the capture's first packet: a stats boundary (the first
+ * packet plus a whole number of seconds) never falls inside a segment, so the segments before a
+ * boundary count exactly the packets before it.
+ *
+ * Layout: each segment is a header of SEGMENT_WORDS words, then tagged rows (`ROW_*`, each
+ * followed by its words), in the order the summary applies them. Hosts come in the order they
+ * first appeared, so the summary's tables see new hosts in packet order.
+ */
+import { EVENT_COUNT } from "./decode/events.ts";
+import { hostKey, type TableKey } from "./host_key.ts";
+import { KeyIndex } from "./numeric_index.ts";
+import {
+  F_ADDRESSES,
+  F_ARP,
+  F_ICMP4,
+  F_ICMP6,
+  F_INVALID,
+  F_IPV4,
+  F_IPV6,
+  F_TCP,
+  F_TRUNCATED,
+  F_UDP,
+  F_UNSUPPORTED,
+  F_VLAN,
+  type PacketBatch,
+  RECORD_WORDS,
+  W_DST_ADDR,
+  W_DST_PORT,
+  W_EVENT,
+  W_FLAGS,
+  W_NOTE_EVENT,
+  W_SRC_ADDR,
+  W_WIRE_LEN,
+} from "./packet_batch.ts";
+
+// Segment header words.
+/** Index after the segment's last packet in the batch. */
+export const SEG_END = 0;
+/** Row offset of the next segment's header (the rows' length after the last). */
+export const SEG_NEXT = 1;
+export const SEG_FIRST_US = 2;
+export const SEG_MAX_US = 3;
+export const SEG_PACKETS = 4;
+export const SEG_BYTES = 5;
+export const SEG_INVALID = 6;
+export const SEG_TRUNCATED = 7;
+export const SEG_UNSUPPORTED = 8;
+const SEGMENT_WORDS = 9;
+
+// Row tags, each followed by its words.
+/** Flag bit, packets, bytes. */
+export const ROW_PROTOCOL = 1;
+/** Event id, count. */
+export const ROW_EVENT = 2;
+/** Unix second, packets, bytes. */
+export const ROW_SECOND = 3;
+/** Port table (0 TCP, 1 UDP), port, packets. */
+export const ROW_PORT = 4;
+/** IPv4 word, packets, bytes. */
+export const ROW_SOURCE_V4 = 5;
+export const ROW_DESTINATION_V4 = 6;
+/** Four IPv6 words, packets, bytes. */
+export const ROW_SOURCE_V6 = 7;
+export const ROW_DESTINATION_V6 = 8;
+
+/** The protocol flags the summary names, bits 0 to 7 (see PROTOCOLS in summary.ts). */
+const PROTOCOL_MASK = F_VLAN | F_IPV4 | F_IPV6 | F_ARP | F_TCP | F_UDP | F_ICMP4 | F_ICMP6;
+const PROTOCOL_BITS = 32 - Math.clz32(PROTOCOL_MASK);
+const PORTS = 65536;
+
+/** What applying rows needs from the summary. */
+export interface SummaryTarget {
+  addTotals(
+    firstUs: number,
+    maxUs: number,
+    packets: number,
+    bytes: number,
+    invalid: number,
+    truncated: number,
+    unsupported: number,
+  ): void;
+  addProtocol(bit: number, packets: number, bytes: number): void;
+  addEvent(id: number, count: number): void;
+  addSecond(second: number, packets: number, bytes: number): void;
+  addPort(table: number, port: number, packets: number): void;
+  addSource(key: TableKey, packets: number, bytes: number): void;
+  addDestination(key: TableKey, packets: number, bytes: number): void;
+}
+
+/**
+ * Counts batches into segment rows. One per capture (it keeps the first packet time and the
+ * latest, which cut the segments), fed every batch in order.
+ */
+export class BatchSummaryCollector {
+  #firstUs = -1;
+  #maxUs = -Infinity;
+  /** Where the latest packet's second (counted from the first packet) ends. */
+  #secondEndUs = -Infinity;
+  #rows: Float64Array = new Float64Array(4096);
+  #length = 0;
+  // The open segment's counters.
+  #segmentFirstUs = 0;
+  #segmentMaxUs = 0;
+  #packets = 0;
+  #bytes = 0;
+  #invalid = 0;
+  #truncated = 0;
+  #unsupported = 0;
+  readonly #protocolPackets = new Float64Array(PROTOCOL_BITS);
+  readonly #protocolBytes = new Float64Array(PROTOCOL_BITS);
+  readonly #events = new Float64Array(EVENT_COUNT + 1);
+  /** The second most packets fall in, counted without a search: its start, µs. */
+  #unixSecondStartUs = -Infinity;
+  #unixSecondPackets = 0;
+  #unixSecondBytes = 0;
+  readonly #seconds: number[] = [];
+  readonly #secondPackets: number[] = [];
+  readonly #secondBytes: number[] = [];
+  readonly #ports = new Float64Array(2 * PORTS);
+  #portsTouched = new Int32Array(256);
+  #portsTouchedCount = 0;
+  readonly #sources = new HostRows(ROW_SOURCE_V4, ROW_SOURCE_V6, W_SRC_ADDR);
+  readonly #destinations = new HostRows(ROW_DESTINATION_V4, ROW_DESTINATION_V6, W_DST_ADDR);
+
+  /**
+   * The rows of `batch`, written into `into` when given (grown if too small) or into the
+   * collector's own buffer: a view valid until the next call.
+   */
+  collect(batch: PacketBatch, into?: Float64Array): Float64Array {
+    if (into !== undefined) this.#rows = into;
+    this.#length = 0;
+    const { fields, timestampsUs, count } = batch;
+    let segmentStart = 0;
+    for (let i = 0, base = 0; i < count; i++, base += RECORD_WORDS) {
+      const ts = timestampsUs[i]!;
+      if (ts > this.#maxUs) {
+        if (ts >= this.#secondEndUs) {
+          if (this.#firstUs < 0) this.#firstUs = ts;
+          const second = Math.floor((ts - this.#firstUs) / 1e6);
+          this.#secondEndUs = this.#firstUs + (second + 1) * 1e6;
+          if (i > segmentStart) {
+            this.#endSegment(fields, i);
+            segmentStart = i;
+          }
+        }
+        this.#maxUs = ts;
+      }
+      if (i === segmentStart) this.#segmentFirstUs = this.#segmentMaxUs = ts;
+      else if (ts > this.#segmentMaxUs) this.#segmentMaxUs = ts;
+      this.#count(fields, base, ts);
+    }
+    if (count > segmentStart) this.#endSegment(fields, count);
+    return this.#rows.subarray(0, this.#length);
+  }
+
+  #count(fields: Int32Array, base: number, ts: number): void {
+    const flags = fields[base + W_FLAGS]!;
+    const bytes = fields[base + W_WIRE_LEN]!;
+    this.#packets++;
+    this.#bytes += bytes;
+    if (flags & F_INVALID) this.#invalid++;
+    if (flags & F_TRUNCATED) this.#truncated++;
+    if (flags & F_UNSUPPORTED) this.#unsupported++;
+    for (let rest = flags & PROTOCOL_MASK; rest !== 0; rest &= rest - 1) {
+      const bit = 31 - Math.clz32(rest & -rest);
+      this.#protocolPackets[bit]!++;
+      this.#protocolBytes[bit]! += bytes;
+    }
+    this.#events[fields[base + W_EVENT]!]!++;
+    this.#events[fields[base + W_NOTE_EVENT]!]!++;
+    this.#countSecond(ts, bytes);
+    if (flags & F_ADDRESSES) {
+      const v6 = (flags & F_IPV6) !== 0;
+      this.#sources.count(hostKey(fields, base + W_SRC_ADDR, v6), base, v6, bytes);
+      this.#destinations.count(hostKey(fields, base + W_DST_ADDR, v6), base, v6, bytes);
+    }
+    const port = fields[base + W_DST_PORT]!;
+    if (port >= 0) {
+      if (flags & F_TCP) this.#countPort(port);
+      else if (flags & F_UDP) this.#countPort(PORTS + port);
+    }
+  }
+
+  #countSecond(ts: number, bytes: number): void {
+    if (ts >= this.#unixSecondStartUs && ts < this.#unixSecondStartUs + 1e6) {
+      this.#unixSecondPackets++;
+      this.#unixSecondBytes += bytes;
+      return;
+    }
+    this.#flushUnixSecond();
+    this.#unixSecondStartUs = Math.floor(ts / 1e6) * 1e6;
+    this.#unixSecondPackets = 1;
+    this.#unixSecondBytes = bytes;
+  }
+
+  /** Moves the fast-path second into the segment's list of seconds. */
+  #flushUnixSecond(): void {
+    if (this.#unixSecondPackets === 0) return;
+    const second = this.#unixSecondStartUs / 1e6;
+    const packets = this.#unixSecondPackets, bytes = this.#unixSecondBytes;
+    this.#unixSecondPackets = this.#unixSecondBytes = 0;
+    const seconds = this.#seconds;
+    let at = seconds.length - 1;
+    while (at >= 0 && seconds[at] !== second) at--;
+    if (at < 0) {
+      at = seconds.length;
+      seconds.push(second);
+      this.#secondPackets.push(0);
+      this.#secondBytes.push(0);
+    }
+    this.#secondPackets[at]! += packets;
+    this.#secondBytes[at]! += bytes;
+  }
+
+  #countPort(slot: number): void {
+    if (this.#ports[slot]!++ !== 0) return;
+    if (this.#portsTouchedCount === this.#portsTouched.length) {
+      const grown = new Int32Array(this.#portsTouched.length * 2);
+      grown.set(this.#portsTouched);
+      this.#portsTouched = grown;
+    }
+    this.#portsTouched[this.#portsTouchedCount++] = slot;
+  }
+
+  /** Writes the open segment (packets up to `end`) and resets its counters. */
+  #endSegment(fields: Int32Array, end: number): void {
+    const header = this.#length;
+    this.#reserve(SEGMENT_WORDS);
+    const rows = this.#rows;
+    rows[header + SEG_END] = end;
+    rows[header + SEG_FIRST_US] = this.#segmentFirstUs;
+    rows[header + SEG_MAX_US] = this.#segmentMaxUs;
+    rows[header + SEG_PACKETS] = this.#packets;
+    rows[header + SEG_BYTES] = this.#bytes;
+    rows[header + SEG_INVALID] = this.#invalid;
+    rows[header + SEG_TRUNCATED] = this.#truncated;
+    rows[header + SEG_UNSUPPORTED] = this.#unsupported;
+    this.#length += SEGMENT_WORDS;
+    this.#packets =
+      this.#bytes =
+      this.#invalid =
+      this.#truncated =
+      this.#unsupported =
+        0;
+    this.#writeProtocols();
+    this.#writeEvents();
+    this.#writeSeconds();
+    this.#writePorts();
+    this.#sources.write(this, fields);
+    this.#destinations.write(this, fields);
+    this.#rows[header + SEG_NEXT] = this.#length;
+  }
+
+  #writeProtocols(): void {
+    for (let bit = 0; bit < PROTOCOL_BITS; bit++) {
+      const packets = this.#protocolPackets[bit]!;
+      if (packets === 0) continue;
+      this.row3(ROW_PROTOCOL, bit, packets, this.#protocolBytes[bit]!);
+      this.#protocolPackets[bit] = 0;
+      this.#protocolBytes[bit] = 0;
+    }
+  }
+
+  #writeEvents(): void {
+    const events = this.#events;
+    for (let id = 1; id < events.length; id++) {
+      if (events[id] === 0) continue;
+      this.row2(ROW_EVENT, id, events[id]!);
+      events[id] = 0;
+    }
+    events[0] = 0;
+  }
+
+  #writeSeconds(): void {
+    this.#flushUnixSecond();
+    const seconds = this.#seconds;
+    for (let i = 0; i < seconds.length; i++) {
+      this.row3(ROW_SECOND, seconds[i]!, this.#secondPackets[i]!, this.#secondBytes[i]!);
+    }
+    seconds.length = this.#secondPackets.length = this.#secondBytes.length = 0;
+  }
+
+  #writePorts(): void {
+    for (let i = 0; i < this.#portsTouchedCount; i++) {
+      const slot = this.#portsTouched[i]!;
+      this.row3(ROW_PORT, slot >= PORTS ? 1 : 0, slot & (PORTS - 1), this.#ports[slot]!);
+      this.#ports[slot] = 0;
+    }
+    this.#portsTouchedCount = 0;
+  }
+
+  /** Appends a tag and two words. */
+  row2(tag: number, a: number, b: number): void {
+    this.#reserve(3);
+    const rows = this.#rows, at = this.#length;
+    rows[at] = tag;
+    rows[at + 1] = a;
+    rows[at + 2] = b;
+    this.#length = at + 3;
+  }
+
+  /** Appends a tag and three words. */
+  row3(tag: number, a: number, b: number, c: number): void {
+    this.#reserve(4);
+    const rows = this.#rows, at = this.#length;
+    rows[at] = tag;
+    rows[at + 1] = a;
+    rows[at + 2] = b;
+    rows[at + 3] = c;
+    this.#length = at + 4;
+  }
+
+  /** Appends a tag, the four words of an IPv6 address at `fields[at..]`, and two more. */
+  rowV6(tag: number, fields: Int32Array, at: number, packets: number, bytes: number): void {
+    this.#reserve(7);
+    const rows = this.#rows, to = this.#length;
+    rows[to] = tag;
+    for (let w = 0; w < 4; w++) rows[to + 1 + w] = fields[at + w]!;
+    rows[to + 5] = packets;
+    rows[to + 6] = bytes;
+    this.#length = to + 7;
+  }
+
+  #reserve(words: number): void {
+    if (this.#length + words <= this.#rows.length) return;
+    const grown = new Float64Array(Math.max(this.#rows.length * 2, this.#length + words));
+    grown.set(this.#rows.subarray(0, this.#length));
+    this.#rows = grown;
+  }
+}
+
+/** One segment's hosts of one side, in order of first appearance. */
+class HostRows {
+  readonly #index = new KeyIndex();
+  #recordBase = new Int32Array(256);
+  #v6 = new Uint8Array(256);
+  #packets = new Float64Array(256);
+  #bytes = new Float64Array(256);
+  #size = 0;
+
+  constructor(readonly tagV4: number, readonly tagV6: number, readonly addressWord: number) {}
+
+  count(key: TableKey, base: number, v6: boolean, bytes: number): void {
+    const row = this.#index.get(key);
+    if (row >= 0) {
+      this.#packets[row]! += 1;
+      this.#bytes[row]! += bytes;
+      return;
+    }
+    if (this.#size === this.#packets.length) this.#grow();
+    const at = this.#size++;
+    this.#recordBase[at] = base;
+    this.#v6[at] = v6 ? 1 : 0;
+    this.#packets[at] = 1;
+    this.#bytes[at] = bytes;
+    this.#index.set(key, at);
+  }
+
+  /** Writes the rows (addresses read back from the records) and empties the table. */
+  write(out: BatchSummaryCollector, fields: Int32Array): void {
+    for (let row = 0; row < this.#size; row++) {
+      const at = this.#recordBase[row]! + this.addressWord;
+      if (this.#v6[row] === 0) {
+        out.row3(this.tagV4, fields[at]!, this.#packets[row]!, this.#bytes[row]!);
+      } else {
+        out.rowV6(this.tagV6, fields, at, this.#packets[row]!, this.#bytes[row]!);
+      }
+    }
+    if (this.#size > 0) this.#index.clear();
+    this.#size = 0;
+  }
+
+  #grow(): void {
+    const rows = this.#packets.length * 2;
+    const recordBase = new Int32Array(rows), v6 = new Uint8Array(rows);
+    const packets = new Float64Array(rows), bytes = new Float64Array(rows);
+    recordBase.set(this.#recordBase);
+    v6.set(this.#v6);
+    packets.set(this.#packets);
+    bytes.set(this.#bytes);
+    this.#recordBase = recordBase;
+    this.#v6 = v6;
+    this.#packets = packets;
+    this.#bytes = bytes;
+  }
+}
+
+const v6Scratch = new Int32Array(4);
+
+/** Applies one segment's rows, `rows[at..]` up to its SEG_NEXT, to `target`. */
+export function applySegment(target: SummaryTarget, rows: Float64Array, at: number): void {
+  const next = rows[at + SEG_NEXT]!;
+  target.addTotals(
+    rows[at + SEG_FIRST_US]!,
+    rows[at + SEG_MAX_US]!,
+    rows[at + SEG_PACKETS]!,
+    rows[at + SEG_BYTES]!,
+    rows[at + SEG_INVALID]!,
+    rows[at + SEG_TRUNCATED]!,
+    rows[at + SEG_UNSUPPORTED]!,
+  );
+  for (let i = at + SEGMENT_WORDS; i < next;) {
+    const tag = rows[i]!;
+    switch (tag) {
+      case ROW_PROTOCOL:
+        target.addProtocol(rows[i + 1]!, rows[i + 2]!, rows[i + 3]!);
+        i += 4;
+        break;
+      case ROW_EVENT:
+        target.addEvent(rows[i + 1]!, rows[i + 2]!);
+        i += 3;
+        break;
+      case ROW_SECOND:
+        target.addSecond(rows[i + 1]!, rows[i + 2]!, rows[i + 3]!);
+        i += 4;
+        break;
+      case ROW_PORT:
+        target.addPort(rows[i + 1]!, rows[i + 2]!, rows[i + 3]!);
+        i += 4;
+        break;
+      case ROW_SOURCE_V4:
+        target.addSource(rows[i + 1]!, rows[i + 2]!, rows[i + 3]!);
+        i += 4;
+        break;
+      case ROW_DESTINATION_V4:
+        target.addDestination(rows[i + 1]!, rows[i + 2]!, rows[i + 3]!);
+        i += 4;
+        break;
+      case ROW_SOURCE_V6:
+      case ROW_DESTINATION_V6: {
+        for (let w = 0; w < 4; w++) v6Scratch[w] = rows[i + 1 + w]!;
+        const key = hostKey(v6Scratch, 0, true);
+        if (tag === ROW_SOURCE_V6) target.addSource(key, rows[i + 5]!, rows[i + 6]!);
+        else target.addDestination(key, rows[i + 5]!, rows[i + 6]!);
+        i += 7;
+        break;
+      }
+      default:
+        throw new Error(`batch summary: unknown row tag ${tag} at ${i}`);
+    }
+  }
+}
