@@ -16,7 +16,7 @@
  */
 import { EVENT_COUNT } from "./decode/events.ts";
 import { hostKey, type TableKey } from "./host_key.ts";
-import { KeyIndex } from "./numeric_index.ts";
+import { NumericIndex } from "./numeric_index.ts";
 import {
   F_ADDRESSES,
   F_ARP,
@@ -74,6 +74,8 @@ export const ROW_DESTINATION_V6 = 8;
 /** The protocol flags the summary names, bits 0 to 7 (see PROTOCOLS in summary.ts). */
 const PROTOCOL_MASK = F_VLAN | F_IPV4 | F_IPV6 | F_ARP | F_TCP | F_UDP | F_ICMP4 | F_ICMP6;
 const PROTOCOL_BITS = 32 - Math.clz32(PROTOCOL_MASK);
+/** Flags counted per combination (all below bit 11, so a small table holds every one). */
+const COUNTED_FLAGS = PROTOCOL_MASK | F_INVALID | F_TRUNCATED | F_UNSUPPORTED;
 const PORTS = 65536;
 
 /** What applying rows needs from the summary. */
@@ -109,13 +111,10 @@ export class BatchSummaryCollector {
   // The open segment's counters.
   #segmentFirstUs = 0;
   #segmentMaxUs = 0;
-  #packets = 0;
-  #bytes = 0;
-  #invalid = 0;
-  #truncated = 0;
-  #unsupported = 0;
-  readonly #protocolPackets = new Float64Array(PROTOCOL_BITS);
-  readonly #protocolBytes = new Float64Array(PROTOCOL_BITS);
+  /** Packets and bytes per combination of the counted flags, and the combinations seen. */
+  readonly #flagPackets = new Float64Array(COUNTED_FLAGS + 1);
+  readonly #flagBytes = new Float64Array(COUNTED_FLAGS + 1);
+  readonly #flagsSeen: number[] = [];
   readonly #events = new Float64Array(EVENT_COUNT + 1);
   /** The second most packets fall in, counted without a search: its start, µs. */
   #unixSecondStartUs = -Infinity;
@@ -164,23 +163,16 @@ export class BatchSummaryCollector {
   #count(fields: Int32Array, base: number, ts: number): void {
     const flags = fields[base + W_FLAGS]!;
     const bytes = fields[base + W_WIRE_LEN]!;
-    this.#packets++;
-    this.#bytes += bytes;
-    if (flags & F_INVALID) this.#invalid++;
-    if (flags & F_TRUNCATED) this.#truncated++;
-    if (flags & F_UNSUPPORTED) this.#unsupported++;
-    for (let rest = flags & PROTOCOL_MASK; rest !== 0; rest &= rest - 1) {
-      const bit = 31 - Math.clz32(rest & -rest);
-      this.#protocolPackets[bit]!++;
-      this.#protocolBytes[bit]! += bytes;
-    }
+    const counted = flags & COUNTED_FLAGS;
+    if (this.#flagPackets[counted]!++ === 0) this.#flagsSeen.push(counted);
+    this.#flagBytes[counted]! += bytes;
     this.#events[fields[base + W_EVENT]!]!++;
     this.#events[fields[base + W_NOTE_EVENT]!]!++;
     this.#countSecond(ts, bytes);
     if (flags & F_ADDRESSES) {
       const v6 = (flags & F_IPV6) !== 0;
-      this.#sources.count(hostKey(fields, base + W_SRC_ADDR, v6), base, v6, bytes);
-      this.#destinations.count(hostKey(fields, base + W_DST_ADDR, v6), base, v6, bytes);
+      this.#sources.count(fields, base, v6, bytes);
+      this.#destinations.count(fields, base, v6, bytes);
     }
     const port = fields[base + W_DST_PORT]!;
     if (port >= 0) {
@@ -238,19 +230,8 @@ export class BatchSummaryCollector {
     rows[header + SEG_END] = end;
     rows[header + SEG_FIRST_US] = this.#segmentFirstUs;
     rows[header + SEG_MAX_US] = this.#segmentMaxUs;
-    rows[header + SEG_PACKETS] = this.#packets;
-    rows[header + SEG_BYTES] = this.#bytes;
-    rows[header + SEG_INVALID] = this.#invalid;
-    rows[header + SEG_TRUNCATED] = this.#truncated;
-    rows[header + SEG_UNSUPPORTED] = this.#unsupported;
     this.#length += SEGMENT_WORDS;
-    this.#packets =
-      this.#bytes =
-      this.#invalid =
-      this.#truncated =
-      this.#unsupported =
-        0;
-    this.#writeProtocols();
+    this.#writeFlags(header);
     this.#writeEvents();
     this.#writeSeconds();
     this.#writePorts();
@@ -259,13 +240,35 @@ export class BatchSummaryCollector {
     this.#rows[header + SEG_NEXT] = this.#length;
   }
 
-  #writeProtocols(): void {
+  /** Totals into the segment header at `header`, and the protocol rows. */
+  #writeFlags(header: number): void {
+    let packets = 0, bytes = 0, invalid = 0, truncated = 0, unsupported = 0;
+    const protocolPackets = new Float64Array(PROTOCOL_BITS);
+    const protocolBytes = new Float64Array(PROTOCOL_BITS);
+    for (const counted of this.#flagsSeen) {
+      const p = this.#flagPackets[counted]!, b = this.#flagBytes[counted]!;
+      this.#flagPackets[counted] = this.#flagBytes[counted] = 0;
+      packets += p;
+      bytes += b;
+      if (counted & F_INVALID) invalid += p;
+      if (counted & F_TRUNCATED) truncated += p;
+      if (counted & F_UNSUPPORTED) unsupported += p;
+      for (let rest = counted & PROTOCOL_MASK; rest !== 0; rest &= rest - 1) {
+        const bit = 31 - Math.clz32(rest & -rest);
+        protocolPackets[bit]! += p;
+        protocolBytes[bit]! += b;
+      }
+    }
+    this.#flagsSeen.length = 0;
+    const rows = this.#rows;
+    rows[header + SEG_PACKETS] = packets;
+    rows[header + SEG_BYTES] = bytes;
+    rows[header + SEG_INVALID] = invalid;
+    rows[header + SEG_TRUNCATED] = truncated;
+    rows[header + SEG_UNSUPPORTED] = unsupported;
     for (let bit = 0; bit < PROTOCOL_BITS; bit++) {
-      const packets = this.#protocolPackets[bit]!;
-      if (packets === 0) continue;
-      this.row3(ROW_PROTOCOL, bit, packets, this.#protocolBytes[bit]!);
-      this.#protocolPackets[bit] = 0;
-      this.#protocolBytes[bit] = 0;
+      if (protocolPackets[bit] === 0) continue;
+      this.row3(ROW_PROTOCOL, bit, protocolPackets[bit]!, protocolBytes[bit]!);
     }
   }
 
@@ -339,7 +342,8 @@ export class BatchSummaryCollector {
 
 /** One segment's hosts of one side, in order of first appearance. */
 class HostRows {
-  readonly #index = new KeyIndex();
+  readonly #ipv4 = new NumericIndex();
+  readonly #ipv6 = new Map<string, number>();
   #recordBase = new Int32Array(256);
   #v6 = new Uint8Array(256);
   #packets = new Float64Array(256);
@@ -348,20 +352,34 @@ class HostRows {
 
   constructor(readonly tagV4: number, readonly tagV6: number, readonly addressWord: number) {}
 
-  count(key: TableKey, base: number, v6: boolean, bytes: number): void {
-    const row = this.#index.get(key);
-    if (row >= 0) {
-      this.#packets[row]! += 1;
-      this.#bytes[row]! += bytes;
+  /** Counts the packet whose record starts at `base`. */
+  count(fields: Int32Array, base: number, v6: boolean, bytes: number): void {
+    if (v6) {
+      const key = hostKey(fields, base + this.addressWord, true) as string;
+      const row = this.#ipv6.get(key);
+      if (row !== undefined) this.#add(row, bytes);
+      else this.#ipv6.set(key, this.#insert(base, true, bytes));
       return;
     }
+    const word = fields[base + this.addressWord]!;
+    const row = this.#ipv4.get(word);
+    if (row >= 0) this.#add(row, bytes);
+    else this.#ipv4.set(word, this.#insert(base, false, bytes));
+  }
+
+  #add(row: number, bytes: number): void {
+    this.#packets[row]! += 1;
+    this.#bytes[row]! += bytes;
+  }
+
+  #insert(base: number, v6: boolean, bytes: number): number {
     if (this.#size === this.#packets.length) this.#grow();
     const at = this.#size++;
     this.#recordBase[at] = base;
     this.#v6[at] = v6 ? 1 : 0;
     this.#packets[at] = 1;
     this.#bytes[at] = bytes;
-    this.#index.set(key, at);
+    return at;
   }
 
   /** Writes the rows (addresses read back from the records) and empties the table. */
@@ -374,7 +392,8 @@ class HostRows {
         out.rowV6(this.tagV6, fields, at, this.#packets[row]!, this.#bytes[row]!);
       }
     }
-    if (this.#size > 0) this.#index.clear();
+    if (this.#ipv4.size > 0) this.#ipv4.clear();
+    if (this.#ipv6.size > 0) this.#ipv6.clear();
     this.#size = 0;
   }
 
