@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { BatchSummaryCollector, SEG_NEXT } from "../../core/batch_summary.ts";
 import { Capture, type CaptureEnd } from "../../ffi/capture.ts";
 import { CaptureError } from "../../ffi/errors.ts";
 import {
@@ -162,6 +163,25 @@ Deno.test("Capture keeps order with many batches in flight, with and without reu
     assert.deepEqual(end, { kind: "eof", packets: 50_000 });
     assert.equal(seen, 50_000);
   }
+});
+
+Deno.test("Capture's batches carry the summary rows the worker counted, as counted here", async () => {
+  await using dir = await makeTempDir();
+  const path = `${dir.path}/seconds.pcap`;
+  await writePcap(path, { packets: packets(20_000, 170) }); // 3.4 s: segments cut mid-batch
+  const capture = await Capture.open({ read: path, batchSize: 1000 });
+  const here = new BatchSummaryCollector();
+  let segments = 0;
+  const end = await capture.run({
+    onBatch(batch) {
+      assert.ok(batch.summaryRows !== null, "rows came with the batch");
+      const expected = here.collect(batch);
+      assert.deepEqual(batch.summaryRows, expected);
+      for (let at = 0; at < expected.length; at = expected[at + SEG_NEXT]!) segments++;
+    },
+  });
+  assert.equal(end.kind, "eof");
+  assert.equal(segments, 20 + 3, "a segment per batch, and one more at each new second");
 });
 
 Deno.test("Capture reports a file truncated inside a packet after the packets before it", async () => {
