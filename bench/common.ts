@@ -22,9 +22,20 @@ export interface RssSample {
   rssMiB: number;
 }
 
+/** CPU seconds (user + system) of a whole run, and the share of its main and worker threads. */
+export interface RunCpu {
+  /** The whole process, from `time` (exact). */
+  totalS: number;
+  /** Read from /proc while it ran, so a thread's last few ms before it ended may be missing. */
+  mainS: number;
+  workerS: number;
+}
+
 export interface TimedRun extends Timing {
   /** VmRSS of the measured process every `sampleMs`, when asked for. */
   samples: RssSample[];
+  /** With `threadCpu`: CPU seconds, whole and by thread. */
+  cpu: RunCpu | null;
   stderr: string;
   /** The command's standard output, when asked for (else ""). */
   stdout: string;
@@ -36,6 +47,8 @@ export interface TimedOptions {
   cwd?: string;
   /** Keep the command's standard output (default: discarded). */
   stdout?: boolean;
+  /** Read the CPU time of the process's threads while it runs (see RunCpu). */
+  threadCpu?: boolean;
 }
 
 /**
@@ -48,7 +61,7 @@ export async function timed(cmd: string[], options: TimedOptions = {}): Promise<
   try {
     const started = performance.now();
     const child = new Deno.Command("/usr/bin/time", {
-      args: ["-f", "%M", "-o", rssFile, ...cmd],
+      args: ["-f", "%M %U %S", "-o", rssFile, ...cmd],
       cwd: options.cwd ?? ROOT,
       env: { NO_COLOR: "1" },
       stdin: "null",
@@ -58,22 +71,27 @@ export async function timed(cmd: string[], options: TimedOptions = {}): Promise<
     const stderr = new Response(child.stderr).text();
     const stdout = options.stdout ? new Response(child.stdout).text() : Promise.resolve("");
     const samples: RssSample[] = [];
+    const threads = new Map<string, ThreadTime>();
     let done = false;
     const sampling = options.sampleMs
       ? sampleRss(child.pid, options.sampleMs, started, samples, () => done)
       : null;
+    const threadSampling = options.threadCpu ? sampleThreads(child.pid, threads, () => done) : null;
     const status = await child.status;
     const seconds = (performance.now() - started) / 1000;
     done = true;
     await sampling;
+    await threadSampling;
     if (!status.success) {
       throw new Error(`${cmd.join(" ")} exited with ${status.code}: ${await stderr}`);
     }
-    const rssKiB = Number((await Deno.readTextFile(rssFile)).trim().split("\n").at(-1));
+    const [rssKiB, userS, systemS] = (await Deno.readTextFile(rssFile)).trim().split("\n").at(-1)!
+      .split(" ").map(Number) as [number, number, number];
     return {
       seconds,
       peakRssMiB: rssKiB / 1024,
       samples,
+      cpu: options.threadCpu ? runCpu(userS + systemS, threads) : null,
       stderr: await stderr,
       stdout: await stdout,
     };
@@ -107,6 +125,75 @@ async function sampleRss(
     }
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/** One thread's name and CPU seconds, as last read. */
+interface ThreadTime {
+  name: string;
+  seconds: number;
+  main: boolean;
+}
+
+/** Reads the threads of `timePid`'s child every few ms until `stop()`, keeping each one's last. */
+async function sampleThreads(
+  timePid: number,
+  into: Map<string, ThreadTime>,
+  stop: () => boolean,
+): Promise<void> {
+  while (!stop()) {
+    const pid = childOf(timePid);
+    if (pid !== null) {
+      for (const [tid, time] of threadTimes(pid)) into.set(tid, time);
+    }
+    // The kernel counts in 10 ms ticks: reading more often only disturbs the run.
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+function runCpu(totalS: number, threads: Map<string, ThreadTime>): RunCpu {
+  let mainS = 0, workerS = 0;
+  for (const t of threads.values()) {
+    if (t.main) mainS += t.seconds;
+    else if (t.name.startsWith("worker")) workerS += t.seconds;
+  }
+  return { totalS, mainS, workerS };
+}
+
+/** Clock ticks per second of /proc/<pid>/task/<tid>/stat times (Linux: 100). */
+const CLOCK_TICKS_PER_S = 100;
+
+/** CPU seconds (user + system) of every thread of `pid`, by thread id. */
+export function threadTimes(pid: number): Map<string, ThreadTime> {
+  const out = new Map<string, ThreadTime>();
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(`/proc/${pid}/task`)];
+  } catch {
+    return out; // the process is gone
+  }
+  for (const entry of entries) {
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${pid}/task/${entry.name}/stat`);
+      const close = stat.lastIndexOf(")");
+      const name = stat.slice(stat.indexOf("(") + 1, close);
+      const fields = stat.slice(close + 2).split(" ");
+      // Fields after the name start at 3 (state); utime and stime are fields 14 and 15.
+      const seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+      out.set(entry.name, { name, seconds, main: entry.name === String(pid) });
+    } catch { /* the thread ended */ }
+  }
+  return out;
+}
+
+/** "total (main / worker / rest)" CPU seconds of a run, with µs per packet for the two threads. */
+export function describeRunCpu(cpu: RunCpu | null, packets: number): string {
+  if (cpu === null) return "?";
+  const perPacket = (s: number) => `${((s * 1e6) / Math.max(1, packets)).toFixed(2)} µs/pkt`;
+  const rest = Math.max(0, cpu.totalS - cpu.mainS - cpu.workerS);
+  return `${cpu.totalS.toFixed(2)} s: main ${cpu.mainS.toFixed(2)} (${perPacket(cpu.mainS)}), ` +
+    `worker ${cpu.workerS.toFixed(2)} (${perPacket(cpu.workerS)}), other threads ${
+      rest.toFixed(2)
+    }`;
 }
 
 function childOf(pid: number): number | null {

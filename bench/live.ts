@@ -23,7 +23,16 @@
  */
 import { parseArgs } from "node:util";
 import { canUseNamespaces, type CommandResult, TestNetwork } from "../tests/support/netns.ts";
-import { finalStats, fmt, machine, readRecords, ROOT, table, vmRssKiB } from "./common.ts";
+import {
+  finalStats,
+  fmt,
+  machine,
+  readRecords,
+  ROOT,
+  table,
+  threadTimes,
+  vmRssKiB,
+} from "./common.ts";
 import { benchCapture } from "./speed.ts";
 
 export interface LiveOptions {
@@ -43,10 +52,8 @@ export interface LiveOptions {
 }
 
 const TOOLS = ["ip", "ethtool", "timeout", "tcpreplay", "sysctl"] as const;
-const CLOCK_TICKS_PER_S = 100;
-
 interface ThreadTimes {
-  /** CPU seconds by thread name (comm). */
+  /** CPU seconds by thread name (comm; the main thread as "main thread"). */
   byName: Map<string, number>;
   total: number;
 }
@@ -107,7 +114,7 @@ async function liveRun(file: string, options: LiveOptions, nice: number): Promis
   await anomaly.waitForLine(/Capturing from/, 30_000);
   const pid = denoPid(anomaly.pid);
   await sleep(500); // the worker is in its read loop
-  const cpuBefore = pid === null ? null : threadTimes(pid);
+  const cpuBefore = pid === null ? null : threadTimesByName(pid);
   const rssBefore = pid === null ? null : vmRssKiB(pid);
   const linkDropsBefore = await linkDrops(net);
 
@@ -124,7 +131,7 @@ async function liveRun(file: string, options: LiveOptions, nice: number): Promis
   const sent = results.map(parseTcpreplay);
   const linkDropped = (await linkDrops(net)) - linkDropsBefore;
   await sleep(1000); // the last packets reach the worker and the engine
-  const cpuAfter = pid === null ? null : threadTimes(pid);
+  const cpuAfter = pid === null ? null : threadTimesByName(pid);
   const rssAfter = pid === null ? null : vmRssKiB(pid);
   const status = await anomaly.stop("SIGINT", 30_000);
   if (!status.success) {
@@ -195,21 +202,13 @@ function denoPid(spawnedPid: number): number | null {
 }
 
 /** CPU seconds (user + system) of every thread of `pid`, summed by thread name. */
-function threadTimes(pid: number): ThreadTimes {
+function threadTimesByName(pid: number): ThreadTimes {
   const byName = new Map<string, number>();
   let total = 0;
-  for (const entry of Deno.readDirSync(`/proc/${pid}/task`)) {
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${pid}/task/${entry.name}/stat`);
-      const close = stat.lastIndexOf(")");
-      const name = stat.slice(stat.indexOf("(") + 1, close);
-      const fields = stat.slice(close + 2).split(" ");
-      // Fields after the name start at 3 (state); utime and stime are fields 14 and 15.
-      const seconds = (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
-      const key = entry.name === String(pid) ? "main thread" : name;
-      byName.set(key, (byName.get(key) ?? 0) + seconds);
-      total += seconds;
-    } catch { /* the thread ended */ }
+  for (const { name, seconds, main } of threadTimes(pid).values()) {
+    const key = main ? "main thread" : name;
+    byName.set(key, (byName.get(key) ?? 0) + seconds);
+    total += seconds;
   }
   return { byName, total };
 }

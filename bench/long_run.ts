@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import {
   anomalyCommand,
   DATA_DIR,
+  describeRunCpu,
   finalStats,
   fmt,
   machine,
@@ -53,8 +54,9 @@ export async function longRunBenchmark(options: LongRunOptions): Promise<string>
   try {
     const run = await timed(
       anomalyCommand(["--read", file, "--log-dir", logDir], ["--v8-flags=--trace-gc"]),
-      { sampleMs: options.sampleMs, stdout: true },
+      { sampleMs: options.sampleMs, stdout: true, threadCpu: true },
     );
+    const tcpdump = await timed(["tcpdump", "-r", file, "-w", "/dev/null"]);
     const records = await readRecords(logDir);
     const final = finalStats(records);
     const packets: number = final.stats.decoder.pkts;
@@ -71,6 +73,12 @@ export async function longRunBenchmark(options: LongRunOptions): Promise<string>
         ` (${(made.spanS / 60).toFixed(1)} min of packet time)`,
       ],
       ["anomaly --read", `${mpps(packets, run.seconds)} (${run.seconds.toFixed(2)} s)`],
+      [
+        "tcpdump -r -w /dev/null, time ratio",
+        `${mpps(packets, tcpdump.seconds)} (${tcpdump.seconds.toFixed(2)} s), ` +
+        `${(run.seconds / tcpdump.seconds).toFixed(2)}x`,
+      ],
+      ["anomaly CPU (user + system)", describeRunCpu(run.cpu, packets)],
       ["peak RSS (maxrss)", `${run.peakRssMiB.toFixed(0)} MiB`],
       ...rssRows(run.samples, options.sampleMs),
       ["JS heap after each full GC (main isolate, MB)", liveHeap(run.stdout)],

@@ -1,7 +1,8 @@
 /**
  * Speed of `anomaly --read` (full detection, records written) against
  * `tcpdump -r FILE -w /dev/null` on the same capture, in the same run, as packets/s and as a ratio
- * of whole-process wall times (the median of `runs` each):
+ * of whole-process wall times (the median of `runs` each), with the CPU time of Anomaly's run
+ * (all threads, and its main and capture threads):
  *
  *   deno run -A bench/speed.ts [--small 1000000] [--large 1000000] [--runs 3]
  *
@@ -14,6 +15,7 @@ import { summarizePcap } from "../tests/support/tcpdump.ts";
 import {
   anomalyCommand,
   DATA_DIR,
+  describeRunCpu,
   fmt,
   machine,
   median,
@@ -64,7 +66,7 @@ export async function speedBenchmark(options: SpeedOptions): Promise<string> {
     try {
       const anomaly = await median(
         options.runs,
-        () => timed(anomalyCommand(["--read", file, "--log-dir", logDir])),
+        () => timed(anomalyCommand(["--read", file, "--log-dir", logDir]), { threadCpu: true }),
       );
       rows.push([
         kind === "small" ? "small (scans, floods, pings)" : "large (bulk download)",
@@ -75,6 +77,7 @@ export async function speedBenchmark(options: SpeedOptions): Promise<string> {
         `${(anomaly.seconds / tcpdump.seconds).toFixed(2)}x`,
         `${((wireBytes * 8) / anomaly.seconds / 1e9).toFixed(1)} Gbit/s`,
         `${anomaly.peakRssMiB.toFixed(0)} MiB`,
+        describeRunCpu(anomaly.cpu, packets),
       ]);
     } finally {
       await Deno.remove(logDir, { recursive: true }).catch(() => {});
@@ -90,6 +93,7 @@ export async function speedBenchmark(options: SpeedOptions): Promise<string> {
       "time ratio",
       "anomaly wire rate",
       "anomaly peak RSS",
+      "anomaly CPU (user + system)",
     ], rows);
 }
 
