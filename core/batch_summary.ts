@@ -19,18 +19,15 @@ import { hostKey, type TableKey } from "./host_key.ts";
 import { NumericIndex } from "./numeric_index.ts";
 import {
   F_ADDRESSES,
-  F_ARP,
-  F_ICMP4,
-  F_ICMP6,
   F_INVALID,
-  F_IPV4,
   F_IPV6,
   F_TCP,
   F_TRUNCATED,
   F_UDP,
   F_UNSUPPORTED,
-  F_VLAN,
   type PacketBatch,
+  PROTOCOL_FLAGS,
+  PROTOCOL_NAMES,
   RECORD_WORDS,
   W_DST_ADDR,
   W_DST_PORT,
@@ -71,11 +68,8 @@ export const ROW_DESTINATION_V4 = 6;
 export const ROW_SOURCE_V6 = 7;
 export const ROW_DESTINATION_V6 = 8;
 
-/** The protocol flags the summary names, bits 0 to 7 (see PROTOCOLS in summary.ts). */
-const PROTOCOL_MASK = F_VLAN | F_IPV4 | F_IPV6 | F_ARP | F_TCP | F_UDP | F_ICMP4 | F_ICMP6;
-const PROTOCOL_BITS = 32 - Math.clz32(PROTOCOL_MASK);
 /** Flags counted per combination (all below bit 11, so a small table holds every one). */
-const COUNTED_FLAGS = PROTOCOL_MASK | F_INVALID | F_TRUNCATED | F_UNSUPPORTED;
+const COUNTED_FLAGS = PROTOCOL_FLAGS | F_INVALID | F_TRUNCATED | F_UNSUPPORTED;
 const PORTS = 65536;
 
 /** What applying rows needs from the summary. */
@@ -243,8 +237,8 @@ export class BatchSummaryCollector {
   /** Totals into the segment header at `header`, and the protocol rows. */
   #writeFlags(header: number): void {
     let packets = 0, bytes = 0, invalid = 0, truncated = 0, unsupported = 0;
-    const protocolPackets = new Float64Array(PROTOCOL_BITS);
-    const protocolBytes = new Float64Array(PROTOCOL_BITS);
+    const protocolPackets = new Float64Array(PROTOCOL_NAMES.length);
+    const protocolBytes = new Float64Array(PROTOCOL_NAMES.length);
     for (const counted of this.#flagsSeen) {
       const p = this.#flagPackets[counted]!, b = this.#flagBytes[counted]!;
       this.#flagPackets[counted] = this.#flagBytes[counted] = 0;
@@ -253,7 +247,7 @@ export class BatchSummaryCollector {
       if (counted & F_INVALID) invalid += p;
       if (counted & F_TRUNCATED) truncated += p;
       if (counted & F_UNSUPPORTED) unsupported += p;
-      for (let rest = counted & PROTOCOL_MASK; rest !== 0; rest &= rest - 1) {
+      for (let rest = counted & PROTOCOL_FLAGS; rest !== 0; rest &= rest - 1) {
         const bit = 31 - Math.clz32(rest & -rest);
         protocolPackets[bit]! += p;
         protocolBytes[bit]! += b;
@@ -266,7 +260,7 @@ export class BatchSummaryCollector {
     rows[header + SEG_INVALID] = invalid;
     rows[header + SEG_TRUNCATED] = truncated;
     rows[header + SEG_UNSUPPORTED] = unsupported;
-    for (let bit = 0; bit < PROTOCOL_BITS; bit++) {
+    for (let bit = 0; bit < PROTOCOL_NAMES.length; bit++) {
       if (protocolPackets[bit] === 0) continue;
       this.row3(ROW_PROTOCOL, bit, protocolPackets[bit]!, protocolBytes[bit]!);
     }

@@ -71,6 +71,19 @@ export const F_TCP = 1 << 4;
 export const F_UDP = 1 << 5;
 export const F_ICMP4 = 1 << 6;
 export const F_ICMP6 = 1 << 7;
+/** `stats.decoder` names of the layer flags above, indexed by bit (F_VLAN is bit 0). */
+export const PROTOCOL_NAMES = [
+  "vlan",
+  "ipv4",
+  "ipv6",
+  "arp",
+  "tcp",
+  "udp",
+  "icmpv4",
+  "icmpv6",
+] as const;
+/** Every layer flag named in PROTOCOL_NAMES. */
+export const PROTOCOL_FLAGS = (1 << PROTOCOL_NAMES.length) - 1;
 /** Malformed: a decode event marked invalid was recorded. */
 export const F_INVALID = 1 << 8;
 /** Cut short by the snaplen (caplen < wire length and decoding ran out of captured bytes). */

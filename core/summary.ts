@@ -9,6 +9,7 @@ import { DIRECTION_NAMES } from "./direction.ts";
 import { EVENT_COUNT, eventName } from "./decode/events.ts";
 import { TrafficSeries } from "./traffic_series.ts";
 import { keyText, type TableKey } from "./host_key.ts";
+import { PROTOCOL_NAMES } from "./packet_batch.ts";
 import type { SummaryTarget } from "./batch_summary.ts";
 
 /** Limits of the summary's tables (config keys `summary.*`). */
@@ -30,11 +31,6 @@ export const DEFAULT_SUMMARY_LIMITS: SummaryLimits = {
   topN: 10,
 };
 
-/**
- * Counter names of the protocol mix, in `stats.decoder` spelling, indexed by the bit position of
- * their flag (F_VLAN is bit 0 ... F_ICMP6 bit 7: batch_summary.ts counts those bits).
- */
-const PROTOCOLS = ["vlan", "ipv4", "ipv6", "arp", "tcp", "udp", "icmpv4", "icmpv6"] as const;
 const PORT_PROTOCOLS = ["TCP", "UDP"] as const;
 
 /**
@@ -49,8 +45,8 @@ export class TrafficSummary implements SummaryTarget {
   unsupported = 0;
   firstTimestampUs = -1;
   lastTimestampUs = -1;
-  readonly protocolPackets = new Float64Array(PROTOCOLS.length);
-  readonly protocolBytes = new Float64Array(PROTOCOLS.length);
+  readonly protocolPackets = new Float64Array(PROTOCOL_NAMES.length);
+  readonly protocolBytes = new Float64Array(PROTOCOL_NAMES.length);
   readonly directionPackets = new Float64Array(DIRECTION_NAMES.length);
   readonly directionBytes = new Float64Array(DIRECTION_NAMES.length);
   readonly events = new Float64Array(EVENT_COUNT + 1);
@@ -121,9 +117,11 @@ export class TrafficSummary implements SummaryTarget {
   }
 
   /** Protocol counters by `stats.decoder` name. */
-  protocolCounts(): Record<(typeof PROTOCOLS)[number], number> {
-    return Object.fromEntries(PROTOCOLS.map((p, i) => [p, this.protocolPackets[i]!])) as Record<
-      (typeof PROTOCOLS)[number],
+  protocolCounts(): Record<(typeof PROTOCOL_NAMES)[number], number> {
+    return Object.fromEntries(
+      PROTOCOL_NAMES.map((p, i) => [p, this.protocolPackets[i]!]),
+    ) as Record<
+      (typeof PROTOCOL_NAMES)[number],
       number
     >;
   }
@@ -143,7 +141,7 @@ export class TrafficSummary implements SummaryTarget {
     const hosts = (t: HostCounterTable, by: HostRanking) =>
       t.top(n, by).map((h) => ({ ip: keyText(h.key), packets: h.packets, bytes: h.bytes }));
     const protocols: Record<string, { packets: number; bytes: number }> = {};
-    PROTOCOLS.forEach((p, i) => {
+    PROTOCOL_NAMES.forEach((p, i) => {
       protocols[p] = { packets: this.protocolPackets[i]!, bytes: this.protocolBytes[i]! };
     });
     const direction: Record<string, { packets: number; bytes: number }> = {};

@@ -12,11 +12,18 @@ import { Engine } from "../../core/engine.ts";
 import { hostKey, type TableKey } from "../../core/host_key.ts";
 import {
   F_ADDRESSES,
+  F_ARP,
+  F_ICMP4,
+  F_ICMP6,
   F_INVALID,
+  F_IPV4,
   F_IPV6,
   F_TCP,
   F_UDP,
+  F_VLAN,
   PacketBatch,
+  PROTOCOL_FLAGS,
+  PROTOCOL_NAMES,
   RECORD_WORDS,
   W_DST_ADDR,
   W_DST_PORT,
@@ -163,6 +170,12 @@ Deno.test("BatchSummary rows add up to the packets, hosts in order of first appe
   assert.deepEqual([...fromRows.sources.keys()], [...expected.sources.keys()]);
   assert.deepEqual([...fromRows.destinations.keys()], [...expected.destinations.keys()]);
   assert.ok([...expected.sources.keys()].some((k) => typeof k === "string"), "IPv6 hosts too");
+});
+
+Deno.test("PROTOCOL_NAMES name the layer flags, bit by bit", () => {
+  const flags = [F_VLAN, F_IPV4, F_IPV6, F_ARP, F_TCP, F_UDP, F_ICMP4, F_ICMP6];
+  assert.deepEqual(flags.map((f) => PROTOCOL_NAMES[31 - Math.clz32(f)]), [...PROTOCOL_NAMES]);
+  assert.equal(PROTOCOL_FLAGS, flags.reduce((a, f) => a | f, 0));
 });
 
 Deno.test("BatchSummary cuts a segment where the latest packet enters a new second from the first", () => {
