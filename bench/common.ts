@@ -91,7 +91,7 @@ export async function timed(cmd: string[], options: TimedOptions = {}): Promise<
       seconds,
       peakRssMiB: rssKiB / 1024,
       samples,
-      cpu: options.threadCpu ? runCpu(userS + systemS, threads) : null,
+      cpu: options.threadCpu ? runCpu(userS + systemS, threads.values()) : null,
       stderr: await stderr,
       stdout: await stdout,
     };
@@ -128,7 +128,7 @@ async function sampleRss(
 }
 
 /** One thread's name and CPU seconds, as last read. */
-interface ThreadTime {
+export interface ThreadTime {
   name: string;
   seconds: number;
   main: boolean;
@@ -150,13 +150,25 @@ async function sampleThreads(
   }
 }
 
-function runCpu(totalS: number, threads: Map<string, ThreadTime>): RunCpu {
+function runCpu(totalS: number, threads: Iterable<ThreadTime>): RunCpu {
   let mainS = 0, workerS = 0;
-  for (const t of threads.values()) {
+  for (const t of threads) {
     if (t.main) mainS += t.seconds;
     else if (t.name.startsWith("worker")) workerS += t.seconds;
   }
   return { totalS, mainS, workerS };
+}
+
+/** The CPU a process used between two `threadTimes` readings of it. */
+export function cpuBetween(
+  before: Map<string, ThreadTime>,
+  after: Map<string, ThreadTime>,
+): RunCpu {
+  const used = [...after].map(([tid, t]) => ({
+    ...t,
+    seconds: t.seconds - (before.get(tid)?.seconds ?? 0),
+  }));
+  return runCpu(used.reduce((sum, t) => sum + t.seconds, 0), used);
 }
 
 /** Clock ticks per second of /proc/<pid>/task/<tid>/stat times (Linux: 100). */

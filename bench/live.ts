@@ -24,6 +24,8 @@
 import { parseArgs } from "node:util";
 import { canUseNamespaces, type CommandResult, TestNetwork } from "../tests/support/netns.ts";
 import {
+  cpuBetween,
+  describeRunCpu,
   finalStats,
   fmt,
   machine,
@@ -52,11 +54,6 @@ export interface LiveOptions {
 }
 
 const TOOLS = ["ip", "ethtool", "timeout", "tcpreplay", "sysctl"] as const;
-interface ThreadTimes {
-  /** CPU seconds by thread name (comm; the main thread as "main thread"). */
-  byName: Map<string, number>;
-  total: number;
-}
 
 /** The live table (a column per nice value), as markdown, and the kernel drops of each run. */
 export async function liveBenchmark(
@@ -114,7 +111,7 @@ async function liveRun(file: string, options: LiveOptions, nice: number): Promis
   await anomaly.waitForLine(/Capturing from/, 30_000);
   const pid = denoPid(anomaly.pid);
   await sleep(500); // the worker is in its read loop
-  const cpuBefore = pid === null ? null : threadTimesByName(pid);
+  const cpuBefore = pid === null ? null : threadTimes(pid);
   const rssBefore = pid === null ? null : vmRssKiB(pid);
   const linkDropsBefore = await linkDrops(net);
 
@@ -131,7 +128,7 @@ async function liveRun(file: string, options: LiveOptions, nice: number): Promis
   const sent = results.map(parseTcpreplay);
   const linkDropped = (await linkDrops(net)) - linkDropsBefore;
   await sleep(1000); // the last packets reach the worker and the engine
-  const cpuAfter = pid === null ? null : threadTimesByName(pid);
+  const cpuAfter = pid === null ? null : threadTimes(pid);
   const rssAfter = pid === null ? null : vmRssKiB(pid);
   const status = await anomaly.stop("SIGINT", 30_000);
   if (!status.success) {
@@ -157,8 +154,8 @@ async function liveRun(file: string, options: LiveOptions, nice: number): Promis
     ["kernel_drops", fmt(drops)],
     ["kernel_ifdrops", fmt(capture.kernel_ifdrops ?? 0)],
     [
-      "Anomaly CPU s: main thread / capture worker / rest",
-      cpuBefore && cpuAfter ? describeCpu(cpuBefore, cpuAfter, captured) : "?",
+      "Anomaly CPU (user + system)",
+      describeRunCpu(cpuBefore && cpuAfter && cpuBetween(cpuBefore, cpuAfter), captured),
     ],
     [
       "Anomaly RSS before / after",
@@ -199,30 +196,6 @@ function denoPid(spawnedPid: number): number | null {
   } catch {
     return null;
   }
-}
-
-/** CPU seconds (user + system) of every thread of `pid`, summed by thread name. */
-function threadTimesByName(pid: number): ThreadTimes {
-  const byName = new Map<string, number>();
-  let total = 0;
-  for (const { name, seconds, main } of threadTimes(pid).values()) {
-    const key = main ? "main thread" : name;
-    byName.set(key, (byName.get(key) ?? 0) + seconds);
-    total += seconds;
-  }
-  return { byName, total };
-}
-
-/** Main thread, capture worker and other threads' CPU seconds, and µs per captured packet. */
-function describeCpu(before: ThreadTimes, after: ThreadTimes, packets: number): string {
-  const used = (name: string) => (after.byName.get(name) ?? 0) - (before.byName.get(name) ?? 0);
-  const main = used("main thread");
-  const worker = [...after.byName.keys()].filter((name) => name.startsWith("worker"))
-    .reduce((sum, name) => sum + used(name), 0);
-  const rest = after.total - before.total - main - worker;
-  const perPacket = (s: number) => `${((s * 1e6) / Math.max(1, packets)).toFixed(2)} µs/pkt`;
-  return `${main.toFixed(2)} (${perPacket(main)}) / ${worker.toFixed(2)} (${perPacket(worker)})` +
-    ` / ${rest.toFixed(2)}`;
 }
 
 /** Frames the veth pair dropped (its peer's backlog was full) on both ends. */
