@@ -16,6 +16,8 @@ export const DETECTOR_NAMES = [
   "reflection",
   "capture_drops",
   "state_saturation",
+  "brute_force",
+  "arp_spoofing",
 ] as const;
 
 export type DetectorName = (typeof DETECTOR_NAMES)[number];
@@ -36,67 +38,93 @@ const DOS = "Attempted Denial of Service";
 const BAD = "Potentially Bad Traffic";
 const MISC = "Misc activity";
 
-const INFO: Record<DetectorName, Omit<DetectorInfo, "name" | "signatureId">> = {
+const INFO: Record<DetectorName, Omit<DetectorInfo, "name">> = {
   high_packet_rate: {
+    signatureId: 1_000_001,
     rev: 1,
     category: BAD,
     severity: 2,
     summary: "one source IP sends more than N packets in a 1-second window",
   },
   unique_connections: {
+    signatureId: 1_000_002,
     rev: 1,
     category: BAD,
     severity: 2,
     summary: "one source opens connections to more than N distinct (host, port, protocol)",
   },
   unusual_port: {
+    signatureId: 1_000_003,
     rev: 1,
     category: "A client was using an unusual port",
     severity: 2,
     summary: "a connection attempt to a service port outside the common lists",
   },
   port_scan: {
+    signatureId: 1_000_004,
     rev: 1,
     category: SCAN,
     severity: 3,
     summary: "one source probes more than N ports of one host with failed or unanswered attempts",
   },
   host_sweep: {
+    signatureId: 1_000_005,
     rev: 1,
     category: SCAN,
     severity: 3,
     summary: "one source probes more than N hosts on one port, or with ICMP echo",
   },
   flood: {
+    signatureId: 1_000_006,
     rev: 1,
     category: DOS,
     severity: 2,
     summary: "SYN, UDP or ICMP traffic toward one destination beyond a rate, from any sources",
   },
   reflection: {
+    signatureId: 1_000_007,
     rev: 1,
     category: DOS,
     severity: 2,
     summary: "unsolicited responses from reflector ports (amplification) or SYN-ACKs toward a host",
   },
   capture_drops: {
+    signatureId: 1_000_008,
     rev: 1,
     category: MISC,
     severity: 2,
     summary: "the kernel dropped more than 5 % of packets over a minute (live captures)",
   },
   state_saturation: {
+    signatureId: 1_000_009,
     rev: 1,
     category: MISC,
     severity: 2,
     summary: "a tracker hit its cap and is evicting state: detection may miss keys",
   },
+  brute_force: {
+    signatureId: 1_000_010,
+    rev: 1,
+    category: "Attempted User Privilege Gain",
+    severity: 2,
+    summary: "one source opens many short sessions to one login service of one host",
+  },
+  arp_spoofing: {
+    signatureId: 1_000_011,
+    rev: 1,
+    category: "Misc Attack",
+    severity: 2,
+    summary: "one MAC answers for several IPs, or an IP's MAC changes through unrequested replies",
+  },
 };
 
-/** Signature ids start here, in the order of DETECTOR_NAMES. */
+/**
+ * The lowest signature id. Ids are literals above (a contract: SIEM rules key on them), one
+ * per detector, contiguous from here, never reused; tests pin every name -> id.
+ */
 export const FIRST_SIGNATURE_ID = 1_000_001;
 
 /** The catalogue entry of a detector. */
 export function detectorInfo(name: DetectorName): DetectorInfo {
-  return { name, signatureId: FIRST_SIGNATURE_ID + DETECTOR_NAMES.indexOf(name), ...INFO[name] };
+  return { name, ...INFO[name] };
 }
