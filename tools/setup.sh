@@ -26,6 +26,12 @@ if [ "$mode" = "test" ]; then
   need_cmd python3 python3
   need_cmd chromium chromium
   need_cmd /usr/bin/time time
+  need_cmd arping arping
+  need_cmd arpspoof dsniff
+  need_cmd /usr/sbin/sshd openssh-server
+  need_cmd /usr/sbin/vsftpd vsftpd
+  need_cmd hydra hydra
+  need_cmd medusa medusa
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
