@@ -3,10 +3,13 @@
  * The alert lifecycle: one open alert per (detector, key). `start` when a detector first fires
  * for a key, `update` at most every `alerts.update_interval_s` of packet time while it stays
  * active and something changed, `end` once the key has been quiet for `alerts.quiet_s` or the
- * capture stops. Repeats inside an open alert are counted, never re-alerted. Allow-lists and
- * suppression decide before a start; what they hold back is counted as suppressed, once per
- * episode: the key stays held (observe() absorbs it, no work per packet) until it has been
- * quiet for `alerts.quiet_s` or its suppression ran out.
+ * capture stops. Repeats inside an open alert are counted, never re-alerted. A key that fires
+ * again within `alerts.suppress_s` of its alert's end does not start a new alert: the ended
+ * alert resumes (an `update` record with the same alert_id, `detection.resumed` counting the
+ * resumptions) and ends again later, as Zeek suppresses a notice per identifier. Allow-lists
+ * decide before a start; what they hold back is counted as suppressed, once per episode: the key
+ * stays held (observe() absorbs it, no work per packet) until it has been quiet for
+ * `alerts.quiet_s`.
  */
 import type { TableKey } from "../host_key.ts";
 import { CidrSet, parseAddress, parseCidr } from "../ip_address.ts";
@@ -65,6 +68,15 @@ interface OpenAlert extends AlertHandle {
   countAtUpdate: number;
   observed: number;
   peak: number;
+  /** Times the alert resumed after it had ended (within `alerts.suppress_s`). */
+  resumed: number;
+}
+
+/** An ended alert that resumes if its key fires again within `alerts.suppress_s`. */
+interface EndedAlert {
+  alert: OpenAlert;
+  key: TableKey;
+  endedUs: number;
 }
 
 /** A key held back by an allow-list, suppression or `maxOpen`. */
@@ -81,6 +93,8 @@ export interface AlertCounts {
   ended: number;
   suppressed: number;
   dropped: number;
+  /** Ended alerts that resumed because their key fired again within `alerts.suppress_s`. */
+  resumed: number;
   by_detector: Record<string, { started: number; active: number; suppressed: number }>;
 }
 
@@ -107,8 +121,10 @@ export class AlertManager {
   /** Keys held back and still active, per detector like `#open` (at most `maxOpen` in all). */
   readonly #held: Map<TableKey, HeldKey>[] = DETECTOR_NAMES.map(() => new Map());
   #heldCount = 0;
-  /** End time of recently ended alerts, for `suppressS`. */
-  readonly #recentlyEnded = new Map<string, number>();
+  /** Recently ended alerts in order of their end, for `suppressS` (at most `maxOpen`). */
+  readonly #recentlyEnded = new Map<string, EndedAlert>();
+  #recentlyEndedEvictions = 0;
+  #resumed = 0;
   readonly #allow: CidrSet;
   readonly #detectorAllow = new Map<DetectorName, CidrSet>();
   readonly #counts = new Map<DetectorName, { started: number; suppressed: number }>();
@@ -185,6 +201,8 @@ export class AlertManager {
       this.#addObservation(already, start.timestampUs, start.observed);
       return already;
     }
+    const resumed = this.#resume(info, start);
+    if (resumed !== null) return resumed;
     const heldUntil = this.#heldUntil(info, start);
     if (heldUntil >= 0) {
       this.#countFor(info.name).suppressed++;
@@ -209,11 +227,37 @@ export class AlertManager {
       countAtUpdate: 1,
       observed: start.observed,
       peak: start.observed,
+      resumed: 0,
     };
     open.set(key, alert);
     this.#openCount++;
     this.#countFor(info.name).started++;
     this.#emit(alert, "start", start.timestampUs);
+    return alert;
+  }
+
+  /**
+   * Reopens the key's alert if it ended less than `suppressS` before this start: counted as an
+   * observation, written as an update. Returns it, or null when there is none to resume.
+   */
+  #resume(info: DetectorInfo, start: AlertStart): OpenAlert | null {
+    if (this.#recentlyEnded.size === 0) return null;
+    const endedKey = suppressionKey(info, start.key);
+    const ended = this.#recentlyEnded.get(endedKey);
+    if (ended === undefined) return null;
+    this.#recentlyEnded.delete(endedKey);
+    if (start.timestampUs - ended.endedUs >= this.settings.suppressS * 1e6) return null;
+    if (this.#openCount >= this.settings.maxOpen) return null; // then dropped like a start
+    const alert = ended.alert;
+    alert.ended = false;
+    alert.resumed++;
+    this.#resumed++;
+    this.#addObservation(alert, start.timestampUs, start.observed);
+    alert.lastUpdateUs = start.timestampUs;
+    alert.countAtUpdate = alert.count;
+    this.#openOf(info).set(ended.key, alert);
+    this.#openCount++;
+    this.#emit(alert, "update", start.timestampUs);
     return alert;
   }
 
@@ -264,7 +308,19 @@ export class AlertManager {
       ended: this.#ended,
       suppressed,
       dropped: this.#dropped,
+      resumed: this.#resumed,
       by_detector: byDetector,
+    };
+  }
+
+  /** The table of recently ended alerts kept for `alerts.suppress_s`. */
+  trackerStats(): { name: string; size: number; cap: number; evictions: number; expired: number } {
+    return {
+      name: "alerts.recently_ended",
+      size: this.#recentlyEnded.size,
+      cap: this.settings.maxOpen,
+      evictions: this.#recentlyEndedEvictions,
+      expired: 0,
     };
   }
 
@@ -273,8 +329,18 @@ export class AlertManager {
     alert.ended = true;
     this.#openCount--;
     this.#ended++;
-    if (this.settings.suppressS > 0) this.#recentlyEnded.set(suppressionKey(alert.info, key), atUs);
+    if (this.settings.suppressS > 0) this.#rememberEnded(alert, key, atUs);
     this.#emit(alert, "end", atUs);
+  }
+
+  #rememberEnded(alert: OpenAlert, key: TableKey, atUs: number): void {
+    const ended = this.#recentlyEnded;
+    if (ended.size >= this.settings.maxOpen) {
+      // The oldest end goes first: its key would start a new alert if it fired again.
+      ended.delete(ended.keys().next().value!);
+      this.#recentlyEndedEvictions++;
+    }
+    ended.set(suppressionKey(alert.info, key), { alert, key, endedUs: atUs });
   }
 
   #openOf(info: DetectorInfo): Map<TableKey, OpenAlert> {
@@ -312,10 +378,6 @@ export class AlertManager {
 
   /** Until when a start is held back (Infinity for allow-lists), or -1 when it is not. */
   #heldUntil(info: DetectorInfo, start: AlertStart): number {
-    const endedAt = this.#recentlyEnded.get(suppressionKey(info, start.key));
-    if (endedAt !== undefined && start.timestampUs - endedAt < this.settings.suppressS * 1e6) {
-      return endedAt + this.settings.suppressS * 1e6;
-    }
     const lists = [this.#allow, this.#detectorAllow.get(info.name)];
     for (const list of lists) {
       if (list === undefined || list.blocks.length === 0) continue;
@@ -327,10 +389,12 @@ export class AlertManager {
     return -1;
   }
 
+  /** Forgets ends older than `suppressS` (in end order: stops at the first still recent). */
   #forgetSuppressions(nowUs: number): void {
     const limit = nowUs - this.settings.suppressS * 1e6;
-    for (const [key, at] of this.#recentlyEnded) {
-      if (at < limit) this.#recentlyEnded.delete(key);
+    for (const [key, ended] of this.#recentlyEnded) {
+      if (ended.endedUs >= limit) break;
+      this.#recentlyEnded.delete(key);
     }
   }
 
@@ -385,6 +449,7 @@ function alertRecord(alert: OpenAlert, state: AlertState, atUs: number): Record<
     window_s: s.windowS,
     direction: DIRECTION_NAMES[s.direction] ?? "other",
     explanation: s.explanation,
+    ...(alert.resumed > 0 ? { resumed: alert.resumed } : {}),
     ...(state === "end" ? { duration_s: round((alert.lastSeenUs - alert.firstSeenUs) / 1e6) } : {}),
   };
   return record;

@@ -238,11 +238,14 @@ export const DETECTION_KEYS: KeySpec[] = [
   {
     key: "alerts.suppress_s",
     kind: "integer",
-    default: 0,
+    default: 3600,
     min: 0,
     max: 604_800,
-    doc: "After an alert ends, seconds during which the same detector and key may not start " +
-      "another (Zeek suppresses for 1 h). 0: a renewed attack alerts again at once.",
+    doc: "After an alert ends, seconds during which the same detector and key resume it (an " +
+      "update record, same alert_id, detection.resumed counted) instead of starting a new " +
+      "alert: a heartbeat every 10 min is one alert, not 144 a day (Zeek suppresses a notice " +
+      "per identifier for 1 h). Longer means fewer alerts and a renewed attack seen only as " +
+      "an update; 0 starts a new alert at once.",
   },
   {
     key: "alerts.max_open",

@@ -134,6 +134,7 @@ export class Detection {
       ...this.#connections.trackers(),
       this.#scanners.stats(),
       ...this.detectors.flatMap((d) => d.trackers()),
+      this.alerts.trackerStats(),
     ];
   }
 

@@ -107,7 +107,15 @@ Deno.test("AlertManager: start, update only after the interval and only with new
   assert.equal(m.isOpen(FLOOD, "10.0.0.1"), false);
   assert.deepEqual(
     { ...m.counts(), by_detector: undefined },
-    { started: 1, active: 0, ended: 1, suppressed: 0, dropped: 0, by_detector: undefined },
+    {
+      started: 1,
+      active: 0,
+      ended: 1,
+      suppressed: 0,
+      dropped: 0,
+      resumed: 0,
+      by_detector: undefined,
+    },
   );
   fire(m, "10.0.0.1", T0 + 60 * S);
   assert.equal(states(records).at(-1), "start", "a renewed attack starts again (suppress_s 0)");
@@ -128,35 +136,56 @@ Deno.test("AlertManager: finish ends every open alert at the end of the capture"
   assert.equal(m.counts().ended, 3);
 });
 
-Deno.test("AlertManager: suppress_s holds back a restart, counted once, then lets it through", () => {
+Deno.test("AlertManager: a key firing within suppress_s resumes its ended alert as an update", () => {
   const { m, records } = manager({ quietS: 10, suppressS: 100 });
   fire(m, "10.0.0.1", T0);
   m.tick(T0 + 10 * S); // ends at T0 + 10 s
   assert.deepEqual(states(records), ["start", "end"]);
   for (let s = 20; s < 30; s++) fire(m, "10.0.0.1", T0 + s * S); // within suppress_s
-  assert.deepEqual(states(records), ["start", "end"]);
-  assert.equal(m.counts().suppressed, 1, "one suppressed episode, not one per observation");
-  assert.equal(m.counts().by_detector.flood!.suppressed, 1);
+  assert.deepEqual(states(records), ["start", "end", "update"], "one update, not one per fire");
+  const resumed = records[2]!;
+  assert.equal(resumed.detection.alert_id, records[0]!.detection.alert_id, "the same alert");
+  assert.equal(resumed.timestamp, "2023-11-14T22:13:40.000000+0000");
+  assert.equal((resumed.detection as { resumed?: number }).resumed, 1);
+  assert.equal(m.counts().started, 1);
+  assert.equal(m.counts().resumed, 1);
+  assert.equal(m.isOpen(FLOOD, "10.0.0.1"), true);
   fire(m, "10.0.0.2", T0 + 30 * S);
   assert.equal(states(records).at(-1), "start", "other keys are not suppressed");
-  m.tick(T0 + 111 * S);
-  fire(m, "10.0.0.1", T0 + 111 * S);
-  assert.equal(records.at(-1)!.detection.state, "start");
-  assert.equal(records.at(-1)!.dest_ip, "10.0.0.1", "after suppress_s it alerts again");
-  assert.equal(m.counts().suppressed, 1);
+  m.tick(T0 + 40 * S); // 10.0.0.1 ends again at T0 + 39 s
+  const ends = records.filter((r) => r.detection.state === "end" && r.dest_ip === "10.0.0.1");
+  assert.equal(ends.length, 2);
+  assert.equal(ends[1]!.detection.count, 11, "the end record counts every observation");
+  assert.equal(ends[1]!.detection.duration_s, 29, "first seen to last seen over both episodes");
 });
 
-Deno.test("AlertManager: a suppressed attack that keeps going alerts once suppress_s ran out", () => {
+Deno.test("AlertManager: a key firing after suppress_s ran out starts a new alert", () => {
   const { m, records } = manager({ quietS: 10, suppressS: 30 });
   fire(m, "10.0.0.1", T0);
+  m.tick(T0 + 10 * S); // ends at T0 + 10 s
+  m.tick(T0 + 39 * S);
+  fire(m, "10.0.0.1", T0 + 39 * S); // 29 s after the end: resumes
+  m.tick(T0 + 60 * S); // ends again at T0 + 49 s
+  m.tick(T0 + 79 * S);
+  fire(m, "10.0.0.1", T0 + 79 * S); // 30 s after the second end: new
+  assert.deepEqual(states(records), ["start", "end", "update", "end", "start"]);
+  assert.notEqual(records[4]!.detection.alert_id, records[0]!.detection.alert_id);
+  assert.equal(m.counts().started, 2);
+  assert.equal(m.counts().resumed, 1);
+});
+
+Deno.test("AlertManager: ended alerts remembered for suppress_s are capped at max_open", () => {
+  const { m, records } = manager({ quietS: 10, suppressS: 3600, maxOpen: 2 });
+  fire(m, "10.0.0.1", T0);
+  fire(m, "10.0.0.2", T0);
   m.tick(T0 + 10 * S);
-  for (let s = 15; s < 50; s++) {
-    fire(m, "10.0.0.1", T0 + s * S);
-    m.tick(T0 + s * S);
-  }
-  assert.deepEqual(states(records), ["start", "end", "start"]);
-  assert.equal(records[2]!.timestamp, "2023-11-14T22:14:00.000000+0000");
-  assert.equal(m.counts().suppressed, 1);
+  fire(m, "10.0.0.3", T0 + 11 * S);
+  m.tick(T0 + 21 * S); // the third end evicts the first
+  assert.equal(m.trackerStats().size, 2);
+  assert.equal(m.trackerStats().evictions, 1);
+  fire(m, "10.0.0.1", T0 + 22 * S);
+  fire(m, "10.0.0.2", T0 + 22 * S);
+  assert.deepEqual(states(records).slice(-2), ["start", "update"]);
 });
 
 Deno.test("AlertManager: global and per-detector allow-lists (IPv4 and IPv6) suppress and count", () => {
