@@ -60,8 +60,8 @@ export async function evaluate(options: QualityOptions): Promise<QualityReport> 
     }
   };
   await Promise.all(Array.from({ length: Math.min(JOBS, files.length) }, lane));
-  const missing = results.find((r) => r.status === "open_failed" && /libpcap/i.test(r.message!));
-  if (missing !== undefined) throw new Error(missing.message); // every capture fails the same
+  const noLibrary = results.find((r) => r.code === "library_missing");
+  if (noLibrary !== undefined) throw new Error(noLibrary.message); // every capture fails the same
   return buildReport({
     dir,
     files,

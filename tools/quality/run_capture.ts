@@ -6,6 +6,7 @@
  * a result: an open failure, a truncated file or an exception in the engine is reported in it.
  */
 import { Capture } from "../../ffi/capture.ts";
+import { CaptureError, type CaptureErrorCode } from "../../ffi/errors.ts";
 import type { Config } from "../../core/config.ts";
 import { Engine } from "../../core/engine.ts";
 import { type AlertStartInfo, readAlertRecord } from "./alert_key.ts";
@@ -28,6 +29,8 @@ export interface CaptureResult {
   status: CaptureStatus;
   /** The error, for any status but "ok". */
   message?: string;
+  /** The capture layer's error code, when it raised or reported one. */
+  code?: CaptureErrorCode;
   packets: number;
   starts: AlertStartInfo[];
   restarts: Restart[];
@@ -57,7 +60,8 @@ export async function runCapture(path: string, config: Config): Promise<CaptureR
   try {
     capture = await Capture.open({ read: path });
   } catch (error) {
-    return { ...result, status: "open_failed", message: messageOf(error) };
+    const code = error instanceof CaptureError ? { code: error.code } : {};
+    return { ...result, status: "open_failed", message: messageOf(error), ...code };
   }
   let engine: Engine;
   try {
@@ -77,6 +81,7 @@ export async function runCapture(path: string, config: Config): Promise<CaptureR
     if (end.kind === "truncated" || end.kind === "error") {
       result.status = end.kind === "truncated" ? "truncated" : "read_error";
       result.message = end.message;
+      result.code = end.code;
     }
   } catch (error) {
     result.status = "engine_error";
