@@ -173,6 +173,44 @@ export const DETECTION_KEYS: KeySpec[] = [
       "memcached.",
   },
   cap("reflection", 20_000),
+  threshold(
+    "brute_force",
+    20,
+    "Short sessions (accepted, closed within max_session_s) one source may open to one " +
+      "service port of one host within the window. Zeek's SSH guessing counts 30 failed " +
+      "logins in 30 min, fail2ban 5 in 10 min, ET rules 5 SSH connections in 120 s; a session " +
+      "is not known to be a failed login, so the count sits higher. Lower catches smaller " +
+      "runs, and fires on scripts and pollers that reconnect for every command (allow-list them).",
+  ),
+  windowKey(
+    "brute_force",
+    300,
+    "Window of brute_force, seconds: the threshold asks for more than 4 short sessions a " +
+      "minute for 5 minutes, or a burst. Longer catches slower guessing (Zeek: 30 min) and " +
+      "fires on pollers that reconnect every minute or so.",
+  ),
+  {
+    key: "detect.brute_force.max_session_s",
+    kind: "integer",
+    default: 30,
+    min: 1,
+    max: 3600,
+    doc: "Seconds from SYN-ACK to the first FIN or RST within which a session counts as short. " +
+      "A failed login is over in seconds (OpenSSH allows 6 tries at ~2 s each); longer also " +
+      "counts slow servers' failures, and more short working sessions.",
+  },
+  {
+    key: "detect.brute_force.ports",
+    kind: "ports",
+    default: [21, 22, 23, 110, 143, 465, 587, 993, 995, 3389, 5900],
+    doc: "TCP service ports watched: FTP, SSH, Telnet, POP3, IMAP, SMTP submission (465, " +
+      "587), IMAPS, POP3S, RDP, VNC, whose clients keep a session open or reconnect rarely. " +
+      "Left out by default, where many short sessions are ordinary: HTTP(S) (a connection " +
+      "per request, health checks), SMTP 25 (a session per relayed message) and databases " +
+      "(1433, 3306, 5432: a connection per web request without pooling). Add them for " +
+      "servers whose clients keep sessions open.",
+  },
+  cap("brute_force"),
   {
     key: "detect.capture_drops.percent",
     kind: "number",
