@@ -43,6 +43,20 @@ function threshold(detector: string, value: number, doc: string, key = "threshol
   };
 }
 
+function holdKey(detector: string, what: string): KeySpec {
+  return {
+    key: `detect.${detector}.hold_s`,
+    kind: "integer",
+    default: 6,
+    min: 0,
+    max: 3600,
+    doc: `Seconds ${what}. The default is detect.connections.attempt_timeout_s + 1, so a scan ` +
+      "of filtered ports (failed only once its probes time out) is recognised first; the " +
+      "alert keeps the time of the first crossing. 0 alerts at once, and a scan may then also " +
+      "raise this alert.",
+  };
+}
+
 const PER_DETECTOR: KeySpec[] = DETECTOR_NAMES.flatMap((name) => [
   {
     key: `detect.${name}.enabled`,
@@ -69,6 +83,12 @@ export const DETECTION_KEYS: KeySpec[] = [
       "Low values catch small floods but fire on ordinary bulk transfers; FastNetMon uses 20000.",
     "packets_per_second",
   ),
+  holdKey(
+    "high_packet_rate",
+    "a source over the rate waits before it alerts, and is dropped if the source was flagged " +
+      "as a scanner meanwhile (a fast scan is one port_scan or host_sweep alert, not also a " +
+      "rate alert)",
+  ),
   cap("high_packet_rate"),
   threshold(
     "unique_connections",
@@ -78,6 +98,11 @@ export const DETECTION_KEYS: KeySpec[] = [
       "proxies, NAT) reach higher values: allow-list them.",
   ),
   windowKey("unique_connections", 60, "Window of unique_connections, seconds."),
+  holdKey(
+    "unique_connections",
+    "a source over the threshold waits before it alerts, and is dropped if the source was " +
+      "flagged as a scanner meanwhile (a scan's fan-out is reported as the scan)",
+  ),
   cap("unique_connections"),
   {
     key: "detect.unusual_port.tcp_ports",
@@ -89,8 +114,71 @@ export const DETECTION_KEYS: KeySpec[] = [
   {
     key: "detect.unusual_port.udp_ports",
     kind: "ports",
-    default: [53, 67, 68, 123, 443, 546, 547, 5353],
-    doc: "UDP service ports counted as common: DNS, DHCP, NTP, QUIC, DHCPv6, mDNS.",
+    default: [
+      53,
+      67,
+      68,
+      69,
+      88,
+      123,
+      137,
+      138,
+      161,
+      162,
+      389,
+      443,
+      464,
+      500,
+      514,
+      520,
+      546,
+      547,
+      1194,
+      1701,
+      1812,
+      1813,
+      1900,
+      2123,
+      2152,
+      3478,
+      3702,
+      4500,
+      4789,
+      5060,
+      5061,
+      5349,
+      5353,
+      5355,
+      47808,
+      51820,
+    ],
+    doc: "UDP service ports counted as common: DNS, DHCP, TFTP, Kerberos, NTP, NetBIOS, " +
+      "SNMP, CLDAP, QUIC, kpasswd, IKE, syslog, RIP, DHCPv6, OpenVPN, L2TP, RADIUS, SSDP, " +
+      "GTP, STUN/TURN, WS-Discovery, NAT-T, VXLAN, SIP, mDNS, LLMNR, BACnet, WireGuard (the " +
+      "ones above udp_max_port matter only if you raise it).",
+  },
+  {
+    key: "detect.unusual_port.udp_max_port",
+    kind: "integer",
+    default: 1023,
+    min: 0,
+    max: 65535,
+    doc: "Highest UDP destination port judged. Above the well-known range, UDP ports are " +
+      "chosen freely by peer-to-peer media (RTP, WebRTC), games, VPNs and apps, and judging " +
+      "them one by one made nearly all false alarms on real traffic; UDP probing of many " +
+      "ports is still port_scan's. 49151 judges registered ports too (more alerts on VoIP, " +
+      "games and P2P); 0 turns unusual_port off for UDP.",
+  },
+  {
+    key: "detect.unusual_port.max_new_per_second",
+    kind: "integer",
+    default: 10,
+    min: 1,
+    max: 1_000_000,
+    doc: "New (source, unusual port) candidates per second network-wide before they are " +
+      "a burst: spoofed SYNs to random ports or decoys become one alert instead of one per " +
+      "packet. Higher names more of them one by one (and lets a decoy flood fill the open " +
+      "alerts); lower folds sooner on busy networks.",
   },
   {
     key: "detect.unusual_port.hold_s",
@@ -126,15 +214,50 @@ export const DETECTION_KEYS: KeySpec[] = [
     "Window of port_scan, seconds. Longer catches slower scans (Zeek used 5 min) and keeps " +
       "more state.",
   ),
+  threshold(
+    "port_scan",
+    15,
+    "Distinct IP protocols (other than TCP, UDP, ICMP; or named by ICMP protocol-unreachable " +
+      "replies) one source may try on one host within the window (nmap -sO tries 256; Snort's " +
+      "sfportscan counts IP protocols like ports, with the same thresholds). Hosts speak a few " +
+      "(GRE, ESP, AH, OSPF, VRRP...) with one peer: lower catches protocol scans limited to a " +
+      "few protocols.",
+    "protocol_threshold",
+  ),
   cap("port_scan"),
   threshold(
     "host_sweep",
     25,
     "Distinct hosts a source may probe on one port (failed or unanswered), or with ICMP echo, " +
-      "within the window (Zeek's address scan: 25). Ping monitors exceed it: allow-list them.",
+      "or ask for with ARP requests left unanswered, within the window (Zeek's address scan: " +
+      "25). Ping monitors exceed it: allow-list them. Seen from a switch port (broadcast " +
+      "requests only, no replies), a gateway resolving more than this many silent hosts in a " +
+      "window looks like an ARP sweep: allow-list it.",
   ),
   windowKey("host_sweep", 60, "Window of host_sweep, seconds."),
   cap("host_sweep"),
+  threshold(
+    "arp_spoofing",
+    1,
+    "Distinct IPv4 addresses one MAC may claim in unsolicited ARP replies (neither gratuitous " +
+      "nor answering a request seen within detect.connections.attempt_timeout_s) within the " +
+      "window. 1: a MAC claiming a second address fires, as a man in the middle claiming both " +
+      "ends does (arpspoof -r, ettercap). Answers and announcements never count, so proxy ARP, " +
+      "multi-address hosts and VRRP/HSRP are quiet; seeing only one direction of a link makes " +
+      "answers look unsolicited. Independently, an unsolicited reply moving an address away " +
+      "from a MAC that claimed it within the window fires (arpwatch's \"changed ethernet " +
+      "address\" and \"flip flop\", restricted to unrequested replies).",
+    "ips_per_mac",
+  ),
+  windowKey(
+    "arp_spoofing",
+    300,
+    "Window of arp_spoofing, seconds: how long a claimed address counts toward ips_per_mac, " +
+      "and how long an address's last claim keeps its MAC in use. Longer catches poisoning " +
+      "of addresses whose owner ARPs rarely (caches hold entries for minutes) and remembers " +
+      "more; an address reassigned within it is still quiet unless taken by unsolicited replies.",
+  ),
+  cap("arp_spoofing"),
   threshold(
     "flood",
     1000,

@@ -5,6 +5,10 @@
  * are not replies to the destination's own requests (UDP flood; later fragments count), and
  * ICMP/ICMPv6 echo requests (ICMP flood). State is keyed by the destination only, so a flood
  * whose every packet has a new spoofed source costs one entry and is still caught.
+ *
+ * A flood concentrates on a destination; a scan spreads over its ports. SYNs or datagrams from
+ * fewer than 16 sources whose destination port changes on more than half of the packets are a
+ * fast port scan (port_scan reports it), not a flood.
  */
 import { num } from "../config.ts";
 import { keyText } from "../host_key.ts";
@@ -47,6 +51,9 @@ interface KindRate extends AlertCache {
   sourcesGrew: boolean;
   /** The open alert, counted without a lookup on every packet over the threshold. */
   alert: AlertHandle | null;
+  /** Destination port of the latest packet, and packets in the window that changed it. */
+  lastPort: number;
+  portChanges: SlidingCount;
 }
 
 interface Destination extends KeyedEntry {
@@ -100,6 +107,10 @@ export class Flood implements Detector {
     }
     const rate = entry.kinds[kind] ?? (entry.kinds[kind] = newRate());
     if (rate.sources.add(p.srcKey, now, WINDOW_US)) rate.sourcesGrew = true;
+    if (p.dstPort !== rate.lastPort) {
+      rate.lastPort = p.dstPort;
+      rate.portChanges.add(now, WINDOW_US);
+    }
     const count = rate.packets.add(now, WINDOW_US);
     if (count > this.#thresholds[kind]!) this.#fire(kind, rate, p, count);
   }
@@ -109,6 +120,7 @@ export class Flood implements Detector {
     if (rate.sourcesGrew) this.#updateEvidence(rate, now);
     const key = rate.alertKey ??= `${KIND_KEYS[kind]}|${keyText(p.dstKey)}`;
     if (this.#alerts.observeCached(rate, this.info, key, now, count)) return;
+    if (kind !== ICMP && this.#isScan(rate, now, count)) return;
     // A new alert: its sentence reads a fresh evidence object this entry keeps updating, which
     // starts from the sources in the window now.
     const fresh = rate.evidence = this.#updateEvidence(rate, now);
@@ -133,6 +145,12 @@ export class Flood implements Detector {
       explanation: `More than ${threshold} ${what} toward one destination in a 1-second window, ` +
         "counted over every source together (spoofed floods included).",
     });
+  }
+
+  /** Few sources, spread over ports: a fast scan of the destination rather than a flood. */
+  #isScan(rate: KindRate, now: number, count: number): boolean {
+    if (rate.sources.saturated(now, WINDOW_US)) return false;
+    return rate.portChanges.count(now, WINDOW_US) * 2 > count;
   }
 
   /** Brings the evidence up to the sources in the window now; returns them, as a new object. */
@@ -163,6 +181,8 @@ function newRate(): KindRate {
     evidence: { sources: 0, atLeast: false },
     sourcesGrew: false,
     alert: null,
+    lastPort: -1,
+    portChanges: new SlidingCount(),
   };
 }
 

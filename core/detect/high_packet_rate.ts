@@ -1,28 +1,38 @@
 /**
  * @module high_packet_rate
  * The user's first rule: one source IP sending more than N packets in any 1-second window of
- * packet time (default 100). Every packet with an IP source counts, whatever its protocol.
+ * packet time (default 100). Every packet with an IP source counts, whatever its protocol,
+ * except a host's answers to connection attempts it was sent (SYN-ACK, RST, ICMP errors quoting
+ * a tracked attempt): those are the scanned or flooded host reacting, and the scan or flood
+ * alert names the one who sent the attempts.
+ *
+ * The start waits out a hold (`detect.high_packet_rate.hold_s`) and is dropped if the source
+ * was flagged as a scanner meanwhile: a fast scan is one port_scan or host_sweep alert.
  */
 import type { TableKey } from "../host_key.ts";
 import { num } from "../config.ts";
 import { keyText } from "../host_key.ts";
-import type { AlertCache, AlertHandle, AlertManager } from "./alerts.ts";
+import type { AlertHandle, AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps } from "./detector.ts";
+import { type HeldStart, HeldStarts, type HoldingEntry } from "./held_start.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
-import type { PacketContext } from "./packet_context.ts";
+import { F_ICMP_ERROR } from "../packet_batch.ts";
+import { type PacketContext, ROLE_RESPONDER, TCP_RST, TCP_SYN } from "./packet_context.ts";
 import { SlidingCount } from "./windows.ts";
 
 const WINDOW_US = 1_000_000;
 
 /** A source's packets in the window; one object per source (a spoofed flood makes millions). */
-class SourceRate extends SlidingCount implements KeyedEntry, AlertCache {
+class SourceRate extends SlidingCount implements KeyedEntry, HoldingEntry {
   lastSeenUs: number;
   movedUs: number;
   /** The alert key, made once: a string's hash is cached, so repeat lookups stay cheap. */
   alertKey: string | null = null;
   /** The open alert, counted without a lookup on every packet over the threshold. */
   alert: AlertHandle | null = null;
+  /** The start waiting out its hold, counted without a lookup meanwhile. */
+  held: HeldStart | null = null;
 
   constructor(nowUs: number) {
     super();
@@ -36,9 +46,16 @@ export class HighPacketRate implements Detector {
   readonly #threshold: number;
   readonly #sources: KeyedState<SourceRate>;
   readonly #alerts: AlertManager;
+  readonly #held: HeldStarts;
 
   constructor(deps: DetectorDeps) {
     this.#threshold = num(deps.config, "detect.high_packet_rate.packets_per_second");
+    this.#held = new HeldStarts(
+      this.info,
+      num(deps.config, "detect.high_packet_rate.hold_s") * 1e6,
+      deps.alerts,
+      deps.scanners,
+    );
     this.#sources = new KeyedState(
       "high_packet_rate.sources",
       num(deps.config, "detect.high_packet_rate.max_tracked"),
@@ -48,6 +65,7 @@ export class HighPacketRate implements Detector {
   }
 
   onPacket(p: PacketContext): void {
+    if (p.role === ROLE_RESPONDER && isAnswerToAttempt(p)) return;
     const now = p.timestampUs;
     let entry = this.#sources.get(p.srcKey, now);
     if (entry === undefined) {
@@ -58,11 +76,15 @@ export class HighPacketRate implements Detector {
   }
 
   #fire(source: TableKey, entry: SourceRate, p: PacketContext, count: number): void {
+    if (entry.held !== null) {
+      entry.held.observe(p.timestampUs, count);
+      return;
+    }
     const key = entry.alertKey ??= String(source);
     if (this.#alerts.observeCached(entry, this.info, key, p.timestampUs, count)) return;
     const ip = keyText(source);
     const threshold = this.#threshold;
-    entry.alert = this.#alerts.start(this.info, {
+    this.#held.hold(entry, source, {
       key,
       timestampUs: p.timestampUs,
       srcIp: ip,
@@ -76,12 +98,24 @@ export class HighPacketRate implements Detector {
   }
 
   tick(nowUs: number): void {
+    this.#held.tick(nowUs);
+    this.#sources.sweep(nowUs);
+  }
+
+  finish(nowUs: number): void {
+    this.#held.finish(nowUs);
     this.#sources.sweep(nowUs);
   }
 
   trackers(): TrackerStats[] {
     return [this.#sources.stats()];
   }
+}
+
+/** A SYN-ACK, RST or ICMP error: how a host answers attempts (the caller checked the role). */
+function isAnswerToAttempt(p: PacketContext): boolean {
+  if (p.isTcp) return (p.tcpFlags & (TCP_SYN | TCP_RST)) !== 0;
+  return (p.flags & F_ICMP_ERROR) !== 0;
 }
 
 /** Registry entry. */

@@ -4,24 +4,29 @@
  * (destination IP, destination port, protocol) within the window (default 50 in 60 s). Answered
  * or not, every attempt (TCP SYN, first UDP datagram of an exchange) counts: this is about how widely a host reaches out, not about failures
  * (port_scan and host_sweep cover those). A source already flagged as a scanner is left to
- * those detectors, so one scan does not raise a second, less precise alert.
+ * those detectors, so one scan does not raise a second, less precise alert; since a scan of
+ * filtered ports is recognised only once its probes time out, the start waits out a hold
+ * (`detect.unique_connections.hold_s`) and is dropped if the source turned scanner meanwhile.
  */
 import { num } from "../config.ts";
 import { keyText } from "../host_key.ts";
-import type { AlertManager } from "./alerts.ts";
+import type { AlertHandle, AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Attempt, Detector, DetectorDeps, ScannerFlags } from "./detector.ts";
+import { type HeldStart, HeldStarts, type HoldingEntry } from "./held_start.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
 import { PROTO_TCP, TCP_SYN } from "./packet_context.ts";
 import { DistinctWindow } from "./windows.ts";
 import { endpointKey } from "./tuple_key.ts";
 
 /** A source's distinct destinations in the window; one object per source. */
-class SourceFanOut extends DistinctWindow implements KeyedEntry {
+class SourceFanOut extends DistinctWindow implements KeyedEntry, HoldingEntry {
   lastSeenUs: number;
   movedUs: number;
   /** The alert key, made once per source rather than per attempt over the threshold. */
   alertKey: string | null = null;
+  alert: AlertHandle | null = null;
+  held: HeldStart | null = null;
 
   constructor(cap: number, nowUs: number) {
     super(cap);
@@ -40,6 +45,7 @@ export class UniqueConnections implements Detector {
   readonly #sources: KeyedState<SourceFanOut>;
   readonly #alerts: AlertManager;
   readonly #scanners: ScannerFlags;
+  readonly #held: HeldStarts;
 
   constructor(deps: DetectorDeps) {
     this.#threshold = num(deps.config, "detect.unique_connections.threshold");
@@ -52,6 +58,12 @@ export class UniqueConnections implements Detector {
     );
     this.#alerts = deps.alerts;
     this.#scanners = deps.scanners;
+    this.#held = new HeldStarts(
+      this.info,
+      num(deps.config, "detect.unique_connections.hold_s") * 1e6,
+      deps.alerts,
+      deps.scanners,
+    );
   }
 
   onAttempt(attempt: Attempt): void {
@@ -72,13 +84,17 @@ export class UniqueConnections implements Detector {
 
   #fire(entry: SourceFanOut, attempt: Attempt, count: number): void {
     const source = attempt.src, now = attempt.firstUs;
+    if (entry.held !== null) {
+      entry.held.observe(now, count);
+      return;
+    }
     const key = entry.alertKey ??= String(source);
     if (this.#alerts.observe(this.info, key, now, count)) return;
     if (this.#scanners.isScanner(source, now)) return;
     const ip = keyText(source);
     const threshold = this.#threshold, cap = this.#distinctCap;
     const windowS = this.#windowUs / 1e6;
-    this.#alerts.start(this.info, {
+    this.#held.hold(entry, source, {
       key,
       timestampUs: now,
       srcIp: ip,
@@ -95,6 +111,12 @@ export class UniqueConnections implements Detector {
   }
 
   tick(nowUs: number): void {
+    this.#held.tick(nowUs);
+    this.#sources.sweep(nowUs);
+  }
+
+  finish(nowUs: number): void {
+    this.#held.finish(nowUs);
     this.#sources.sweep(nowUs);
   }
 

@@ -1,10 +1,18 @@
 /**
  * @module unusual_port
  * The user's port rule: a connection attempt to a service port outside the common lists. For
- * TCP that is a SYN (FIN, NULL and Xmas probes are scans, left to port_scan and host_sweep);
- * for UDP the first datagram of an exchange the source started. The connection tracker only
- * reports initiators, so replies never count. One alert per (source, protocol, port): repeats
- * while it is open are counted in it.
+ * TCP that is a SYN (FIN, NULL and Xmas probes are scans, left to port_scan and host_sweep) to
+ * any port outside `detect.unusual_port.tcp_ports`, exactly as the user asked. The connection
+ * tracker only reports initiators, so replies never count. One alert per (source, protocol,
+ * port): repeats while it is open are counted in it.
+ *
+ * UDP is judged like an admin would: the first datagram of an exchange the source started, to
+ * a well-known port (at most `detect.unusual_port.udp_max_port`, 1023) outside
+ * `detect.unusual_port.udp_ports`, sent to one host (not multicast, not a broadcast, not a
+ * directed broadcast ending in .255) and not from a common service port (a reply whose request
+ * came before the capture). Registered and dynamic ports above 1023 carry peer-to-peer media,
+ * games, VPNs and app protocols whose ports are chosen freely: judging them one by one cries
+ * wolf, and UDP probing of many ports is port_scan's job.
  *
  * A candidate waits `detect.unusual_port.hold_s` of packet time (when above 0, at least
  * `detect.connections.attempt_timeout_s` + 1 s) before it alerts, and is dropped if its source
@@ -15,6 +23,10 @@
  * from spoofed sources) is one finding, not one per client: once more than
  * `detect.unusual_port.max_sources_per_service` sources alerted for the same (destination,
  * protocol, port) within a minute, further sources count into one alert about the service.
+ *
+ * A burst of candidates from many sources (more than `detect.unusual_port.max_new_per_second`
+ * new (source, port) candidates within a second: spoofed SYNs to random ports, decoys) is one
+ * alert about the burst: every candidate of the burst still held is folded into it.
  */
 import type { TableKey } from "../host_key.ts";
 import { list, num } from "../config.ts";
@@ -24,7 +36,7 @@ import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Attempt, Detector, DetectorDeps, ScannerFlags } from "./detector.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
-import { DistinctWindow } from "./windows.ts";
+import { DistinctWindow, SlidingCount } from "./windows.ts";
 import { endpointKey } from "./tuple_key.ts";
 import {
   type PacketContext,
@@ -42,6 +54,14 @@ interface Candidate extends KeyedEntry {
   latestUs: number;
   /** The first destination address as text: the packet is gone when the hold ends. */
   destIp: string;
+}
+
+/** The candidates folded into one alert because they came in a burst. */
+interface Burst {
+  /** Candidates first seen from here on (a second before the burst was recognised) fold. */
+  fromUs: number;
+  /** Packet time of the latest candidate over the rate: the burst lasts while they come. */
+  lastUs: number;
 }
 
 interface Service extends KeyedEntry {
@@ -66,6 +86,11 @@ export class UnusualPort implements Detector {
   /** Sources that alerted per (destination, protocol, port), to fold busy services into one. */
   readonly #services: KeyedState<Service>;
   readonly #maxSources: number;
+  readonly #udpMaxPort: number;
+  readonly #maxNewPerSecond: number;
+  /** New candidates in the last second, to recognise a burst. */
+  readonly #newCandidates = new SlidingCount();
+  #burst: Burst | null = null;
   readonly #alerts: AlertManager;
   readonly #scanners: ScannerFlags;
 
@@ -93,6 +118,8 @@ export class UnusualPort implements Detector {
       SERVICE_WINDOW_US,
     );
     this.#maxSources = num(deps.config, "detect.unusual_port.max_sources_per_service");
+    this.#udpMaxPort = num(deps.config, "detect.unusual_port.udp_max_port");
+    this.#maxNewPerSecond = num(deps.config, "detect.unusual_port.max_new_per_second");
     this.#alerts = deps.alerts;
     this.#scanners = deps.scanners;
   }
@@ -112,6 +139,7 @@ export class UnusualPort implements Detector {
       waiting.latestUs = now;
       return;
     }
+    this.#noteNewCandidate(now);
     this.#candidates.insert(key, {
       lastSeenUs: now,
       movedUs: now,
@@ -121,12 +149,29 @@ export class UnusualPort implements Detector {
     });
   }
 
+  /** Counts a new candidate; past the rate, a burst starts (or goes on). */
+  #noteNewCandidate(now: number): void {
+    if (this.#newCandidates.add(now, 1e6) <= this.#maxNewPerSecond) return;
+    const burst = this.#burst;
+    if (burst !== null && now - burst.lastUs < 1e6) burst.lastUs = now;
+    else this.#burst = { fromUs: now - 1e6, lastUs: now };
+  }
+
+  /** True when the candidate came during the current (or latest) burst. */
+  #inBurst(candidate: Candidate): boolean {
+    const burst = this.#burst;
+    if (burst === null) return false;
+    const at = candidate.attempt.firstUs;
+    return at >= burst.fromUs && at <= burst.lastUs + 1e6;
+  }
+
   #isUnusual(a: Attempt, p: PacketContext): boolean {
     if (a.proto === PROTO_TCP) {
       // A SYN (SYN+FIN is a scanner's trick, not a connection).
       return (a.tcpFlags & (TCP_SYN | TCP_FIN)) === TCP_SYN && this.#commonTcp[a.dstPort] !== 1;
     }
-    if (a.proto !== PROTO_UDP || this.#commonUdp[a.dstPort] === 1) return false;
+    if (a.proto !== PROTO_UDP || a.dstPort > this.#udpMaxPort) return false;
+    if (this.#commonUdp[a.dstPort] === 1) return false;
     // Announcements to a group (SSDP, LLMNR, NetBIOS broadcasts) are not connections to a
     // service; a datagram from a common service port to an uncommon one is that service's
     // reply to a request the capture missed (a QUIC session already running at start).
@@ -141,6 +186,10 @@ export class UnusualPort implements Detector {
       if (nowUs - candidate.lastSeenUs < this.#holdUs) break;
       this.#candidates.delete(key);
       if (this.#scanners.isScanner(candidate.attempt.src, nowUs)) continue;
+      if (this.#inBurst(candidate)) {
+        this.#foldIntoBurst(candidate);
+        continue;
+      }
       this.#start(key, candidate.attempt, candidate.destIp);
       // Repeats during the hold count as one more observation, and keep the alert open from
       // the latest of them.
@@ -168,6 +217,28 @@ export class UnusualPort implements Detector {
     const sources = service.sources.add(attempt.src, now, SERVICE_WINDOW_US);
     if (sources > this.#maxSources) this.#startService(serviceKey, attempt, destIp, sources);
     else this.#startSource(key, attempt, destIp);
+  }
+
+  #foldIntoBurst(candidate: Candidate): void {
+    const burst = this.#burst!;
+    const key = `burst|${burst.fromUs}`;
+    const at = candidate.attempt.firstUs;
+    if (this.#alerts.observe(this.info, key, at, 1)) return;
+    const max = this.#maxNewPerSecond;
+    this.#alerts.start(this.info, {
+      key,
+      timestampUs: at,
+      observed: 1,
+      threshold: max,
+      windowS: 1,
+      direction: candidate.attempt.direction,
+      render: () =>
+        `A burst of connection attempts to unusual ports from more than ${max} sources or ` +
+        "ports within 1 s: too many to alert one by one",
+      explanation: `More than ${max} new (source, unusual port) attempts within 1 s: spoofed ` +
+        "sources, decoys or many scanners at once. They count here (detection.count) instead " +
+        "of raising one alert each.",
+    });
   }
 
   #startService(serviceKey: TableKey, attempt: Attempt, destIp: string, sources: number): void {
@@ -222,10 +293,14 @@ export class UnusualPort implements Detector {
   }
 }
 
-/** IPv4 multicast (224/4) or limited broadcast, IPv6 multicast (ff00::/8), from the first word. */
+/**
+ * IPv4 multicast (224/4), limited broadcast, or a directed broadcast of a /24 or longer prefix
+ * (host part all ones: an address ending in .255), IPv6 multicast (ff00::/8), from the first
+ * word.
+ */
 function isGroupAddress(firstWord: number, v6: boolean): boolean {
   if (v6) return firstWord >>> 24 === 0xff;
-  return firstWord >>> 28 === 0xe || firstWord === -1;
+  return firstWord >>> 28 === 0xe || (firstWord & 0xff) === 0xff;
 }
 
 /** Registry entry. */

@@ -143,3 +143,17 @@ Deno.test("flood: the destination table is bounded by max_tracked and counts evi
   assert.equal(table.size, 16);
   assert.equal(table.evictions, 84);
 });
+
+Deno.test("flood: one source spraying SYNs over many ports of a host is a scan, not a flood", () => {
+  const r = run(spread(2000, T0, 800_000, (i) => tcpFrame("10.0.0.1", VICTIM, 40_000, 1 + i)), {
+    ...LOW,
+    detect: { ...LOW.detect, port_scan: { enabled: true } },
+  });
+  assert.deepEqual(r.starts("flood"), []);
+  assert.equal(r.starts("port_scan")[0]?.dest_ip, VICTIM);
+});
+
+Deno.test("flood: many spoofed sources on random ports of one host are still a flood", () => {
+  const r = run(spread(2000, T0, 800_000, (i) => tcpFrame(addr4(3, i), VICTIM, 40_000, 1 + i)));
+  assert.equal(r.starts("flood")[0]?.dest_ip, VICTIM);
+});

@@ -93,7 +93,9 @@ Deno.test("unique_connections lifecycle: start, update while still fanning out, 
   });
   fanOut(run, 51); // start at 5 s
   for (let s = 6; s <= 9; s++) run.send(s, tcpFrame(CLIENT, `10.0.9.${s}`, 40000, 22));
-  run.tick(10);
+  run.tick(10.9);
+  assert.deepEqual(run.alerts("unique_connections"), [], "held for hold_s (6 s)");
+  run.tick(11);
   assert.deepEqual(
     run.alerts("unique_connections").map((a) => a.detection.state),
     ["start", "update"],
@@ -126,7 +128,8 @@ Deno.test("unique_connections: allow-lists suppress and count", () => {
       { "detect.unique_connections.allow_list": ["10.0.0.0/28"] },
     ]
   ) {
-    const run = fanOut(new DetectionRun({ ...only("unique_connections"), ...overrides }), 70);
+    const run = fanOut(new DetectionRun({ ...only("unique_connections"), ...overrides }), 70)
+      .finish();
     assert.equal(run.alerts().length, 0);
     assert.equal(run.counts("unique_connections").suppressed, 1);
   }
@@ -142,4 +145,14 @@ Deno.test("unique_connections state is bounded by max_tracked with evictions cou
     .find((t) => t.name === "unique_connections.sources")!;
   assert.equal(stats.size, 16);
   assert.equal(stats.evictions, 24);
+});
+
+Deno.test("unique_connections: a fan-out of unanswered probes that times out into a scan is the scan's", () => {
+  const run = new DetectionRun(only("unique_connections", "port_scan"));
+  // 60 SYNs to 60 ports of one host in 0.6 s, never answered: unique_connections crosses its
+  // threshold at once, port_scan only once the probes time out (5 s later).
+  for (let i = 0; i < 60; i++) run.send(i * 0.01, tcpFrame(CLIENT, "10.0.0.9", 40000, 2000 + i));
+  run.finish();
+  assert.equal(run.alerts("port_scan", "start").length, 1);
+  assert.deepEqual(run.alerts("unique_connections"), []);
 });

@@ -64,17 +64,68 @@ Deno.test("unusual_port: an attempt to TCP 4444 raises one alert, a second attem
   run.assertEveValid();
 });
 
-Deno.test("unusual_port: UDP to an uncommon port alerts; group and reply-looking datagrams not", () => {
+Deno.test("unusual_port: UDP to an uncommon well-known port alerts; group and reply-looking datagrams not", () => {
   const run = new DetectionRun(only("unusual_port"));
-  run.send(0, udpFrame(CLIENT, SERVER, 50000, 9999));
+  run.send(0, udpFrame(CLIENT, SERVER, 50000, 999));
   run.send(0.1, udpFrame(CLIENT, "239.255.255.250", 50001, 1900)); // SSDP
   run.send(0.2, udpFrame(CLIENT, "255.255.255.255", 50002, 17500)); // LAN sync broadcast
   run.send(0.3, udpFrame("2001:db8::5", "ff02::1:3", 50003, 5355)); // LLMNR
   run.send(0.4, udpFrame(SERVER, CLIENT, 443, 61000)); // QUIC reply, its request unseen
+  run.send(0.5, udpFrame(CLIENT, "10.0.0.255", 50004, 631)); // directed broadcast (IPP)
+  run.send(0.6, udpFrame("192.168.1.7", "192.168.1.255", 50005, 999)); // directed broadcast
   run.finish();
   const starts = run.alerts("unusual_port", "start");
-  assert.deepEqual(starts.map((a) => [a.proto, a.dest_port]), [["UDP", 9999]]);
+  assert.deepEqual(starts.map((a) => [a.proto, a.dest_port]), [["UDP", 999]]);
   run.assertEveValid();
+});
+
+Deno.test("unusual_port: UDP services, peer-to-peer and registered ports raise nothing", () => {
+  const run = new DetectionRun(only("unusual_port"));
+  const services = [514, 500, 4500, 3478, 5060, 2152, 161, 88, 69, 47808, 1900, 137];
+  services.forEach((port, i) => run.send(i * 0.2, udpFrame(CLIENT, SERVER, 50000 + i, port)));
+  // RTP between two peers, a game server, a P2P swarm, a traceroute: ports above 1023.
+  run.send(3, udpFrame(CLIENT, SERVER, 16384, 16386));
+  run.send(3.2, udpFrame(CLIENT, "10.0.0.20", 50100, 27015));
+  for (let i = 0; i < 5; i++) run.send(4 + i * 0.3, udpFrame(CLIENT, `10.0.2.${i}`, 6881, 51413));
+  for (let i = 0; i < 5; i++) run.send(6 + i * 0.3, udpFrame(CLIENT, SERVER, 50200, 33434 + i));
+  run.finish();
+  assert.deepEqual(run.alerts(), []);
+});
+
+Deno.test("unusual_port: udp_max_port 49151 judges registered UDP ports too", () => {
+  const run = new DetectionRun({
+    ...only("unusual_port"),
+    "detect.unusual_port.udp_max_port": 49151,
+  });
+  run.send(0, udpFrame(CLIENT, SERVER, 50000, 9999));
+  run.send(0.2, udpFrame(CLIENT, SERVER, 50001, 3478)); // STUN: in udp_ports
+  run.send(0.4, udpFrame(CLIENT, SERVER, 50002, 50000)); // dynamic: above 49151
+  run.finish();
+  assert.deepEqual(run.alerts("unusual_port", "start").map((a) => a.dest_port), [9999]);
+});
+
+Deno.test("unusual_port: a burst of spoofed SYNs to random unusual ports is one alert", () => {
+  const run = new DetectionRun(only("unusual_port"));
+  // 100 SYNs from 100 sources to 100 hosts and ports in 16 ms, never answered.
+  for (let i = 0; i < 100; i++) {
+    run.send(i * 0.00016, tcpFrame(`198.51.${i}.7`, `10.1.${i}.9`, 1024 + i, 3000 + i * 7));
+  }
+  run.tick(10).finish();
+  const starts = run.alerts("unusual_port", "start");
+  assert.equal(starts.length, 1);
+  assert.equal(starts[0]!.src_ip, undefined);
+  assert.equal(starts[0]!.dest_ip, undefined);
+  assert.match(starts[0]!.alert.signature, /^A burst of connection attempts to unusual ports/);
+  const [end] = run.alerts("unusual_port", "end");
+  assert.equal(end!.detection.count, 100, "every attempt of the burst counted in it");
+  run.assertEveValid();
+});
+
+Deno.test("unusual_port: max_new_per_second new candidates within a second still alert one by one", () => {
+  const run = new DetectionRun(only("unusual_port"));
+  for (let i = 0; i < 10; i++) run.send(i * 0.05, tcpFrame(`10.0.3.${i}`, SERVER, 40000, 4000 + i));
+  run.tick(10).finish();
+  assert.equal(run.alerts("unusual_port", "start").length, 10);
 });
 
 Deno.test("unusual_port: FIN, NULL, Xmas and SYN+FIN probes are scans, not connections", () => {
@@ -164,7 +215,11 @@ Deno.test("unusual_port: allow-lists suppress and count", () => {
 });
 
 Deno.test("unusual_port candidates are bounded by max_tracked with evictions counted", () => {
-  const run = new DetectionRun({ ...only("unusual_port"), "detect.unusual_port.max_tracked": 16 });
+  const run = new DetectionRun({
+    ...only("unusual_port"),
+    "detect.unusual_port.max_tracked": 16,
+    "detect.unusual_port.max_new_per_second": 1000,
+  });
   for (let i = 0; i < 40; i++) run.send(i * 0.01, tcpFrame(CLIENT, SERVER, 40000, 10000 + i));
   const stats = run.engine.detection.trackers().find((t) => t.name === "unusual_port.candidates")!;
   assert.equal(stats.size, 16);
@@ -176,18 +231,18 @@ Deno.test("unusual_port candidates are bounded by max_tracked with evictions cou
 Deno.test("unusual_port: many sources on one unusual service fold into one service alert", () => {
   const run = new DetectionRun(only("unusual_port"));
   for (let i = 0; i < 40; i++) {
-    run.send(i * 0.01, udpFrame(`10.0.1.${i + 1}`, SERVER, 40000 + i, 5000));
+    run.send(i * 0.2, udpFrame(`10.0.1.${i + 1}`, SERVER, 40000 + i, 999));
   }
-  run.tick(10).finish();
+  run.tick(20).finish();
   const starts = run.alerts("unusual_port", "start");
   assert.equal(starts.length, 6, "5 sources one by one, then one alert for the service");
   const service = starts.find((a) => a.src_ip === undefined)!;
   assert.equal(service.dest_ip, SERVER);
-  assert.equal(service.dest_port, 5000);
+  assert.equal(service.dest_port, 999);
   assert.equal(service.proto, "UDP");
   assert.match(
     service.alert.signature,
-    /^6 sources made connection attempts to 10\.0\.0\.9 on UDP port 5000/,
+    /^6 sources made connection attempts to 10\.0\.0\.9 on UDP port 999/,
   );
   const end = run.alerts("unusual_port", "end").find((a) => a.src_ip === undefined)!;
   assert.equal(end.detection.peak, 40);
