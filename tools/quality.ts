@@ -9,6 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { type Config, defaultConfig, loadConfigFile, num } from "../core/config.ts";
+import { Engine } from "../core/engine.ts";
 import { type ExpectEntry, loadExpect } from "./quality/expect.ts";
 import { formatReport } from "./quality/format.ts";
 import { buildReport, type QualityReport } from "./quality/report.ts";
@@ -49,6 +50,7 @@ export async function evaluate(options: QualityOptions): Promise<QualityReport> 
   const expect = options.expect === undefined ? null : readExpect(options.expect);
   const config = readConfig(options.config);
   const files = (await captureFiles(dir)).slice(0, limit);
+  checkEngine(config);
   const started = performance.now();
   const results: CaptureResult[] = new Array(files.length);
   let next = 0;
@@ -96,6 +98,20 @@ export async function captureFiles(dir: string): Promise<string[]> {
     throw new UsageError(`No captures (*.pcap, *.pcapng, *.cap) under "${dir}"`);
   }
   return out.sort();
+}
+
+/** Builds one engine first: a config the engine refuses would fail every capture the same way. */
+function checkEngine(config: Config): void {
+  try {
+    new Engine({
+      config,
+      writer: null,
+      source: { name: "check", live: false, link_type: "EN10MB" },
+    })
+      .finish();
+  } catch (error) {
+    throw new Error(`Cannot build the engine: ${error instanceof Error ? error.message : error}`);
+  }
 }
 
 function readExpect(path: string): Map<string, ExpectEntry> {
