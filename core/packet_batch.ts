@@ -60,6 +60,15 @@ export const W_TTL = 27;
  * header's version being the outer one's), valid with F_ICMP_ERROR; else zeros.
  */
 export const W_INNER_DST_ADDR = 28;
+// ARP records (F_ARP) carry no IP header, so they reuse the quoted-address words: the sender and
+// target IPv4 addresses are in W_SRC_ADDR and W_DST_ADDR (word 0), and these hold the rest.
+/** ARP: the operation (1 request, 2 reply), valid once the ARP packet was whole; else 0. */
+export const W_ARP_OP = W_INNER_DST_ADDR;
+/**
+ * ARP: the sender hardware address when it is 6 bytes long (Ethernet), in two words: the high
+ * 16 bits here, the low 32 bits (read with `>>> 0`) in the next word; zeros otherwise.
+ */
+export const W_ARP_SENDER_MAC = W_INNER_DST_ADDR + 1;
 
 // Flags (W_FLAGS). A layer flag means the packet carried that header as its outermost network
 // header or the transport header right after it (Suricata's `stats.decoder` counting rule).

@@ -984,7 +984,12 @@ export function checkRecord(
     return "quoted protocol without error";
   }
   if (!(flags & F_VLAN) && w(W_VLAN_ID) !== -1) return "VLAN id without F_VLAN";
-  if (!(flags & F_ICMP_ERROR)) {
+  if (flags & F_ARP) {
+    // ARP reuses the quoted-address words: operation, sender MAC (16 + 32 bits), then zero.
+    if (w(W_INNER_DST_ADDR) < 0 || w(W_INNER_DST_ADDR) > 65535) return "ARP operation";
+    if (w(W_INNER_DST_ADDR + 1) < 0 || w(W_INNER_DST_ADDR + 1) > 65535) return "ARP sender MAC";
+    if (w(W_INNER_DST_ADDR + 3) !== 0) return "ARP record with a fourth quoted word";
+  } else if (!(flags & F_ICMP_ERROR)) {
     for (let i = 0; i < 4; i++) {
       if (w(W_INNER_DST_ADDR + i) !== 0) {
         return "quoted address without F_ICMP_ERROR";

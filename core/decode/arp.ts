@@ -1,15 +1,18 @@
 /**
  * @module arp
  * ARP for IPv4: the sender and target protocol addresses go to the source and destination
- * address words. Any hardware address length is accepted.
+ * address words, the operation and the (6-byte) sender hardware address to W_ARP_OP and
+ * W_ARP_SENDER_MAC. Any hardware address length is accepted; only a 6-byte one is kept.
  */
-import { F_ARP, W_DST_ADDR, W_SRC_ADDR } from "../packet_batch.ts";
+import { F_ARP, W_ARP_OP, W_ARP_SENDER_MAC, W_DST_ADDR, W_SRC_ADDR } from "../packet_batch.ts";
 import { u16, u32 } from "./bytes.ts";
 import { E_ARP_TRUNCATED, E_ARP_UNKNOWN_FORMAT } from "./events.ts";
 import type { DecodeState } from "./state.ts";
 
 /** Hardware type, protocol type, hlen, plen, operation. */
 export const ARP_FIXED_LEN = 8;
+/** An Ethernet (MAC) hardware address length. */
+const MAC_LEN = 6;
 
 /** Decodes the ARP packet at `off`. */
 export function decodeArp(s: DecodeState, off: number, end: number): void {
@@ -22,8 +25,14 @@ export function decodeArp(s: DecodeState, off: number, end: number): void {
     return;
   }
   // sender hw, sender IPv4, target hw, target IPv4
-  const spa = off + ARP_FIXED_LEN + hlen;
+  const sha = off + ARP_FIXED_LEN;
+  const spa = sha + hlen;
   if (s.lacks(spa + hlen + 8, end, E_ARP_TRUNCATED, E_ARP_TRUNCATED)) return;
   s.put(W_SRC_ADDR, u32(b, spa));
   s.put(W_DST_ADDR, u32(b, spa + 4 + hlen));
+  s.put(W_ARP_OP, u16(b, off + 6));
+  if (hlen === MAC_LEN) {
+    s.put(W_ARP_SENDER_MAC, u16(b, sha));
+    s.put(W_ARP_SENDER_MAC + 1, u32(b, sha + 2));
+  }
 }

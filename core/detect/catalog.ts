@@ -72,7 +72,8 @@ const INFO: Record<DetectorName, Omit<DetectorInfo, "name">> = {
     rev: 1,
     category: SCAN,
     severity: 3,
-    summary: "one source probes more than N hosts on one port, or with ICMP echo",
+    summary:
+      "one source probes more than N hosts on one port, with ICMP echo, or with unanswered ARP",
   },
   flood: {
     signatureId: 1_000_006,

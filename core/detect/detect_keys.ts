@@ -246,7 +246,7 @@ export const DETECTION_KEYS: KeySpec[] = [
       "multi-address hosts and VRRP/HSRP are quiet; seeing only one direction of a link makes " +
       "answers look unsolicited. Independently, an unsolicited reply moving an address away " +
       "from a MAC that claimed it within the window fires (arpwatch's \"changed ethernet " +
-      "address\" and \"flip flop\", restricted to unrequested replies).",
+      'address" and "flip flop", restricted to unrequested replies).',
     "ips_per_mac",
   ),
   windowKey(

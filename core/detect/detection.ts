@@ -13,7 +13,12 @@ import { ConnectionTracker } from "./connections.ts";
 import type { Attempt, Detector, FailureReason, ScannerFlags, Unsolicited } from "./detector.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
 import { PacketContext } from "./packet_context.ts";
+import { ArpPacket } from "./arp_packet.ts";
+import { F_ARP, F_INVALID, F_TRUNCATED, F_UNSUPPORTED } from "../packet_batch.ts";
 import { DETECTOR_FACTORIES } from "./registry.ts";
+
+/** An ARP record is whole (its words all filled) when none of the outcome flags is set. */
+const ARP_WHOLE = F_ARP | F_INVALID | F_TRUNCATED | F_UNSUPPORTED;
 
 /** Sources with an open port_scan or host_sweep alert, remembered for `alerts.quiet_s`. */
 class ScannerRegistry implements ScannerFlags {
@@ -55,6 +60,8 @@ export class Detection {
   readonly #onFailure: Detector[];
   readonly #onUnsolicited: Detector[];
   readonly #onKernel: Detector[];
+  readonly #onArp: Detector[];
+  readonly #arpPacket = new ArpPacket();
 
   constructor(config: Config, sink: AlertSink) {
     this.alerts = new AlertManager({
@@ -87,6 +94,7 @@ export class Detection {
     this.#onFailure = this.detectors.filter((d) => d.onFailure !== undefined);
     this.#onUnsolicited = this.detectors.filter((d) => d.onUnsolicited !== undefined);
     this.#onKernel = this.detectors.filter((d) => d.onKernelCounters !== undefined);
+    this.#onArp = this.detectors.filter((d) => d.onArp !== undefined);
   }
 
   /** Runs detection over the packet record at `base`. */
@@ -94,7 +102,12 @@ export class Detection {
     if (this.detectors.length === 0) return; // every detector turned off: nothing to track
     const p = this.#packet;
     p.load(fields, base, timestampUs, direction);
-    if (!p.hasAddresses) return;
+    if (!p.hasAddresses) {
+      if ((p.flags & ARP_WHOLE) === F_ARP && this.#onArp.length > 0) {
+        this.#arp(fields, base, timestampUs, direction);
+      }
+      return;
+    }
     this.#connections.observe(p);
     const detectors = this.#onPacket;
     for (let i = 0; i < detectors.length; i++) detectors[i]!.onPacket!(p);
@@ -141,6 +154,12 @@ export class Detection {
   /** Alert counters for stats records. */
   alertCounts(): AlertCounts {
     return this.alerts.counts();
+  }
+
+  #arp(fields: Int32Array, base: number, timestampUs: number, direction: number): void {
+    const arp = this.#arpPacket;
+    arp.load(fields, base, timestampUs, direction);
+    for (const d of this.#onArp) d.onArp!(arp);
   }
 
   #attempt(attempt: Attempt, packet: PacketContext): void {

@@ -11,6 +11,7 @@ import type { AlertManager } from "./alerts.ts";
 import type { DetectorInfo } from "./catalog.ts";
 import type { TrackerStats } from "./keyed_state.ts";
 import type { PacketContext } from "./packet_context.ts";
+import type { ArpPacket } from "./arp_packet.ts";
 
 /** A connection attempt seen by the tracker (core/detect/connections.ts). */
 export interface Attempt {
@@ -67,6 +68,8 @@ export interface Detector {
   readonly info: DetectorInfo;
   /** Every decoded packet, after the connection tracker set `role`. */
   onPacket?(packet: PacketContext): void;
+  /** Every whole ARP packet (IPv4 over Ethernet); ARP never reaches `onPacket`. */
+  onArp?(packet: ArpPacket): void;
   /** A new connection attempt (TCP probe without ACK, first UDP packet of an exchange). */
   onAttempt?(attempt: Attempt, packet: PacketContext): void;
   /** An attempt that failed (RST, ICMP unreachable) or went unanswered. */

@@ -3,7 +3,8 @@
  * Horizontal scan (Zeek's Address_Scan, Snort's portsweep and icmp_sweep): one source probing
  * more than N distinct hosts within the window (default 25 in 60 s), either on one port with
  * attempts that failed or went unanswered (key: source, protocol, port), or with ICMP echo and
- * timestamp requests (key: source; answered or not, since a ping sweep's answers are the point).
+ * timestamp requests (key: source; answered or not, since a ping sweep's answers are the point),
+ * or with ARP requests left unanswered (key: sender; see arp_sweep.ts).
  * While over the threshold the source is flagged as a scanner, which silences unusual_port and
  * unique_connections for it.
  */
@@ -11,6 +12,8 @@ import type { TableKey } from "../host_key.ts";
 import { num } from "../config.ts";
 import { keyText } from "../host_key.ts";
 import type { AlertManager } from "./alerts.ts";
+import type { ArpPacket } from "./arp_packet.ts";
+import { ArpSweep } from "./arp_sweep.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Attempt, Detector, DetectorDeps, FailureReason, ScannerFlags } from "./detector.ts";
 import { KeyedState, type TrackerStats } from "./keyed_state.ts";
@@ -66,6 +69,8 @@ export class HostSweep implements Detector {
   readonly #icmpSweeps: KeyedState<Sweep>;
   readonly #alerts: AlertManager;
   readonly #scanners: ScannerFlags;
+  /** ARP sweeps (arp_sweep.ts): unanswered who-has requests per sender. */
+  readonly #arp: ArpSweep;
 
   constructor(deps: DetectorDeps) {
     this.#threshold = num(deps.config, "detect.host_sweep.threshold");
@@ -76,6 +81,19 @@ export class HostSweep implements Detector {
     this.#icmpSweeps = new KeyedState("host_sweep.icmp", cap, this.#windowUs);
     this.#alerts = deps.alerts;
     this.#scanners = deps.scanners;
+    this.#arp = new ArpSweep({
+      info: this.info,
+      alerts: deps.alerts,
+      scanners: deps.scanners,
+      threshold: this.#threshold,
+      windowUs: this.#windowUs,
+      timeoutUs: num(deps.config, "detect.connections.attempt_timeout_s") * 1e6,
+      cap,
+    });
+  }
+
+  onArp(p: ArpPacket): void {
+    this.#arp.observe(p);
   }
 
   onPacket(p: PacketContext): void {
@@ -159,10 +177,16 @@ export class HostSweep implements Detector {
   tick(nowUs: number): void {
     this.#portSweeps.sweep(nowUs);
     this.#icmpSweeps.sweep(nowUs);
+    this.#arp.tick(nowUs);
+  }
+
+  finish(nowUs: number): void {
+    this.#arp.finish(nowUs);
+    this.tick(nowUs);
   }
 
   trackers(): TrackerStats[] {
-    return [this.#portSweeps.stats(), this.#icmpSweeps.stats()];
+    return [this.#portSweeps.stats(), this.#icmpSweeps.stats(), ...this.#arp.trackers()];
   }
 }
 

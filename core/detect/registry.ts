@@ -13,6 +13,7 @@ import { createHostSweep } from "./host_sweep.ts";
 import { createPortScan } from "./port_scan.ts";
 import { createUniqueConnections } from "./unique_connections.ts";
 import { createUnusualPort } from "./unusual_port.ts";
+import { createArpSpoofing } from "./arp_spoofing.ts";
 import { createBruteForce } from "./brute_force.ts";
 
 /** Factories by detector name. */
@@ -26,5 +27,6 @@ export const DETECTOR_FACTORIES: Partial<Record<DetectorName, (deps: DetectorDep
   unusual_port: createUnusualPort,
   port_scan: createPortScan,
   host_sweep: createHostSweep,
+  arp_spoofing: createArpSpoofing,
   brute_force: createBruteForce,
 };

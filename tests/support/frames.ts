@@ -259,6 +259,46 @@ export function arp(senderIp: string, targetIp: string, op = 1): Uint8Array {
   );
 }
 
+/** Bytes of a colon-separated MAC address. */
+export function mac(text: string): number[] {
+  return text.split(":").map((h) => parseInt(h, 16));
+}
+
+export const BROADCAST_MAC = "ff:ff:ff:ff:ff:ff";
+
+export interface ArpOptions {
+  /** 1 request (default), 2 reply. */
+  op?: number;
+  senderMac?: string;
+  senderIp: string;
+  /** Default 00:00:00:00:00:00 for a request, else the Ethernet destination. */
+  targetMac?: string;
+  targetIp: string;
+  /** Ethernet destination: default broadcast for a request, the target MAC for a reply. */
+  ethDst?: string;
+}
+
+/** An Ethernet II frame carrying an Ethernet/IPv4 ARP packet, from the sender MAC. */
+export function arpFrame(o: ArpOptions): Uint8Array {
+  const op = o.op ?? 1;
+  const sender = o.senderMac ?? "02:00:00:00:00:0a";
+  const ethDst = o.ethDst ?? (op === 1 ? BROADCAST_MAC : o.targetMac ?? BROADCAST_MAC);
+  const targetMac = o.targetMac ?? (op === 1 ? "00:00:00:00:00:00" : ethDst);
+  return cat(
+    mac(ethDst),
+    mac(sender),
+    be16(0x0806),
+    be16(1),
+    be16(0x0800),
+    [6, 4],
+    be16(op),
+    mac(sender),
+    ip4(o.senderIp),
+    mac(targetMac),
+    ip4(o.targetIp),
+  );
+}
+
 /** A Linux cooked v1 header (packet type 0 = to us, ARPHRD_ETHER) + payload. */
 export function sll(protocol: number, payload: Bytes): Uint8Array {
   return cat(be16(0), be16(1), be16(6), MAC_A, [0, 0], be16(protocol), payload);
