@@ -114,48 +114,20 @@ export const DETECTION_KEYS: KeySpec[] = [
   {
     key: "detect.unusual_port.udp_ports",
     kind: "ports",
+    // deno-fmt-ignore
     default: [
-      53,
-      67,
-      68,
-      69,
-      88,
-      123,
-      137,
-      138,
-      161,
-      162,
-      389,
-      443,
-      464,
-      500,
-      514,
-      520,
-      546,
-      547,
-      1194,
-      1701,
-      1812,
-      1813,
-      1900,
-      2123,
-      2152,
-      3478,
-      3702,
-      4500,
-      4789,
-      5060,
-      5061,
-      5349,
-      5353,
-      5355,
-      47808,
-      51820,
+      49, 53, 67, 68, 69, 80, 88, 111, 123, 137, 138, 161, 162, 163, 164, 177, 213, 319, 320,
+      369, 370, 371, 389, 427, 443, 464, 500, 512, 513, 514, 517, 518, 520, 538, 546, 547, 554,
+      623, 636, 646, 655, 750, 751, 752, 779, 853, 1194, 1701, 1812, 1813, 1900, 2123, 2152,
+      3478, 3702, 4500, 4789, 5060, 5061, 5349, 5353, 5355, 47808, 51820,
     ],
-    doc: "UDP service ports counted as common: DNS, DHCP, TFTP, Kerberos, NTP, NetBIOS, " +
-      "SNMP, CLDAP, QUIC, kpasswd, IKE, syslog, RIP, DHCPv6, OpenVPN, L2TP, RADIUS, SSDP, " +
-      "GTP, STUN/TURN, WS-Discovery, NAT-T, VXLAN, SIP, mDNS, LLMNR, BACnet, WireGuard (the " +
-      "ones above udp_max_port matter only if you raise it).",
+    doc: "UDP service ports counted as common: every UDP service of the well-known range " +
+      "that Debian's /etc/services (netbase) lists (DNS, DHCP, TFTP, Kerberos, portmap, NTP, " +
+      "NetBIOS, SNMP, XDMCP, PTP, LDAP, SLP, IKE, syslog, RIP, DHCPv6, RTSP, RMCP, DNS over " +
+      "TLS/QUIC...) but the obsolete echo, discard, daytime, chargen and time (reflection " +
+      "favourites), plus QUIC on 80 and registered services above it (OpenVPN, L2TP, RADIUS, " +
+      "SSDP, GTP, STUN/TURN, WS-Discovery, NAT-T, VXLAN, SIP, mDNS, LLMNR, BACnet, WireGuard: " +
+      "they matter only if udp_max_port is raised).",
   },
   {
     key: "detect.unusual_port.udp_max_port",
@@ -216,12 +188,12 @@ export const DETECTION_KEYS: KeySpec[] = [
   ),
   threshold(
     "port_scan",
-    15,
+    10,
     "Distinct IP protocols (other than TCP, UDP, ICMP; or named by ICMP protocol-unreachable " +
       "replies) one source may try on one host within the window (nmap -sO tries 256; Snort's " +
-      "sfportscan counts IP protocols like ports, with the same thresholds). Hosts speak a few " +
-      "(GRE, ESP, AH, OSPF, VRRP...) with one peer: lower catches protocol scans limited to a " +
-      "few protocols.",
+      "sfportscan counts IP protocols like ports). Below the port threshold because one host " +
+      "speaks at most a few with one peer (GRE, ESP, AH, IPv6-in-IPv4; one at most in our " +
+      "benign captures), while it serves many ports. Lower catches scans of fewer protocols.",
     "protocol_threshold",
   ),
   cap("port_scan"),
@@ -233,6 +205,16 @@ export const DETECTION_KEYS: KeySpec[] = [
       "25). Ping monitors exceed it: allow-list them. Seen from a switch port (broadcast " +
       "requests only, no replies), a gateway resolving more than this many silent hosts in a " +
       "window looks like an ARP sweep: allow-list it.",
+  ),
+  threshold(
+    "host_sweep",
+    100,
+    "Distinct hosts a source may probe on one port (failed or unanswered) within the window " +
+      "when they lie in more than one /16 network (IPv4). Peer-to-peer clients bootstrapping " +
+      "(Gnutella, BitTorrent) try dozens of dead peers all over the Internet; a sweep probes " +
+      "one network, and a worm probing random addresses passes this within seconds. Lower " +
+      "catches slow Internet-wide probing and fires on P2P clients.",
+    "scattered_threshold",
   ),
   windowKey("host_sweep", 60, "Window of host_sweep, seconds."),
   cap("host_sweep"),

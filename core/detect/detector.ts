@@ -28,7 +28,16 @@ export interface Attempt {
   direction: number;
   /** TCP flags of the first packet (0 for UDP). */
   tcpFlags: number;
+  /** ATTEMPT_PENDING, ATTEMPT_ANSWERED or ATTEMPT_FAILED: the tracker keeps it up to date. */
+  readonly state: number;
 }
+
+/** `Attempt.state`: no answer yet. */
+export const ATTEMPT_PENDING = 0;
+/** `Attempt.state`: the other side answered (SYN-ACK, a UDP reply). */
+export const ATTEMPT_ANSWERED = 1;
+/** `Attempt.state`: refused (RST, ICMP unreachable) or unanswered past the timeout. */
+export const ATTEMPT_FAILED = 2;
 
 /** Why an attempt failed. */
 export type FailureReason = "rst" | "unreachable" | "timeout";
@@ -45,6 +54,25 @@ export interface Unsolicited {
   /** "udp" for a reflector-port response, "syn-ack" for a SYN-ACK with no SYN. */
   kind: "udp" | "syn-ack";
   timestampUs: number;
+  direction: number;
+}
+
+/**
+ * An IP protocol tried on a host (IP protocol scans, nmap -sO): a packet of a protocol other than
+ * TCP, UDP and ICMP, or the host's ICMP protocol unreachable (ICMPv6 unrecognized next header)
+ * naming one. One object, refilled for each report.
+ */
+export interface ProtocolProbe {
+  /** The prober and the host tried. */
+  src: TableKey;
+  dst: TableKey;
+  v6: boolean;
+  /** The IP protocol number tried. */
+  proto: number;
+  /** True when seen in the host's reply rather than in the probe. */
+  reply: boolean;
+  timestampUs: number;
+  /** Direction of the probe (of the reply, reversed). */
   direction: number;
 }
 
@@ -76,6 +104,8 @@ export interface Detector {
   onFailure?(attempt: Attempt, reason: FailureReason, nowUs: number): void;
   /** A packet its destination never asked for. */
   onUnsolicited?(event: Unsolicited): void;
+  /** An IP protocol tried on a host (the tracker's finding; see ProtocolProbe). */
+  onProtocolProbe?(probe: ProtocolProbe): void;
   /** Kernel counters of a live capture, about once a second. */
   onKernelCounters?(counters: KernelCounters, nowUs: number): void;
   /** Packet time moved on (about once a second): expire state, end windows. */

@@ -36,6 +36,10 @@ const SEEN_TIMESTAMP = 2;
 
 /** Distinct hosts probed in the window; `seen` holds SEEN_* bits (ICMP sweeps only). */
 class Sweep extends DistinctRun {
+  /** The /16 of the first IPv4 host probed, and whether a later one lay outside it. */
+  prefix16 = -1;
+  scattered = false;
+
   constructor(
     /** The AlertManager key, made once per tracked key rather than per probe. */
     readonly alertKey: TableKey,
@@ -60,6 +64,7 @@ interface SweepTarget {
 export class HostSweep implements Detector {
   readonly info = detectorInfo("host_sweep");
   readonly #threshold: number;
+  readonly #scatteredThreshold: number;
   readonly #windowUs: number;
   /** Hosts kept per key: twice the threshold, so `peak` shows how far above it went. */
   readonly #distinctCap: number;
@@ -75,7 +80,8 @@ export class HostSweep implements Detector {
   constructor(deps: DetectorDeps) {
     this.#threshold = num(deps.config, "detect.host_sweep.threshold");
     this.#windowUs = num(deps.config, "detect.host_sweep.window_s") * 1e6;
-    this.#distinctCap = 2 * this.#threshold;
+    this.#scatteredThreshold = num(deps.config, "detect.host_sweep.scattered_threshold");
+    this.#distinctCap = 2 * Math.max(this.#threshold, this.#scatteredThreshold);
     const cap = num(deps.config, "detect.host_sweep.max_tracked");
     this.#portSweeps = new KeyedState("host_sweep.ports", cap, this.#windowUs);
     this.#icmpSweeps = new KeyedState("host_sweep.icmp", cap, this.#windowUs);
@@ -130,7 +136,8 @@ export class HostSweep implements Detector {
     const sweep = this.#portSweeps.get(key, nowUs) ??
       this.#portSweeps.insert(key, new Sweep(key, this.#distinctCap, nowUs));
     const count = sweep.addInRun(attempt.dst, nowUs, this.#windowUs);
-    if (count <= this.#threshold) return;
+    if (typeof attempt.dst === "number") noteNetwork(sweep, attempt.dst);
+    if (count <= (sweep.scattered ? this.#scatteredThreshold : this.#threshold)) return;
     this.#scanners.flag(attempt.src, nowUs);
     if (this.#alerts.observe(this.info, key, nowUs, count)) return;
     this.#start(sweep, count, nowUs, {
@@ -149,7 +156,8 @@ export class HostSweep implements Detector {
    */
   #start(sweep: Sweep, count: number, now: number, target: SweepTarget): void {
     const src = keyText(target.source);
-    const threshold = this.#threshold, cap = this.#distinctCap;
+    const threshold = sweep.scattered ? this.#scatteredThreshold : this.#threshold;
+    const cap = this.#distinctCap;
     const windowS = this.#windowUs / 1e6;
     const how = target.port < 0 ? "" : `on ${protoName(target.proto)} port ${target.port} `;
     this.#alerts.start(this.info, {
@@ -169,8 +177,10 @@ export class HostSweep implements Detector {
       explanation: target.port < 0
         ? `More than ${threshold} distinct hosts sent ICMP echo or timestamp requests by one ` +
           `source within ${windowS} s.`
-        : `More than ${threshold} distinct hosts probed on one port by one source with failed ` +
-          `or unanswered attempts (RST, ICMP unreachable, timeout) within ${windowS} s.`,
+        : `More than ${threshold} distinct hosts${
+          sweep.scattered ? " (in more than one /16 network)" : ""
+        } probed on one port by one source with failed or unanswered attempts (RST, ICMP ` +
+          `unreachable, timeout) within ${windowS} s.`,
     });
   }
 
@@ -188,6 +198,17 @@ export class HostSweep implements Detector {
   trackers(): TrackerStats[] {
     return [this.#portSweeps.stats(), this.#icmpSweeps.stats(), ...this.#arp.trackers()];
   }
+}
+
+/**
+ * Peer-to-peer clients bootstrapping (Gnutella, BitTorrent) try many dead peers on one port, in
+ * networks all over the Internet; a sweep probes the hosts of one network. A port sweep whose
+ * IPv4 hosts span more than one /16 is held to `detect.host_sweep.scattered_threshold`.
+ */
+function noteNetwork(sweep: Sweep, host: number): void {
+  const prefix = host >>> 16;
+  if (sweep.prefix16 < 0) sweep.prefix16 = prefix;
+  else if (prefix !== sweep.prefix16) sweep.scattered = true;
 }
 
 function icmpText(kinds: number, v6: boolean): string {

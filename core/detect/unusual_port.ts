@@ -6,8 +6,9 @@
  * tracker only reports initiators, so replies never count. One alert per (source, protocol,
  * port): repeats while it is open are counted in it.
  *
- * UDP is judged like an admin would: the first datagram of an exchange the source started, to
- * a well-known port (at most `detect.unusual_port.udp_max_port`, 1023) outside
+ * UDP is judged like an admin would: an exchange the source started and the other side
+ * answered (UDP has no handshake: an unanswered datagram is a probe, left to port_scan and
+ * host_sweep, as Zeek tells S0 from SF), to a well-known port (at most `detect.unusual_port.udp_max_port`, 1023) outside
  * `detect.unusual_port.udp_ports`, sent to one host (not multicast, not a broadcast, not a
  * directed broadcast ending in .255) and not from a common service port (a reply whose request
  * came before the capture). Registered and dynamic ports above 1023 carry peer-to-peer media,
@@ -34,7 +35,13 @@ import { W_DST_ADDR } from "../packet_batch.ts";
 import { keyText } from "../host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
-import type { Attempt, Detector, DetectorDeps, ScannerFlags } from "./detector.ts";
+import {
+  type Attempt,
+  ATTEMPT_ANSWERED,
+  type Detector,
+  type DetectorDeps,
+  type ScannerFlags,
+} from "./detector.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
 import { DistinctWindow, SlidingCount } from "./windows.ts";
 import { endpointKey } from "./tuple_key.ts";
@@ -186,6 +193,9 @@ export class UnusualPort implements Detector {
       if (nowUs - candidate.lastSeenUs < this.#holdUs) break;
       this.#candidates.delete(key);
       if (this.#scanners.isScanner(candidate.attempt.src, nowUs)) continue;
+      if (candidate.attempt.proto === PROTO_UDP && candidate.attempt.state !== ATTEMPT_ANSWERED) {
+        continue; // a datagram nobody answered: a probe, not a connection
+      }
       if (this.#inBurst(candidate)) {
         this.#foldIntoBurst(candidate);
         continue;

@@ -137,3 +137,17 @@ Deno.test("host_sweep state is bounded by max_tracked with evictions counted", (
   assert.equal(stats.size, 16);
   assert.equal(stats.evictions, 24);
 });
+
+Deno.test("host_sweep: failed probes to hosts all over the Internet need scattered_threshold (P2P bootstrap)", () => {
+  // 60 dead peers on TCP 6346 in 60 different /16 networks: a Gnutella client bootstrapping.
+  const peers = (n: number) =>
+    Array.from({ length: n }, (_, i) => `${20 + i}.${i * 3 % 256}.1.${1 + i}`);
+  const run = new DetectionRun(only("host_sweep"));
+  peers(60).forEach((peer, i) => run.send(i * 0.1, tcpFrame("10.0.0.5", peer, 40000 + i, 6346)));
+  assert.deepEqual(run.finish().alerts(), []);
+  const worm = new DetectionRun(only("host_sweep"));
+  peers(101).forEach((peer, i) => worm.send(i * 0.1, tcpFrame("10.0.0.5", peer, 40000 + i, 445)));
+  const [start] = worm.finish().starts("host_sweep");
+  assert.equal(start?.detection.threshold, 100);
+  assert.equal(start?.src_ip, "10.0.0.5");
+});

@@ -67,6 +67,8 @@ Deno.test("unusual_port: an attempt to TCP 4444 raises one alert, a second attem
 Deno.test("unusual_port: UDP to an uncommon well-known port alerts; group and reply-looking datagrams not", () => {
   const run = new DetectionRun(only("unusual_port"));
   run.send(0, udpFrame(CLIENT, SERVER, 50000, 999));
+  run.send(0.01, udpFrame(SERVER, CLIENT, 999, 50000)); // answered: a connection
+  run.send(0.05, udpFrame(CLIENT, "10.0.0.10", 50010, 998)); // never answered: a probe
   run.send(0.1, udpFrame(CLIENT, "239.255.255.250", 50001, 1900)); // SSDP
   run.send(0.2, udpFrame(CLIENT, "255.255.255.255", 50002, 17500)); // LAN sync broadcast
   run.send(0.3, udpFrame("2001:db8::5", "ff02::1:3", 50003, 5355)); // LLMNR
@@ -98,6 +100,7 @@ Deno.test("unusual_port: udp_max_port 49151 judges registered UDP ports too", ()
     "detect.unusual_port.udp_max_port": 49151,
   });
   run.send(0, udpFrame(CLIENT, SERVER, 50000, 9999));
+  run.send(0.1, udpFrame(SERVER, CLIENT, 9999, 50000));
   run.send(0.2, udpFrame(CLIENT, SERVER, 50001, 3478)); // STUN: in udp_ports
   run.send(0.4, udpFrame(CLIENT, SERVER, 50002, 50000)); // dynamic: above 49151
   run.finish();
@@ -232,6 +235,7 @@ Deno.test("unusual_port: many sources on one unusual service fold into one servi
   const run = new DetectionRun(only("unusual_port"));
   for (let i = 0; i < 40; i++) {
     run.send(i * 0.2, udpFrame(`10.0.1.${i + 1}`, SERVER, 40000 + i, 999));
+    run.send(i * 0.2 + 0.01, udpFrame(SERVER, `10.0.1.${i + 1}`, 999, 40000 + i));
   }
   run.tick(20).finish();
   const starts = run.alerts("unusual_port", "start");
