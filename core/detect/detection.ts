@@ -10,7 +10,14 @@ import type { KernelCounters } from "../stats_record.ts";
 import { type AlertCounts, AlertManager, type AlertSink } from "./alerts.ts";
 import { DETECTOR_NAMES, type DetectorName } from "./catalog.ts";
 import { ConnectionTracker } from "./connections.ts";
-import type { Attempt, Detector, FailureReason, ScannerFlags, Unsolicited } from "./detector.ts";
+import type {
+  Attempt,
+  Detector,
+  FailureReason,
+  ProtocolProbe,
+  ScannerFlags,
+  Unsolicited,
+} from "./detector.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
 import { PacketContext } from "./packet_context.ts";
 import { ArpPacket } from "./arp_packet.ts";
@@ -59,6 +66,7 @@ export class Detection {
   readonly #onAttempt: Detector[];
   readonly #onFailure: Detector[];
   readonly #onUnsolicited: Detector[];
+  readonly #onProtocolProbe: Detector[];
   readonly #onKernel: Detector[];
   readonly #onArp: Detector[];
   readonly #arpPacket = new ArpPacket();
@@ -79,6 +87,7 @@ export class Detection {
       attempt: (a, p) => this.#attempt(a, p),
       failure: (a, reason, now) => this.#failure(a, reason, now),
       unsolicited: (u) => this.#unsolicited(u),
+      protocol: (probe) => this.#protocolProbe(probe),
     });
     const deps = {
       config,
@@ -93,6 +102,7 @@ export class Detection {
     this.#onAttempt = this.detectors.filter((d) => d.onAttempt !== undefined);
     this.#onFailure = this.detectors.filter((d) => d.onFailure !== undefined);
     this.#onUnsolicited = this.detectors.filter((d) => d.onUnsolicited !== undefined);
+    this.#onProtocolProbe = this.detectors.filter((d) => d.onProtocolProbe !== undefined);
     this.#onKernel = this.detectors.filter((d) => d.onKernelCounters !== undefined);
     this.#onArp = this.detectors.filter((d) => d.onArp !== undefined);
   }
@@ -172,5 +182,9 @@ export class Detection {
 
   #unsolicited(event: Unsolicited): void {
     for (const d of this.#onUnsolicited) d.onUnsolicited!(event);
+  }
+
+  #protocolProbe(probe: ProtocolProbe): void {
+    for (const d of this.#onProtocolProbe) d.onProtocolProbe!(probe);
   }
 }

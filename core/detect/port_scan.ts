@@ -4,22 +4,41 @@
  * ports of ONE host with attempts that failed (RST, ICMP unreachable) or went unanswered, within
  * the window (default 15 in 60 s). Only failures count, so a client opening many working
  * connections to one server is not a scanner. TCP and UDP ports are counted together as
- * (protocol, port) pairs. While over the threshold the source is flagged as a scanner, which
- * silences unusual_port and unique_connections for it.
+ * (protocol, port) pairs; TCP probes include ACK probes (nmap -sA, -sW), see connections.ts.
+ *
+ * IP protocol scans (nmap -sO) are counted apart, as distinct IP protocol numbers per (source,
+ * destination) within the same window: every protocol other than TCP, UDP and ICMP a source
+ * sends to the host, and every ICMP protocol unreachable (ICMPv6 unrecognized next header) the
+ * host sends back, so a capture of either side is enough. Sent protocols count answered or not:
+ * no ordinary pair of hosts speaks more than a few. Over `detect.port_scan.protocol_threshold`
+ * the alert says IP protocols.
+ *
+ * While over a threshold the source is flagged as a scanner, which silences unusual_port and
+ * unique_connections for it.
  */
 import type { TableKey } from "../host_key.ts";
 import { num } from "../config.ts";
 import { keyText } from "../host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
-import type { Attempt, Detector, DetectorDeps, FailureReason, ScannerFlags } from "./detector.ts";
+import type {
+  Attempt,
+  Detector,
+  DetectorDeps,
+  FailureReason,
+  ProtocolProbe,
+  ScannerFlags,
+} from "./detector.ts";
 import { KeyedState, type TrackerStats } from "./keyed_state.ts";
 import { PROTO_TCP, PROTO_UDP } from "./packet_context.ts";
-import { pairKey } from "./tuple_key.ts";
+import { exchangeKey, pairKey } from "./tuple_key.ts";
 import { DistinctRun } from "./windows.ts";
 
 const SEEN_TCP = 1;
 const SEEN_UDP = 2;
+/** How a protocol scan was seen: its probes, the victim's protocol-unreachable replies. */
+const SEEN_PROBES = 4;
+const SEEN_REPLIES = 8;
 
 /** A (source, destination) pair: distinct ports in the window; `seen` holds SEEN_* bits. */
 type ScannedPair = DistinctRun;
@@ -32,6 +51,10 @@ export class PortScan implements Detector {
   /** Ports kept per pair (Zeek's unique_max idea): enough to show how far above it went. */
   readonly #distinctCap: number;
   readonly #pairs: KeyedState<ScannedPair>;
+  readonly #protocolThreshold: number;
+  readonly #protocolCap: number;
+  /** IP protocol scans: distinct protocol numbers per (source, destination). */
+  readonly #protocolPairs: KeyedState<ScannedPair>;
   readonly #alerts: AlertManager;
   readonly #scanners: ScannerFlags;
 
@@ -44,8 +67,50 @@ export class PortScan implements Detector {
       num(deps.config, "detect.port_scan.max_tracked"),
       this.#windowUs,
     );
+    this.#protocolThreshold = num(deps.config, "detect.port_scan.protocol_threshold");
+    this.#protocolCap = 2 * this.#protocolThreshold;
+    this.#protocolPairs = new KeyedState(
+      "port_scan.protocols",
+      num(deps.config, "detect.port_scan.max_tracked"),
+      this.#windowUs,
+    );
     this.#alerts = deps.alerts;
     this.#scanners = deps.scanners;
+  }
+
+  /** IP protocol scans: one protocol tried on a host (connections.ts reports it). */
+  onProtocolProbe(probe: ProtocolProbe): void {
+    const now = probe.timestampUs, src = probe.src, dst = probe.dst;
+    const key = protocolPairKey(src, dst);
+    let pair = this.#protocolPairs.get(key, now);
+    if (pair === undefined) {
+      pair = this.#protocolPairs.insert(key, new DistinctRun(this.#protocolCap, now));
+    }
+    pair.seen |= probe.reply ? SEEN_REPLIES : SEEN_PROBES;
+    const count = pair.addInRun(probe.proto, now, this.#windowUs);
+    if (count <= this.#protocolThreshold) return;
+    this.#scanners.flag(src, now);
+    if (this.#alerts.observe(this.info, key, now, count)) return;
+    const srcIp = keyText(src), dstIp = keyText(dst);
+    const threshold = this.#protocolThreshold, cap = this.#protocolCap;
+    const windowS = this.#windowUs / 1e6;
+    this.#alerts.start(this.info, {
+      key,
+      timestampUs: now,
+      srcIp,
+      destIp: dstIp,
+      observed: count,
+      threshold,
+      windowS,
+      direction: probe.direction,
+      render: (observed) =>
+        `${srcIp} tried ${observed >= cap ? "at least " : ""}${observed} IP protocols on ` +
+        `${dstIp} in ${seconds(pair.peakElapsedUs)} s` +
+        (pair.seen & SEEN_PROBES ? "" : " (counted from its protocol-unreachable replies)"),
+      explanation: `More than ${threshold} distinct IP protocols tried on one host by one ` +
+        `source (protocols other than TCP, UDP and ICMP sent, or ICMP protocol-unreachable ` +
+        `replies) within ${windowS} s.`,
+    });
   }
 
   onFailure(attempt: Attempt, _reason: FailureReason, nowUs: number): void {
@@ -95,11 +160,17 @@ export class PortScan implements Detector {
 
   tick(nowUs: number): void {
     this.#pairs.sweep(nowUs);
+    this.#protocolPairs.sweep(nowUs);
   }
 
   trackers(): TrackerStats[] {
-    return [this.#pairs.stats()];
+    return [this.#pairs.stats(), this.#protocolPairs.stats()];
   }
+}
+
+/** The alert key of a protocol scan: apart from the pair's port scan (pairKey uses 0). */
+function protocolPairKey(src: TableKey, dst: TableKey): TableKey {
+  return exchangeKey(src, 0, dst, 0, 256);
 }
 
 function protocolText(seen: number): string {

@@ -151,3 +151,16 @@ Deno.test("host_sweep: failed probes to hosts all over the Internet need scatter
   assert.equal(start?.detection.threshold, 100);
   assert.equal(start?.src_ip, "10.0.0.5");
 });
+
+Deno.test("host_sweep counts ACK pings (nmap -sn -PA80), answered by RST or not", () => {
+  const run = new DetectionRun(only("host_sweep"));
+  for (let i = 1; i <= 26; i++) {
+    run.send(i * 0.01, tcpFrame(SCANNER, `10.0.3.${i}`, 40000, 80, ACK));
+    if (i % 2) run.send(i * 0.01 + 0.001, tcpFrame(`10.0.3.${i}`, SCANNER, 80, 40000, RST));
+  }
+  run.tick(6);
+  const [start] = run.starts("host_sweep");
+  assert.ok(start);
+  assert.equal(start.src_ip, SCANNER);
+  assert.equal(start.alert.signature, "10.0.0.5 swept 26 hosts on TCP port 80 in 5.2 s");
+});

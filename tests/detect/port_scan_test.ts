@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
+import { icmp, ipv4, ipv6 } from "../support/frames.ts";
 import {
   ACK,
   DetectionRun,
   icmpError,
+  ipFrame,
   only,
   RST,
   tcpFrame,
@@ -118,4 +120,112 @@ Deno.test("port_scan state is bounded by max_tracked with evictions counted", ()
   const stats = run.engine.detection.trackers().find((t) => t.name === "port_scan.pairs")!;
   assert.equal(stats.size, 16);
   assert.equal(stats.evictions, 24);
+});
+
+Deno.test("port_scan counts ACK probes (nmap -sA) answered by bare RSTs or left unanswered", () => {
+  const run = new DetectionRun(only("port_scan"));
+  for (let i = 0; i < 16; i++) {
+    run.send(i * 0.01, tcpFrame(SCANNER, VICTIM, 40000, 100 + i, ACK));
+    if (i < 8) run.send(i * 0.01 + 0.001, tcpFrame(VICTIM, SCANNER, 100 + i, 40000, RST));
+  }
+  assert.equal(run.alerts().length, 0, "8 refused, 8 still pending");
+  run.tick(6);
+  const [start] = run.starts("port_scan");
+  assert.ok(start);
+  assert.equal(start.alert.signature, "10.0.0.5 probed 16 TCP ports on 10.0.0.9 in 5.1 s");
+  run.assertEveValid();
+});
+
+Deno.test("port_scan sees an ACK scan in the victim's bare RSTs alone", () => {
+  const run = new DetectionRun(only("port_scan"));
+  for (let i = 0; i < 16; i++) run.send(i * 0.01, tcpFrame(VICTIM, SCANNER, 100 + i, 40000, RST));
+  const [start] = run.starts("port_scan");
+  assert.ok(start);
+  assert.equal(start.src_ip, SCANNER);
+  assert.equal(start.dest_ip, VICTIM);
+});
+
+Deno.test("port_scan: a client's ACKs to many ports of a server it talks to are no scan", () => {
+  // 20 connections seen mid-way (no SYN in the capture): the server acks too.
+  const run = new DetectionRun(only("port_scan"));
+  for (let i = 0; i < 20; i++) {
+    run.send(i * 0.01, tcpFrame(SCANNER, VICTIM, 40000 + i, 8000 + i, ACK));
+    run.send(i * 0.01 + 0.005, tcpFrame(VICTIM, SCANNER, 8000 + i, 40000 + i, ACK));
+  }
+  run.finish();
+  assert.equal(run.alerts().length, 0);
+});
+
+/** A packet of IP protocol `proto` from `src` to `dst`, as nmap -sO sends (no payload). */
+function protocolProbe(src: string, dst: string, proto: number): Uint8Array {
+  return ipFrame(src, dst, proto, new Uint8Array(0));
+}
+
+/** The ICMP protocol unreachable `host` answers a packet of IP protocol `proto` with. */
+function protocolUnreachable(host: string, prober: string, proto: number): Uint8Array {
+  if (!host.includes(":")) {
+    return ipFrame(host, prober, 1, icmp(3, 2, ipv4({ proto, src: prober, dst: host })));
+  }
+  const quoted = ipv6({ nextHeader: proto, src: prober, dst: host, payload: [] });
+  return ipFrame(host, prober, 58, icmp(4, 1, quoted, [0, 0, 0, 6]));
+}
+
+/** IP protocols nmap -sO would try, other than TCP, UDP, ICMP and ICMPv6. */
+const OTHER_PROTOCOLS = range(2, 60).filter((p) => p !== 6 && p !== 17 && p !== 58);
+
+for (
+  const [family, scanner, victim] of [
+    ["IPv4", SCANNER, VICTIM],
+    ["IPv6", "2001:db8::5", "2001:db8::9"],
+  ] as const
+) {
+  Deno.test(`port_scan (${family}) says IP protocols past protocol_threshold, not at it`, () => {
+    const probes = (n: number) => {
+      const run = new DetectionRun(only("port_scan"));
+      OTHER_PROTOCOLS.slice(0, n).forEach((proto, i) => {
+        run.send(i * 0.1, protocolProbe(scanner, victim, proto));
+        run.send(i * 0.1, protocolProbe(scanner, victim, proto)); // repeats count once
+      });
+      return run.finish();
+    };
+    assert.equal(probes(10).alerts().length, 0);
+    const run = probes(11);
+    const [start] = run.starts("port_scan");
+    assert.ok(start);
+    assert.equal(start.src_ip, scanner);
+    assert.equal(start.dest_ip, victim);
+    assert.equal(start.alert.signature, `${scanner} tried 11 IP protocols on ${victim} in 1 s`);
+    assert.equal(start.detection.threshold, 10);
+    run.assertEveValid();
+  });
+
+  Deno.test(`port_scan (${family}) sees an IP protocol scan in protocol unreachables alone`, () => {
+    const run = new DetectionRun(only("port_scan"));
+    OTHER_PROTOCOLS.slice(0, 11).forEach((proto, i) => {
+      run.send(i * 0.01, protocolUnreachable(victim, scanner, proto));
+    });
+    const [start] = run.starts("port_scan");
+    assert.ok(start);
+    assert.equal(start.src_ip, scanner, "the replies' destination is the scanner");
+    assert.equal(start.dest_ip, victim);
+    assert.match(start.alert.signature, /tried 11 IP protocols .* protocol-unreachable replies/);
+  });
+}
+
+Deno.test("port_scan: a protocol scan and a port scan of one host are two alerts", () => {
+  const run = rstScan(new DetectionRun(only("port_scan")), range(1, 16));
+  OTHER_PROTOCOLS.slice(0, 11).forEach((proto, i) => {
+    run.send(2 + i * 0.01, protocolProbe(SCANNER, VICTIM, proto));
+  });
+  const starts = run.starts("port_scan").map((a) => a.alert.signature);
+  assert.equal(starts.length, 2, starts.join("; "));
+});
+
+Deno.test("port_scan: GRE, ESP and OSPF between two routers are no protocol scan", () => {
+  const run = new DetectionRun(only("port_scan"));
+  for (let i = 0; i < 300; i++) {
+    run.send(i * 0.1, protocolProbe(SCANNER, VICTIM, [47, 50, 89][i % 3]!));
+  }
+  run.finish();
+  assert.equal(run.alerts().length, 0);
 });
