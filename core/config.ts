@@ -9,16 +9,26 @@ import { DEFAULT_HOME_NETWORKS } from "./direction.ts";
 import { DETECTION_KEYS } from "./detect/detect_keys.ts";
 
 /** The kinds of value a key takes. */
-export type KeyKind = "integer" | "number" | "boolean" | "cidrs" | "ports";
+export type KeyKind = "integer" | "number" | "boolean" | "cidrs" | "ports" | "network_overrides";
+
+/**
+ * One entry of a `network_overrides` key, normalised as it is printed and read back: the
+ * networks, and dotted threshold keys (each with `perNetwork`) with their values.
+ */
+export type NetworkOverride = { readonly networks: readonly string[] } & {
+  readonly [key: string]: number | readonly string[];
+};
 
 /** One documented key. */
 export interface KeySpec {
   /** Dotted path, e.g. "log.max_bytes". */
   key: string;
   kind: KeyKind;
-  default: number | boolean | readonly string[] | readonly number[];
+  default: number | boolean | readonly string[] | readonly number[] | readonly NetworkOverride[];
   min?: number;
   max?: number;
+  /** A threshold that `detect.network_thresholds` may set per network. */
+  perNetwork?: boolean;
   /** What it does and what raising or lowering it costs. */
   doc: string;
 }
@@ -225,7 +235,44 @@ export function validate(spec: KeySpec, value: unknown): KeySpec["default"] {
         fail("expected a list of port numbers from 0 to 65535");
       }
       return [...new Set(value as number[])].sort((a, b) => a - b);
+    case "network_overrides":
+      if (!Array.isArray(value)) fail(NETWORK_OVERRIDES_SHAPE);
+      return (value as unknown[]).map((entry, i) => networkOverride(spec.key, entry, i));
   }
+}
+
+const NETWORK_OVERRIDES_SHAPE = 'expected a list of {"networks": ["10.0.0.0/24"], ' +
+  '"detect.port_scan.threshold": 100, ...}';
+
+/** Validates one entry of a network_overrides key. */
+function networkOverride(key: string, entry: unknown, index: number): NetworkOverride {
+  const where = `"${key}" entry ${index + 1}`;
+  if (entry === null || typeof entry !== "object" || Array.isArray(entry)) {
+    throw new ConfigError(`Bad value for ${where}: ${NETWORK_OVERRIDES_SHAPE}`);
+  }
+  const { networks, ...rest } = entry as Record<string, unknown>;
+  if (!Array.isArray(networks) || networks.length === 0) {
+    throw new ConfigError(`Bad value for ${where}: "networks" must list addresses or CIDR blocks`);
+  }
+  const cidrs = validate(
+    { key: `${key}[${index}].networks`, kind: "cidrs", default: [], doc: "" },
+    networks,
+  ) as string[];
+  const values: Record<string, number> = {};
+  for (const [path, value] of flatten(rest, "")) {
+    const spec = CONFIG_KEYS.find((k) => k.key === path);
+    if (spec === undefined || spec.perNetwork !== true) {
+      throw new ConfigError(
+        `Bad key "${path}" in ${where}: only these thresholds can be set per network: ` +
+          CONFIG_KEYS.filter((k) => k.perNetwork).map((k) => k.key).join(", "),
+      );
+    }
+    values[path] = validate(spec, value) as number;
+  }
+  if (Object.keys(values).length === 0) {
+    throw new ConfigError(`Bad value for ${where}: it sets no threshold`);
+  }
+  return { networks: cidrs, ...values };
 }
 
 /** A value as the user wrote it, for a message: JSON, but 1e400 as Infinity, and cut short. */

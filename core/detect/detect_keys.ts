@@ -32,6 +32,17 @@ function windowKey(detector: string, value: number, doc: string): KeySpec {
   };
 }
 
+/** Detectors that look their thresholds up per network (detect.network_thresholds). */
+const PER_NETWORK = new Set([
+  "high_packet_rate",
+  "unique_connections",
+  "port_scan",
+  "host_sweep",
+  "flood",
+  "reflection",
+  "brute_force",
+]);
+
 function threshold(detector: string, value: number, doc: string, key = "threshold"): KeySpec {
   return {
     key: `detect.${detector}.${key}`,
@@ -40,6 +51,7 @@ function threshold(detector: string, value: number, doc: string, key = "threshol
     min: 1,
     max: 100_000_000,
     doc,
+    perNetwork: PER_NETWORK.has(detector),
   };
 }
 
@@ -280,17 +292,19 @@ export const DETECTION_KEYS: KeySpec[] = [
   cap("reflection", 20_000),
   threshold(
     "brute_force",
-    20,
+    10,
     "Short sessions (accepted, closed within max_session_s) one source may open to one " +
-      "service port of one host within the window. Zeek's SSH guessing counts 30 failed " +
-      "logins in 30 min, fail2ban 5 in 10 min, ET rules 5 SSH connections in 120 s; a session " +
-      "is not known to be a failed login, so the count sits higher. Lower catches smaller " +
-      "runs, and fires on scripts and pollers that reconnect for every command (allow-list them).",
+      "service port of one host within the window. Tools try several passwords per session " +
+      "(OpenSSH allows 6, vsftpd 3), so 10 sessions are some 30 to 60 guesses: Zeek's SSH " +
+      "guessing limit is 30 failed logins in 30 min, fail2ban bans after 5 in 10 min, ET " +
+      "rules alert on 5 SSH connections in 120 s. Lower catches shorter runs, and fires on " +
+      "scripts that reconnect for every command (scp per file, CI fetching many repositories, " +
+      "check_by_ssh) and on many mail clients behind one NAT: allow-list them.",
   ),
   windowKey(
     "brute_force",
     300,
-    "Window of brute_force, seconds: the threshold asks for more than 4 short sessions a " +
+    "Window of brute_force, seconds: the threshold asks for more than 2 short sessions a " +
       "minute for 5 minutes, or a burst. Longer catches slower guessing (Zeek: 30 min) and " +
       "fires on pollers that reconnect every minute or so.",
   ),
@@ -359,6 +373,18 @@ export const DETECTION_KEYS: KeySpec[] = [
     min: 16,
     max: 10_000_000,
     doc: "Exchanges tracked at most (Suricata's flow memcap role). " + TRACKED_DOC,
+  },
+  {
+    key: "detect.network_thresholds",
+    kind: "network_overrides",
+    default: [],
+    doc: "Thresholds per network (FastNetMon's host groups): a list of " +
+      '{"networks": ["10.0.5.0/24"], "detect.port_scan.threshold": 200, ...}, first match ' +
+      "wins. The network is matched against the host the detector keys on: the source for " +
+      "high_packet_rate, unique_connections, port_scan, host_sweep and brute_force, the " +
+      "destination for flood and reflection. For busy servers, NAT gateways and monitoring " +
+      "hosts, rather than allow-listing them; only keys of type threshold can be set, and a " +
+      "wrong key or value is refused at start.",
   },
   {
     key: "alerts.update_interval_s",

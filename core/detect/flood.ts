@@ -15,6 +15,8 @@ import { keyText } from "../host_key.ts";
 import type { AlertCache, AlertHandle, AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps } from "./detector.ts";
+import type { TableKey } from "../host_key.ts";
+import { type NetworkThreshold, networkThreshold } from "./network_thresholds.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
 import {
   type PacketContext,
@@ -59,22 +61,27 @@ interface KindRate extends AlertCache {
 interface Destination extends KeyedEntry {
   /** By kind (SYN, UDP, ICMP), made when the kind is first seen. */
   kinds: (KindRate | null)[];
+  /** The destination's thresholds by kind (detect.network_thresholds), looked up once. */
+  thresholds: readonly number[];
 }
 
 /** Fires when one destination receives more SYNs, UDP packets or echo requests than allowed. */
 export class Flood implements Detector {
   readonly info = detectorInfo("flood");
-  readonly #thresholds: number[];
+  readonly #thresholds: NetworkThreshold[];
+  /** The thresholds of every destination when no network sets its own (shared). */
+  readonly #baseThresholds: readonly number[];
   readonly #destinations: KeyedState<Destination>;
   readonly #alerts: AlertManager;
 
   constructor(deps: DetectorDeps) {
     const c = deps.config;
     this.#thresholds = [
-      num(c, "detect.flood.syn_per_second"),
-      num(c, "detect.flood.udp_per_second"),
-      num(c, "detect.flood.icmp_per_second"),
+      networkThreshold(c, "detect.flood.syn_per_second"),
+      networkThreshold(c, "detect.flood.udp_per_second"),
+      networkThreshold(c, "detect.flood.icmp_per_second"),
     ];
+    this.#baseThresholds = this.#thresholds.map((t) => t.base);
     this.#destinations = new KeyedState(
       "flood.destinations",
       num(c, "detect.flood.max_tracked"),
@@ -103,6 +110,7 @@ export class Flood implements Detector {
         lastSeenUs: now,
         movedUs: now,
         kinds: [null, null, null],
+        thresholds: this.#thresholdsOf(p.dstKey),
       });
     }
     const rate = entry.kinds[kind] ?? (entry.kinds[kind] = newRate());
@@ -112,10 +120,15 @@ export class Flood implements Detector {
       rate.portChanges.add(now, WINDOW_US);
     }
     const count = rate.packets.add(now, WINDOW_US);
-    if (count > this.#thresholds[kind]!) this.#fire(kind, rate, p, count);
+    if (count > entry.thresholds[kind]!) this.#fire(kind, rate, p, count, entry.thresholds[kind]!);
   }
 
-  #fire(kind: number, rate: KindRate, p: PacketContext, count: number): void {
+  #thresholdsOf(destination: TableKey): readonly number[] {
+    if (!this.#thresholds.some((t) => t.varies)) return this.#baseThresholds;
+    return this.#thresholds.map((t) => t.of(destination));
+  }
+
+  #fire(kind: number, rate: KindRate, p: PacketContext, count: number, threshold: number): void {
     const now = p.timestampUs;
     if (rate.sourcesGrew) this.#updateEvidence(rate, now);
     const key = rate.alertKey ??= `${KIND_KEYS[kind]}|${keyText(p.dstKey)}`;
@@ -126,7 +139,6 @@ export class Flood implements Detector {
     const fresh = rate.evidence = this.#updateEvidence(rate, now);
     const single = rate.sources.only(now, WINDOW_US);
     const dest = keyText(p.dstKey);
-    const threshold = this.#thresholds[kind]!;
     const name = KIND_NAMES[kind]!, what = KIND_WHAT[kind]!;
     rate.alert = this.#alerts.start(this.info, {
       key,

@@ -16,6 +16,7 @@ import type { AlertHandle, AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps } from "./detector.ts";
 import { type HeldStart, HeldStarts, type HoldingEntry } from "./held_start.ts";
+import { type NetworkThreshold, networkThreshold } from "./network_thresholds.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
 import { F_ICMP_ERROR } from "../packet_batch.ts";
 import { type PacketContext, ROLE_RESPONDER, TCP_RST, TCP_SYN } from "./packet_context.ts";
@@ -34,7 +35,7 @@ class SourceRate extends SlidingCount implements KeyedEntry, HoldingEntry {
   /** The start waiting out its hold, counted without a lookup meanwhile. */
   held: HeldStart | null = null;
 
-  constructor(nowUs: number) {
+  constructor(nowUs: number, readonly threshold: number) {
     super();
     this.lastSeenUs = this.movedUs = nowUs;
   }
@@ -43,13 +44,13 @@ class SourceRate extends SlidingCount implements KeyedEntry, HoldingEntry {
 /** Fires when a source exceeds `detect.high_packet_rate.packets_per_second`. */
 export class HighPacketRate implements Detector {
   readonly info = detectorInfo("high_packet_rate");
-  readonly #threshold: number;
+  readonly #threshold: NetworkThreshold;
   readonly #sources: KeyedState<SourceRate>;
   readonly #alerts: AlertManager;
   readonly #held: HeldStarts;
 
   constructor(deps: DetectorDeps) {
-    this.#threshold = num(deps.config, "detect.high_packet_rate.packets_per_second");
+    this.#threshold = networkThreshold(deps.config, "detect.high_packet_rate.packets_per_second");
     this.#held = new HeldStarts(
       this.info,
       num(deps.config, "detect.high_packet_rate.hold_s") * 1e6,
@@ -69,10 +70,10 @@ export class HighPacketRate implements Detector {
     const now = p.timestampUs;
     let entry = this.#sources.get(p.srcKey, now);
     if (entry === undefined) {
-      entry = this.#sources.insert(p.srcKey, new SourceRate(now));
+      entry = this.#sources.insert(p.srcKey, new SourceRate(now, this.#threshold.of(p.srcKey)));
     }
     const count = entry.add(now, WINDOW_US);
-    if (count > this.#threshold) this.#fire(p.srcKey, entry, p, count);
+    if (count > entry.threshold) this.#fire(p.srcKey, entry, p, count);
   }
 
   #fire(source: TableKey, entry: SourceRate, p: PacketContext, count: number): void {
@@ -83,7 +84,7 @@ export class HighPacketRate implements Detector {
     const key = entry.alertKey ??= String(source);
     if (this.#alerts.observeCached(entry, this.info, key, p.timestampUs, count)) return;
     const ip = keyText(source);
-    const threshold = this.#threshold;
+    const threshold = entry.threshold;
     this.#held.hold(entry, source, {
       key,
       timestampUs: p.timestampUs,

@@ -16,6 +16,7 @@ import type { ArpPacket } from "./arp_packet.ts";
 import { ArpSweep } from "./arp_sweep.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Attempt, Detector, DetectorDeps, FailureReason, ScannerFlags } from "./detector.ts";
+import { type NetworkThreshold, networkThreshold } from "./network_thresholds.ts";
 import { KeyedState, type TrackerStats } from "./keyed_state.ts";
 import {
   type PacketContext,
@@ -43,10 +44,18 @@ class Sweep extends DistinctRun {
   constructor(
     /** The AlertManager key, made once per tracked key rather than per probe. */
     readonly alertKey: TableKey,
-    cap: number,
+    /** The source's thresholds (detect.network_thresholds), looked up once. */
+    readonly threshold: number,
+    readonly scatteredThreshold: number,
     nowUs: number,
   ) {
-    super(cap, nowUs);
+    // Twice the larger threshold, so `peak` shows how far above it went.
+    super(2 * Math.max(threshold, scatteredThreshold), nowUs);
+  }
+
+  /** The threshold that applies now. */
+  get limit(): number {
+    return this.scattered ? this.scatteredThreshold : this.threshold;
   }
 }
 
@@ -63,11 +72,9 @@ interface SweepTarget {
 /** Fires when a source probes more than `detect.host_sweep.threshold` hosts. */
 export class HostSweep implements Detector {
   readonly info = detectorInfo("host_sweep");
-  readonly #threshold: number;
-  readonly #scatteredThreshold: number;
+  readonly #threshold: NetworkThreshold;
+  readonly #scatteredThreshold: NetworkThreshold;
   readonly #windowUs: number;
-  /** Hosts kept per key: twice the threshold, so `peak` shows how far above it went. */
-  readonly #distinctCap: number;
   /** Port sweeps, keyed "source|proto|port". */
   readonly #portSweeps: KeyedState<Sweep>;
   /** ICMP sweeps, keyed by the source's address key: no string per echo request. */
@@ -78,10 +85,12 @@ export class HostSweep implements Detector {
   readonly #arp: ArpSweep;
 
   constructor(deps: DetectorDeps) {
-    this.#threshold = num(deps.config, "detect.host_sweep.threshold");
+    this.#threshold = networkThreshold(deps.config, "detect.host_sweep.threshold");
     this.#windowUs = num(deps.config, "detect.host_sweep.window_s") * 1e6;
-    this.#scatteredThreshold = num(deps.config, "detect.host_sweep.scattered_threshold");
-    this.#distinctCap = 2 * Math.max(this.#threshold, this.#scatteredThreshold);
+    this.#scatteredThreshold = networkThreshold(
+      deps.config,
+      "detect.host_sweep.scattered_threshold",
+    );
     const cap = num(deps.config, "detect.host_sweep.max_tracked");
     this.#portSweeps = new KeyedState("host_sweep.ports", cap, this.#windowUs);
     this.#icmpSweeps = new KeyedState("host_sweep.icmp", cap, this.#windowUs);
@@ -91,7 +100,7 @@ export class HostSweep implements Detector {
       info: this.info,
       alerts: deps.alerts,
       scanners: deps.scanners,
-      threshold: this.#threshold,
+      threshold: this.#threshold.base,
       windowUs: this.#windowUs,
       timeoutUs: num(deps.config, "detect.connections.attempt_timeout_s") * 1e6,
       cap,
@@ -113,12 +122,12 @@ export class HostSweep implements Detector {
     if (sweep === undefined) {
       sweep = this.#icmpSweeps.insert(
         p.srcKey,
-        new Sweep(`${p.srcKey}|icmp`, this.#distinctCap, now),
+        this.#newSweep(`${p.srcKey}|icmp`, p.srcKey, now),
       );
     }
     sweep.seen |= kind;
     const count = sweep.addInRun(p.dstKey, now, this.#windowUs);
-    if (count <= this.#threshold) return;
+    if (count <= sweep.threshold) return;
     this.#scanners.flag(p.srcKey, now);
     if (this.#alerts.observe(this.info, sweep.alertKey, now, count)) return;
     this.#start(sweep, count, now, {
@@ -134,10 +143,10 @@ export class HostSweep implements Detector {
     if (attempt.proto !== PROTO_TCP && attempt.proto !== PROTO_UDP) return;
     const key = endpointKey(attempt.src, attempt.dstPort, attempt.proto);
     const sweep = this.#portSweeps.get(key, nowUs) ??
-      this.#portSweeps.insert(key, new Sweep(key, this.#distinctCap, nowUs));
+      this.#portSweeps.insert(key, this.#newSweep(key, attempt.src, nowUs));
     const count = sweep.addInRun(attempt.dst, nowUs, this.#windowUs);
     if (typeof attempt.dst === "number") noteNetwork(sweep, attempt.dst);
-    if (count <= (sweep.scattered ? this.#scatteredThreshold : this.#threshold)) return;
+    if (count <= sweep.limit) return;
     this.#scanners.flag(attempt.src, nowUs);
     if (this.#alerts.observe(this.info, key, nowUs, count)) return;
     this.#start(sweep, count, nowUs, {
@@ -156,8 +165,7 @@ export class HostSweep implements Detector {
    */
   #start(sweep: Sweep, count: number, now: number, target: SweepTarget): void {
     const src = keyText(target.source);
-    const threshold = sweep.scattered ? this.#scatteredThreshold : this.#threshold;
-    const cap = this.#distinctCap;
+    const threshold = sweep.limit, cap = sweep.cap;
     const windowS = this.#windowUs / 1e6;
     const how = target.port < 0 ? "" : `on ${protoName(target.proto)} port ${target.port} `;
     this.#alerts.start(this.info, {
@@ -182,6 +190,11 @@ export class HostSweep implements Detector {
         } probed on one port by one source with failed or unanswered attempts (RST, ICMP ` +
           `unreachable, timeout) within ${windowS} s.`,
     });
+  }
+
+  #newSweep(alertKey: TableKey, source: TableKey, nowUs: number): Sweep {
+    const threshold = this.#threshold.of(source);
+    return new Sweep(alertKey, threshold, this.#scatteredThreshold.of(source), nowUs);
   }
 
   tick(nowUs: number): void {

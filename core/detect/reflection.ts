@@ -12,6 +12,7 @@ import { keyText } from "../host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps, Unsolicited } from "./detector.ts";
+import { type NetworkThreshold, networkThreshold } from "./network_thresholds.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
 import { protoName } from "./packet_context.ts";
 import { RecentDistinct, SlidingCount } from "./windows.ts";
@@ -54,17 +55,19 @@ interface VictimRate extends KeyedEntry {
   alertKey: string | null;
   /** Shared with the open alert's sentence: the most reflectors seen while alerting. */
   evidence: { reflectors: number; atLeast: boolean };
+  /** The victim's threshold (detect.network_thresholds), looked up once. */
+  threshold: number;
 }
 
 /** Fires when one host receives more unsolicited responses per second than allowed. */
 export class Reflection implements Detector {
   readonly info = detectorInfo("reflection");
-  readonly #threshold: number;
+  readonly #threshold: NetworkThreshold;
   readonly #victims: KeyedState<VictimRate>;
   readonly #alerts: AlertManager;
 
   constructor(deps: DetectorDeps) {
-    this.#threshold = num(deps.config, "detect.reflection.packets_per_second");
+    this.#threshold = networkThreshold(deps.config, "detect.reflection.packets_per_second");
     this.#victims = new KeyedState(
       "reflection.victims",
       num(deps.config, "detect.reflection.max_tracked"),
@@ -85,11 +88,12 @@ export class Reflection implements Detector {
         reflectors: new RecentDistinct(REFLECTOR_CAP),
         alertKey: null,
         evidence: { reflectors: 0, atLeast: false },
+        threshold: this.#threshold.of(e.victim),
       });
     }
     entry.reflectors.add(e.reflector, now, WINDOW_US);
     const count = entry.packets.add(now, WINDOW_US);
-    if (count > this.#threshold) this.#fire(entry, e, count);
+    if (count > entry.threshold) this.#fire(entry, e, count);
   }
 
   #fire(entry: VictimRate, e: Unsolicited, count: number): void {
@@ -104,7 +108,7 @@ export class Reflection implements Detector {
     const fresh = entry.evidence = { reflectors, atLeast };
     const single = entry.reflectors.only(now, WINDOW_US);
     const victim = keyText(e.victim);
-    const threshold = this.#threshold;
+    const threshold = entry.threshold;
     const name = reflectionName(e.kind, e.reflectorPort);
     const what = e.kind === "syn-ack" ? "SYN-ACKs without a SYN" : "unsolicited responses";
     const port = e.reflectorPort;

@@ -14,12 +14,16 @@ import type { AlertHandle, AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Attempt, Detector, DetectorDeps, ScannerFlags } from "./detector.ts";
 import { type HeldStart, HeldStarts, type HoldingEntry } from "./held_start.ts";
+import { type NetworkThreshold, networkThreshold } from "./network_thresholds.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
 import { PROTO_TCP, TCP_SYN } from "./packet_context.ts";
 import { DistinctWindow } from "./windows.ts";
 import { endpointKey } from "./tuple_key.ts";
 
-/** A source's distinct destinations in the window; one object per source. */
+/**
+ * A source's distinct destinations in the window; one object per source. It keeps twice its
+ * threshold, so `peak` can show how far above it a source went while memory stays bounded.
+ */
 class SourceFanOut extends DistinctWindow implements KeyedEntry, HoldingEntry {
   lastSeenUs: number;
   movedUs: number;
@@ -28,8 +32,8 @@ class SourceFanOut extends DistinctWindow implements KeyedEntry, HoldingEntry {
   alert: AlertHandle | null = null;
   held: HeldStart | null = null;
 
-  constructor(cap: number, nowUs: number) {
-    super(cap);
+  constructor(readonly threshold: number, nowUs: number) {
+    super(2 * threshold);
     this.lastSeenUs = this.movedUs = nowUs;
   }
 }
@@ -37,20 +41,16 @@ class SourceFanOut extends DistinctWindow implements KeyedEntry, HoldingEntry {
 /** Fires when a source exceeds `detect.unique_connections.threshold` within the window. */
 export class UniqueConnections implements Detector {
   readonly info = detectorInfo("unique_connections");
-  readonly #threshold: number;
+  readonly #threshold: NetworkThreshold;
   readonly #windowUs: number;
-  /** Distinct destinations kept per source: twice the threshold, so `peak` can show how far
-   * above it a source went, while memory per source stays bounded. */
-  readonly #distinctCap: number;
   readonly #sources: KeyedState<SourceFanOut>;
   readonly #alerts: AlertManager;
   readonly #scanners: ScannerFlags;
   readonly #held: HeldStarts;
 
   constructor(deps: DetectorDeps) {
-    this.#threshold = num(deps.config, "detect.unique_connections.threshold");
+    this.#threshold = networkThreshold(deps.config, "detect.unique_connections.threshold");
     this.#windowUs = num(deps.config, "detect.unique_connections.window_s") * 1e6;
-    this.#distinctCap = 2 * this.#threshold;
     this.#sources = new KeyedState(
       "unique_connections.sources",
       num(deps.config, "detect.unique_connections.max_tracked"),
@@ -72,14 +72,17 @@ export class UniqueConnections implements Detector {
     const now = attempt.firstUs;
     let entry = this.#sources.get(attempt.src, now);
     if (entry === undefined) {
-      entry = this.#sources.insert(attempt.src, new SourceFanOut(this.#distinctCap, now));
+      entry = this.#sources.insert(
+        attempt.src,
+        new SourceFanOut(this.#threshold.of(attempt.src), now),
+      );
     }
     const count = entry.add(
       endpointKey(attempt.dst, attempt.dstPort, attempt.proto),
       now,
       this.#windowUs,
     );
-    if (count > this.#threshold) this.#fire(entry, attempt, count);
+    if (count > entry.threshold) this.#fire(entry, attempt, count);
   }
 
   #fire(entry: SourceFanOut, attempt: Attempt, count: number): void {
@@ -92,7 +95,7 @@ export class UniqueConnections implements Detector {
     if (this.#alerts.observe(this.info, key, now, count)) return;
     if (this.#scanners.isScanner(source, now)) return;
     const ip = keyText(source);
-    const threshold = this.#threshold, cap = this.#distinctCap;
+    const threshold = entry.threshold, cap = entry.cap;
     const windowS = this.#windowUs / 1e6;
     this.#held.hold(entry, source, {
       key,
