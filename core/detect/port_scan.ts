@@ -29,6 +29,7 @@ import type {
   ProtocolProbe,
   ScannerFlags,
 } from "./detector.ts";
+import { type NetworkThreshold, networkThreshold } from "./network_thresholds.ts";
 import { KeyedState, type TrackerStats } from "./keyed_state.ts";
 import { PROTO_TCP, PROTO_UDP } from "./packet_context.ts";
 import { exchangeKey, pairKey } from "./tuple_key.ts";
@@ -40,35 +41,42 @@ const SEEN_UDP = 2;
 const SEEN_PROBES = 4;
 const SEEN_REPLIES = 8;
 
-/** A (source, destination) pair: distinct ports in the window; `seen` holds SEEN_* bits. */
-type ScannedPair = DistinctRun;
+/**
+ * A (source, destination) pair: distinct ports (or IP protocols) in the window; `seen` holds
+ * SEEN_* bits. It keeps twice its threshold (Zeek's unique_max idea): enough to show how far
+ * above it went.
+ */
+class ScannedPair extends DistinctRun {
+  constructor(
+    /** The source's threshold (detect.network_thresholds), looked up once. */
+    readonly threshold: number,
+    nowUs: number,
+  ) {
+    super(2 * threshold, nowUs);
+  }
+}
 
 /** Fires when a (source, destination) pair exceeds `detect.port_scan.threshold`. */
 export class PortScan implements Detector {
   readonly info = detectorInfo("port_scan");
-  readonly #threshold: number;
+  readonly #threshold: NetworkThreshold;
   readonly #windowUs: number;
-  /** Ports kept per pair (Zeek's unique_max idea): enough to show how far above it went. */
-  readonly #distinctCap: number;
   readonly #pairs: KeyedState<ScannedPair>;
-  readonly #protocolThreshold: number;
-  readonly #protocolCap: number;
+  readonly #protocolThreshold: NetworkThreshold;
   /** IP protocol scans: distinct protocol numbers per (source, destination). */
   readonly #protocolPairs: KeyedState<ScannedPair>;
   readonly #alerts: AlertManager;
   readonly #scanners: ScannerFlags;
 
   constructor(deps: DetectorDeps) {
-    this.#threshold = num(deps.config, "detect.port_scan.threshold");
+    this.#threshold = networkThreshold(deps.config, "detect.port_scan.threshold");
     this.#windowUs = num(deps.config, "detect.port_scan.window_s") * 1e6;
-    this.#distinctCap = 2 * this.#threshold;
     this.#pairs = new KeyedState(
       "port_scan.pairs",
       num(deps.config, "detect.port_scan.max_tracked"),
       this.#windowUs,
     );
-    this.#protocolThreshold = num(deps.config, "detect.port_scan.protocol_threshold");
-    this.#protocolCap = 2 * this.#protocolThreshold;
+    this.#protocolThreshold = networkThreshold(deps.config, "detect.port_scan.protocol_threshold");
     this.#protocolPairs = new KeyedState(
       "port_scan.protocols",
       num(deps.config, "detect.port_scan.max_tracked"),
@@ -84,15 +92,18 @@ export class PortScan implements Detector {
     const key = protocolPairKey(src, dst);
     let pair = this.#protocolPairs.get(key, now);
     if (pair === undefined) {
-      pair = this.#protocolPairs.insert(key, new DistinctRun(this.#protocolCap, now));
+      pair = this.#protocolPairs.insert(
+        key,
+        new ScannedPair(this.#protocolThreshold.of(src), now),
+      );
     }
     pair.seen |= probe.reply ? SEEN_REPLIES : SEEN_PROBES;
     const count = pair.addInRun(probe.proto, now, this.#windowUs);
-    if (count <= this.#protocolThreshold) return;
+    if (count <= pair.threshold) return;
     this.#scanners.flag(src, now);
     if (this.#alerts.observe(this.info, key, now, count)) return;
     const srcIp = keyText(src), dstIp = keyText(dst);
-    const threshold = this.#protocolThreshold, cap = this.#protocolCap;
+    const threshold = pair.threshold, cap = pair.cap;
     const windowS = this.#windowUs / 1e6;
     this.#alerts.start(this.info, {
       key,
@@ -118,7 +129,7 @@ export class PortScan implements Detector {
     const key = pairKey(attempt.src, attempt.dst);
     let pair = this.#pairs.get(key, nowUs);
     if (pair === undefined) {
-      pair = this.#pairs.insert(key, new DistinctRun(this.#distinctCap, nowUs));
+      pair = this.#pairs.insert(key, new ScannedPair(this.#threshold.of(attempt.src), nowUs));
     }
     const udp = attempt.proto === PROTO_UDP;
     pair.seen |= udp ? SEEN_UDP : SEEN_TCP;
@@ -127,7 +138,7 @@ export class PortScan implements Detector {
       nowUs,
       this.#windowUs,
     );
-    if (count > this.#threshold) this.#fire(key, pair, attempt, count, nowUs);
+    if (count > pair.threshold) this.#fire(key, pair, attempt, count, nowUs);
   }
 
   #fire(key: TableKey, pair: ScannedPair, attempt: Attempt, count: number, nowUs: number): void {
@@ -136,7 +147,7 @@ export class PortScan implements Detector {
     this.#scanners.flag(attempt.src, nowUs);
     if (this.#alerts.observe(this.info, key, nowUs, count)) return;
     const src = keyText(attempt.src), dst = keyText(attempt.dst);
-    const threshold = this.#threshold, cap = this.#distinctCap;
+    const threshold = pair.threshold, cap = pair.cap;
     const windowS = this.#windowUs / 1e6;
     this.#alerts.start(this.info, {
       key,

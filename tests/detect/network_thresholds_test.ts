@@ -82,3 +82,14 @@ Deno.test("detect.network_thresholds prints as it is read back (--print-config, 
   assert.deepEqual(printed, [{ networks: ["10.0.0.0/8"], "detect.flood.syn_per_second": 9 }]);
   assert.deepEqual(config(printed as unknown[]).get("detect.network_thresholds"), printed);
 });
+
+Deno.test("port_scan uses the scanning source's network threshold", () => {
+  const run = new DetectionRun({
+    ...only("port_scan"),
+    "detect.network_thresholds": [{ networks: ["10.0.5.0/24"], "detect.port_scan.threshold": 40 }],
+  });
+  const probes = (source: string) =>
+    spread(30, T0, 300_000, (i) => tcpFrame(source, "10.0.0.9", 40000, 1000 + i));
+  run.feed([...probes("10.0.5.7"), ...probes("10.0.6.7")].sort((a, b) => a.tsUs - b.tsUs));
+  assert.deepEqual(run.finish().starts("port_scan").map((a) => a.src_ip), ["10.0.6.7"]);
+});
