@@ -340,6 +340,7 @@ export class ConnectionTracker {
     if (proto !== PROTO_TCP && proto !== PROTO_UDP) {
       // Only the host a packet was for says its protocol is unsupported (RFC 1122 3.2.2.1).
       if (proto >= 0 && isProtocolUnreachable(p)) {
+        p.role = ROLE_RESPONDER; // the answer to a probe: no traffic of its own
         this.#reportProtocol(p.dstKey, p.srcKey, proto, true, p);
       }
       return;

@@ -422,6 +422,7 @@ for (
       `protocol 47 ${prober} -> ${host}`,
       `protocol 200 ${prober} -> ${host} (reply)`,
     ]);
+    assert.deepEqual(t.roles, [ROLE_NONE, ROLE_RESPONDER, ROLE_NONE], "the reply answers a probe");
   });
 }
 
