@@ -23,6 +23,7 @@ import { keyText } from "../host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps } from "./detector.ts";
+import { type NetworkThreshold, networkThreshold } from "./network_thresholds.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
 import {
   type PacketContext,
@@ -90,7 +91,11 @@ class ServicePair implements KeyedEntry {
   peak = 0;
   peakElapsedUs = 0;
 
-  constructor(nowUs: number) {
+  constructor(
+    nowUs: number,
+    /** The client's threshold (detect.network_thresholds), looked up once. */
+    readonly threshold: number,
+  ) {
     this.lastSeenUs =
       this.movedUs =
       this.firstUs =
@@ -102,7 +107,7 @@ class ServicePair implements KeyedEntry {
 /** Fires when one (source, destination, service port) exceeds `detect.brute_force.threshold`. */
 export class BruteForce implements Detector {
   readonly info = detectorInfo("brute_force");
-  readonly #threshold: number;
+  readonly #threshold: NetworkThreshold;
   readonly #windowUs: number;
   readonly #maxSessionUs: number;
   /** 1 at each service port watched. */
@@ -113,7 +118,7 @@ export class BruteForce implements Detector {
 
   constructor(deps: DetectorDeps) {
     const c = deps.config;
-    this.#threshold = num(c, "detect.brute_force.threshold");
+    this.#threshold = networkThreshold(c, "detect.brute_force.threshold");
     this.#windowUs = num(c, "detect.brute_force.window_s") * 1e6;
     this.#maxSessionUs = num(c, "detect.brute_force.max_session_s") * 1e6;
     for (const port of list<number>(c, "detect.brute_force.ports")) this.#ports[port] = 1;
@@ -168,11 +173,13 @@ export class BruteForce implements Detector {
     const port = fromClient ? p.dstPort : p.srcPort;
     const pairKey = exchangeKey(client, 0, server, port, PROTO_TCP);
     let pair = this.#pairs.get(pairKey, now);
-    if (pair === undefined) pair = this.#pairs.insert(pairKey, new ServicePair(now));
+    if (pair === undefined) {
+      pair = this.#pairs.insert(pairKey, new ServicePair(now, this.#threshold.of(client)));
+    }
     if (now - pair.lastUs >= this.#windowUs) pair.firstUs = now;
     if (now > pair.lastUs) pair.lastUs = now;
     const count = pair.sessions.add(now, this.#windowUs);
-    if (count <= this.#threshold) return true;
+    if (count <= pair.threshold) return true;
     if (count > pair.peak) {
       pair.peak = count;
       pair.peakElapsedUs = now - pair.firstUs;
@@ -196,7 +203,7 @@ export class BruteForce implements Detector {
     pair.peak = count;
     pair.peakElapsedUs = now - pair.firstUs;
     const src = keyText(client), dst = keyText(server), service = serviceName(port);
-    const threshold = this.#threshold, windowS = this.#windowUs / 1e6;
+    const threshold = pair.threshold, windowS = this.#windowUs / 1e6;
     const maxSessionS = this.#maxSessionUs / 1e6;
     this.#alerts.start(this.info, {
       key,

@@ -63,20 +63,20 @@ function sessions(
 }
 
 Deno.test("brute_force fires at threshold + 1 short sessions and stays silent at the threshold", () => {
-  const silent = sessions(new DetectionRun(only("brute_force")), 20).finish();
+  const silent = sessions(new DetectionRun(only("brute_force")), 10).finish();
   assert.equal(silent.alerts().length, 0);
 
-  const run = sessions(new DetectionRun(only("brute_force")), 21).finish();
+  const run = sessions(new DetectionRun(only("brute_force")), 11).finish();
   const [start] = run.starts("brute_force");
   assert.ok(start);
   assert.equal(start.src_ip, GUESSER);
   assert.equal(start.dest_ip, SERVER);
   assert.equal(start.dest_port, 22);
   assert.equal(start.proto, "TCP");
-  assert.equal(start.alert.signature, "10.0.0.5 made 21 short sessions to SSH on 10.0.0.9 in 2 s");
+  assert.equal(start.alert.signature, "10.0.0.5 made 11 short sessions to SSH on 10.0.0.9 in 1 s");
   assert.equal(start.alert.signature_id, 1_000_010);
-  assert.equal(start.detection.observed, 21);
-  assert.equal(start.detection.threshold, 20);
+  assert.equal(start.detection.observed, 11);
+  assert.equal(start.detection.threshold, 10);
   assert.equal(start.detection.window_s, 300);
   assert.equal(run.alerts("brute_force", "end").length, 1, "ended at finish");
   run.assertEveValid();
@@ -86,7 +86,7 @@ Deno.test("brute_force: long sessions do not count, sessions up to max_session_s
   const long = sessions(new DetectionRun(only("brute_force")), 30, 0, { durationS: 30.01 });
   assert.equal(long.finish().alerts().length, 0);
 
-  const edge = sessions(new DetectionRun(only("brute_force")), 21, 0, { durationS: 30 });
+  const edge = sessions(new DetectionRun(only("brute_force")), 11, 0, { durationS: 30 });
   assert.equal(edge.finish().starts("brute_force").length, 1);
 
   const shorter = new DetectionRun({
@@ -99,17 +99,17 @@ Deno.test("brute_force: long sessions do not count, sessions up to max_session_s
 
 Deno.test("brute_force: sessions to different ports, hosts or from different sources do not add up", () => {
   const run = new DetectionRun(only("brute_force"));
-  sessions(run, 15, 0, { port: 22 }, 0);
-  sessions(run, 15, 0, { port: 21 }, 100);
-  sessions(run, 15, 0, { server: "10.0.0.10" }, 200);
-  sessions(run, 15, 0, { client: "10.0.0.6" }, 300);
+  sessions(run, 10, 0, { port: 22 }, 0);
+  sessions(run, 10, 0, { port: 21 }, 100);
+  sessions(run, 10, 0, { server: "10.0.0.10" }, 200);
+  sessions(run, 10, 0, { client: "10.0.0.6" }, 300);
   assert.equal(run.finish().alerts().length, 0);
 });
 
 Deno.test("brute_force: below the threshold in every window is silent", () => {
   const run = new DetectionRun(only("brute_force"));
-  sessions(run, 20, 0);
-  sessions(run, 20, 330, {}, 100); // the first 20 have left the 300-s window
+  sessions(run, 10, 0);
+  sessions(run, 10, 330, {}, 100); // the first 10 have left the 300-s window
   assert.equal(run.finish().alerts().length, 0);
 });
 
@@ -121,7 +121,7 @@ Deno.test("brute_force counts sessions the server ends, and RST with ACK from ei
       { close: RST | ACK, serverCloses: true },
     ]
   ) {
-    const run = sessions(new DetectionRun(only("brute_force")), 21, 0, o).finish();
+    const run = sessions(new DetectionRun(only("brute_force")), 11, 0, o).finish();
     assert.equal(run.starts("brute_force").length, 1, JSON.stringify(o));
   }
 });
@@ -163,33 +163,33 @@ Deno.test("brute_force watches only detect.brute_force.ports", () => {
   assert.equal(web.finish().alerts().length, 0, "HTTP is not watched by default");
 
   const run = new DetectionRun({ ...only("brute_force"), "detect.brute_force.ports": [80] });
-  sessions(run, 21, 0, { port: 80 });
+  sessions(run, 11, 0, { port: 80 });
   sessions(run, 30, 5, { port: 22 }, 100);
   const starts = run.finish().starts("brute_force");
   assert.deepEqual(starts.map((a) => a.dest_port), [80]);
   assert.equal(
     starts[0]!.alert.signature,
-    "10.0.0.5 made 21 short sessions to HTTP on 10.0.0.9 in 2 s",
+    "10.0.0.5 made 11 short sessions to HTTP on 10.0.0.9 in 1 s",
   );
 });
 
 Deno.test("brute_force names the attacker and victim over IPv6, with unnamed ports as numbers", () => {
   const run = new DetectionRun({ ...only("brute_force"), "detect.brute_force.ports": [2222] });
-  sessions(run, 21, 0, { client: "fd00::5", server: "fd00::9", port: 2222, serverCloses: true });
+  sessions(run, 11, 0, { client: "fd00::5", server: "fd00::9", port: 2222, serverCloses: true });
   const [start] = run.finish().starts("brute_force");
   assert.ok(start);
   assert.equal(start.src_ip, "fd00::5");
   assert.equal(start.dest_ip, "fd00::9");
   assert.equal(
     start.alert.signature,
-    "fd00::5 made 21 short sessions to port 2222 on fd00::9 in 2 s",
+    "fd00::5 made 11 short sessions to port 2222 on fd00::9 in 1 s",
   );
 });
 
 Deno.test("brute_force lifecycle: one alert while guessing goes on, its end says the peak", () => {
   const run = new DetectionRun({ ...only("brute_force"), "alerts.update_interval_s": 10 });
-  sessions(run, 100, 0); // 0.1 s apart: 10 s of guessing; starts at 2.5 s
-  run.tick(13);
+  sessions(run, 100, 0); // 0.1 s apart: 10 s of guessing; starts at 1.5 s
+  run.tick(12);
   const states = run.alerts("brute_force").map((a) => a.detection.state);
   assert.deepEqual(states, ["start", "update"]);
   run.finish();
@@ -206,7 +206,7 @@ Deno.test("brute_force is not silenced when its source is also a port scanner", 
     run.send(0, tcpFrame(GUESSER, SERVER, 50000, port, SYN));
     run.send(0.001, tcpFrame(SERVER, GUESSER, port, 50000, RST | ACK));
   }
-  sessions(run, 21, 1);
+  sessions(run, 11, 1);
   run.finish();
   assert.equal(run.starts("port_scan").length, 1);
   assert.equal(run.starts("brute_force").length, 1);
