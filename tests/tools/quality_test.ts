@@ -39,6 +39,7 @@ async function fixtures(dir: string): Promise<{ expect: string; config: string }
       ...burst(T0),
       { tsUs: T0 + 1 * SECOND, bytes: tcpFrame("10.1.0.5", "10.1.0.9", 30000, 31337) },
       { tsUs: T0 + 2 * SECOND, bytes: udpFrame("10.9.9.9", "10.8.8.8", 30001, 999) },
+      { tsUs: T0 + 2 * SECOND + 500, bytes: udpFrame("10.8.8.8", "10.9.9.9", 999, 30001) },
       ...burst(T0 + 200 * SECOND),
       { tsUs: T0 + 300 * SECOND, bytes: tcpFrame("10.1.0.5", "10.1.0.9", 20000, 80, ACK) },
     ],
@@ -92,7 +93,7 @@ Deno.test("evaluate() counts alerts, restarts and expectations over a directory"
     ["junk.cap", "open_failed"],
   ]);
   const attack = report.captures[0]!;
-  assert.equal(attack.packets, 303);
+  assert.equal(attack.packets, 304);
   assert.deepEqual(attack.byDetector, { high_packet_rate: 2, unusual_port: 2 });
   assert.equal(attack.outside, 1); // the UDP unusual_port
   const t = report.totals;
