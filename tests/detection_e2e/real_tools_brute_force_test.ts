@@ -4,7 +4,8 @@
  * each with a configuration (and sshd a host key) this test writes in a temporary directory;
  * hydra and medusa in A try a short list of wrong passwords for one user against each, and every
  * run must raise brute_force naming A as the attacker, B as the victim and the service's port.
- * A few ordinary successful sessions (anonymous FTP downloads with curl) raise no brute_force.
+ * Half-open handshakes (hping3 SYNs to sshd, each SYN-ACK refused by the kernel with a bare RST)
+ * and a few ordinary successful sessions (anonymous FTP downloads with curl) raise no brute_force.
  *
  * sshd needs its privilege-separation directory /run/sshd: it is made on a tmpfs mounted over
  * /run inside sshd's own mount namespace (`ip netns exec` gives each command one), so nothing
@@ -131,6 +132,25 @@ Deno.test({
     });
     await t.step("medusa against vsftpd: brute_force A -> B:21", async () => {
       await guess("medusa-ftp", medusa("ftp", ftpWords), 21, "FTP");
+    });
+
+    await t.step("SYNs from hping3 to sshd, refused by A's kernel: no brute_force", async () => {
+      // sshd answers each SYN with a SYN-ACK; A's kernel, which sent no SYN, answers that with
+      // a bare RST: half-open handshakes, as a SYN scan or a SYN flood leaves, are no sessions.
+      const pcap = `${directory}/hping3-syn.pcap`;
+      await recordWhile(
+        net.a,
+        pcap,
+        () =>
+          net.exec(net.a.ns, ["hping3", "-q", "-S", "-p", "22", "-c", "50", "-i", "u10000", b], {
+            timeoutS: 20,
+            allowFailure: true,
+          }),
+      );
+      const run = await analyseFile(pcap, `${directory}/log-hping3-syn`);
+      const guessing = starts(run).filter((s) => s.detection.detector === "brute_force");
+      assert.deepEqual(guessing, [], "half-open handshakes are no sessions");
+      assert.ok(run.final.stats.decoder.tcp >= 150, "SYN, SYN-ACK and RST of each were recorded");
     });
 
     await t.step("a few anonymous FTP downloads: no brute_force", async () => {
