@@ -231,20 +231,22 @@ export class UnusualPort implements Detector {
 
   #foldIntoBurst(candidate: Candidate): void {
     const burst = this.#burst!;
-    const key = `burst|${burst.fromUs}`;
+    const proto = protoName(candidate.attempt.proto);
+    const key = `burst|${proto}|${burst.fromUs}`;
     const at = candidate.attempt.firstUs;
     if (this.#alerts.observe(this.info, key, at, 1)) return;
     const max = this.#maxNewPerSecond;
     this.#alerts.start(this.info, {
       key,
       timestampUs: at,
+      proto,
       observed: 1,
       threshold: max,
       windowS: 1,
       direction: candidate.attempt.direction,
       render: () =>
-        `A burst of connection attempts to unusual ports from more than ${max} sources or ` +
-        "ports within 1 s: too many to alert one by one",
+        `A burst of ${proto} connection attempts to unusual ports from more than ${max} ` +
+        "sources or ports within 1 s: too many to alert one by one",
       explanation: `More than ${max} new (source, unusual port) attempts within 1 s: spoofed ` +
         "sources, decoys or many scanners at once. They count here (detection.count) instead " +
         "of raising one alert each.",

@@ -118,7 +118,8 @@ Deno.test("unusual_port: a burst of spoofed SYNs to random unusual ports is one 
   assert.equal(starts.length, 1);
   assert.equal(starts[0]!.src_ip, undefined);
   assert.equal(starts[0]!.dest_ip, undefined);
-  assert.match(starts[0]!.alert.signature, /^A burst of connection attempts to unusual ports/);
+  assert.equal(starts[0]!.proto, "TCP");
+  assert.match(starts[0]!.alert.signature, /^A burst of TCP connection attempts to unusual ports/);
   const [end] = run.alerts("unusual_port", "end");
   assert.equal(end!.detection.count, 100, "every attempt of the burst counted in it");
   run.assertEveValid();
