@@ -65,7 +65,8 @@ const INFO: Record<DetectorName, Omit<DetectorInfo, "name">> = {
     rev: 1,
     category: SCAN,
     severity: 3,
-    summary: "one source probes more than N ports of one host with failed or unanswered attempts",
+    summary: "one source probes more than N ports (or IP protocols) of one host with failed or " +
+      "unanswered attempts",
   },
   host_sweep: {
     signatureId: 1_000_005,
@@ -101,7 +102,8 @@ const INFO: Record<DetectorName, Omit<DetectorInfo, "name">> = {
     rev: 1,
     category: MISC,
     severity: 2,
-    summary: "a tracker hit its cap and is evicting state: detection may miss keys",
+    summary: "trackers hit their cap and are evicting state (one alert for all): detection may " +
+      "miss keys",
   },
   brute_force: {
     signatureId: 1_000_010,

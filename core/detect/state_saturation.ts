@@ -2,21 +2,30 @@
  * @module state_saturation
  * A table of the pipeline (connection tracker, a detector's per-key state) hit its cap and is
  * evicting entries: from then on detection may miss keys, so the user should know. Compares
- * every table's eviction counter with the previous tick; a table whose evictions grew keeps its
- * alert open (key = table name), which ends after `alerts.quiet_s` without growth.
+ * every table's eviction counter with the previous tick; while any table's evictions grow, one
+ * alert stays open naming every table that evicted, and it ends after `alerts.quiet_s` without
+ * growth.
  */
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps } from "./detector.ts";
 import type { TrackerStats } from "./keyed_state.ts";
 
-/** Fires for each table whose eviction counter grew since the previous tick. */
+/** The tables that evicted during the capture, with their cap and latest eviction count. */
+type Saturated = Map<string, { cap: number; evictions: number }>;
+
+/**
+ * Fires once for all tables whose eviction counters grew since the previous tick: a spoofed
+ * flood fills every per-source table at once, and that is one finding, not one per table.
+ */
 export class StateSaturation implements Detector {
   readonly info = detectorInfo("state_saturation");
   readonly #alerts: AlertManager;
   readonly #trackers: () => TrackerStats[];
   /** Evictions of each table at the previous tick (one entry per table: bounded). */
   readonly #previous = new Map<string, number>();
+  /** Every table that evicted (read by the alert's sentence; one entry per table: bounded). */
+  readonly #saturated: Saturated = new Map();
 
   constructor(deps: DetectorDeps) {
     this.#alerts = deps.alerts;
@@ -24,30 +33,33 @@ export class StateSaturation implements Detector {
   }
 
   tick(nowUs: number): void {
+    const grown: TrackerStats[] = [];
     for (const t of this.#trackers()) {
       const before = this.#previous.get(t.name) ?? 0;
       this.#previous.set(t.name, t.evictions);
-      if (t.evictions > before) this.#fire(t, t.evictions - before, nowUs);
+      if (t.evictions > before) grown.push(t);
     }
+    if (grown.length > 0) this.#fire(grown, nowUs);
   }
 
-  #fire(t: TrackerStats, grew: number, nowUs: number): void {
-    if (this.#alerts.observe(this.info, t.name, nowUs, t.evictions)) return;
-    const { name, cap } = t;
+  #fire(grown: TrackerStats[], nowUs: number): void {
+    const saturated = this.#saturated;
+    for (const t of grown) saturated.set(t.name, { cap: t.cap, evictions: t.evictions });
+    const total = [...saturated.values()].reduce((n, t) => n + t.evictions, 0);
+    if (this.#alerts.observe(this.info, KEY, nowUs, total)) return;
+    const first = grown[0]!;
     this.#alerts.start(this.info, {
-      key: name,
+      key: KEY,
       timestampUs: nowUs,
-      observed: t.evictions,
+      observed: total,
       threshold: 0,
       windowS: 1,
       direction: 0,
-      render: (evictions) =>
-        `the ${name} table is full (${cap} entries) and evicted ${evictions} entries; ` +
-        "detection may miss keys",
-      explanation:
-        `The ${name} table reached its cap and evicted ${grew} entries since the previous ` +
-        "check: keys evicted lose their counts, so a detector may miss them. Raise the " +
-        "table's max_tracked if memory allows; spoofed floods cause this on purpose.",
+      render: (evictions) => describe(saturated, evictions),
+      explanation: `${grown.length === 1 ? `The ${first.name} table` : "Tables"} reached ` +
+        "their cap and evicted entries since the previous check: keys evicted lose their " +
+        "counts, so a detector may miss them. Raise the tables' max_tracked if memory " +
+        "allows; spoofed floods cause this on purpose.",
     });
   }
 
@@ -55,6 +67,19 @@ export class StateSaturation implements Detector {
   trackers(): TrackerStats[] {
     return [];
   }
+}
+
+const KEY = "tables";
+
+function describe(saturated: Saturated, evictions: number): string {
+  if (saturated.size === 1) {
+    const [name, t] = [...saturated][0]!;
+    return `the ${name} table is full (${t.cap} entries) and evicted ${evictions} entries; ` +
+      "detection may miss keys";
+  }
+  const tables = [...saturated].map(([name, t]) => `${name} (cap ${t.cap})`).join(", ");
+  return `${saturated.size} tables are full and evicted ${evictions} entries: ${tables}; ` +
+    "detection may miss keys";
 }
 
 /** Registry entry. */

@@ -50,3 +50,18 @@ Deno.test("state_saturation: stays open while evictions grow, ends after quiet_s
   r.finish();
   assert.equal(r.starts("state_saturation").length, 1);
 });
+
+Deno.test("state_saturation: a spoofed flood filling several tables is one alert naming them", () => {
+  const r = new DetectionRun({
+    detect: {
+      high_packet_rate: { max_tracked: 16 },
+      unique_connections: { max_tracked: 16 },
+    },
+  });
+  r.feed(sources(40, T0)).feed(sources(1, T0 + 1_100_000, 2)).finish();
+  const [a, ...more] = r.starts("state_saturation");
+  assert.deepEqual(more, []);
+  assert.match(a!.alert.signature, /^\d+ tables are full and evicted \d+ entries: /);
+  assert.match(a!.alert.signature, /high_packet_rate\.sources \(cap 16\)/);
+  assert.match(a!.alert.signature, /unique_connections\.sources \(cap 16\)/);
+});
