@@ -22,7 +22,7 @@ import { list, num } from "../config.ts";
 import { keyText } from "../host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
-import type { Detector, DetectorDeps } from "./detector.ts";
+import type { Detector, DetectorDeps, ScannerFlags } from "./detector.ts";
 import { type NetworkThreshold, networkThreshold } from "./network_thresholds.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
 import {
@@ -107,6 +107,7 @@ class ServicePair implements KeyedEntry {
 /** Fires when one (source, destination, service port) exceeds `detect.brute_force.threshold`. */
 export class BruteForce implements Detector {
   readonly info = detectorInfo("brute_force");
+  readonly #scanners: ScannerFlags;
   readonly #threshold: NetworkThreshold;
   readonly #windowUs: number;
   readonly #maxSessionUs: number;
@@ -127,6 +128,7 @@ export class BruteForce implements Detector {
     this.#sessions = new KeyedState("brute_force.sessions", cap, this.#maxSessionUs);
     this.#pairs = new KeyedState("brute_force.pairs", cap, this.#windowUs);
     this.#alerts = deps.alerts;
+    this.#scanners = deps.scanners;
   }
 
   onPacket(p: PacketContext): void {
@@ -180,6 +182,8 @@ export class BruteForce implements Detector {
     if (now > pair.lastUs) pair.lastUs = now;
     const count = pair.sessions.add(now, this.#windowUs);
     if (count <= pair.threshold) return true;
+    // Flagged like a scanner: the victim's answers to it are not the victim's own traffic.
+    this.#scanners.flag(client, now);
     if (count > pair.peak) {
       pair.peak = count;
       pair.peakElapsedUs = now - pair.firstUs;

@@ -36,6 +36,7 @@ class ScannerRegistry implements ScannerFlags {
   }
 
   isScanner(source: TableKey, nowUs: number): boolean {
+    if (this.#state.size === 0) return false; // the common case, with no lookup
     const entry = this.#state.peek(source);
     return entry !== undefined && nowUs - entry.lastSeenUs < this.#state.idleUs;
   }

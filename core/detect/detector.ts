@@ -76,7 +76,10 @@ export interface ProtocolProbe {
   direction: number;
 }
 
-/** Sources currently flagged as scanners (an open port_scan or host_sweep alert). */
+/**
+ * Sources currently flagged as attackers: scanners (over port_scan's or host_sweep's threshold)
+ * and password guessers (over brute_force's).
+ */
 export interface ScannerFlags {
   isScanner(source: TableKey, nowUs: number): boolean;
   flag(source: TableKey, nowUs: number): void;

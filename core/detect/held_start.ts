@@ -4,7 +4,9 @@
  * flagged as a scanner meanwhile: one scan, one scan alert. A scan of filtered ports is known
  * to be one only once its probes time out (`detect.connections.attempt_timeout_s`, reported
  * once a second), so a source-rate or fan-out alert raised by its first probes waits that long
- * plus a second. The alert keeps the timestamp of its first crossing.
+ * plus a second. The alert keeps the timestamp of its first crossing. A start may name the peer
+ * of the packet that crossed: if that peer turned out to be a scanner or password guesser, the
+ * source was answering an attack, and the start is dropped too.
  */
 import type { TableKey } from "../host_key.ts";
 import { type Config, num } from "../config.ts";
@@ -28,6 +30,7 @@ export class HeldStart {
     readonly source: TableKey,
     readonly start: AlertStart,
     readonly releaseUs: number,
+    readonly peer: TableKey | null,
   ) {
     this.latestUs = start.timestampUs;
     this.observed = start.observed;
@@ -59,12 +62,17 @@ export class HeldStarts {
   ) {}
 
   /** Holds `start` for the entry (or writes it at once when the hold is 0). */
-  hold(owner: HoldingEntry, source: TableKey, start: AlertStart): void {
+  hold(
+    owner: HoldingEntry,
+    source: TableKey,
+    start: AlertStart,
+    peer: TableKey | null = null,
+  ): void {
     if (this.holdUs === 0) {
       owner.alert = this.alerts.start(this.info, start);
       return;
     }
-    const held = new HeldStart(owner, source, start, start.timestampUs + this.holdUs);
+    const held = new HeldStart(owner, source, start, start.timestampUs + this.holdUs, peer);
     owner.held = held;
     this.#queue.push(held);
   }
@@ -94,7 +102,11 @@ export class HeldStarts {
   #release(held: HeldStart, nowUs: number): void {
     const owner = held.owner;
     if (owner.held === held) owner.held = null;
-    if (this.scanners.isScanner(held.source, Math.min(nowUs, held.releaseUs))) {
+    const at = Math.min(nowUs, held.releaseUs);
+    if (
+      this.scanners.isScanner(held.source, at) ||
+      (held.peer !== null && this.scanners.isScanner(held.peer, at))
+    ) {
       this.#dropped++;
       return;
     }

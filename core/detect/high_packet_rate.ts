@@ -14,7 +14,7 @@ import { num } from "../config.ts";
 import { keyText } from "../host_key.ts";
 import type { AlertHandle, AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
-import type { Detector, DetectorDeps } from "./detector.ts";
+import type { Detector, DetectorDeps, ScannerFlags } from "./detector.ts";
 import { type HeldStart, HeldStarts, type HoldingEntry } from "./held_start.ts";
 import { type NetworkThreshold, networkThreshold } from "./network_thresholds.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
@@ -48,6 +48,7 @@ export class HighPacketRate implements Detector {
   readonly #sources: KeyedState<SourceRate>;
   readonly #alerts: AlertManager;
   readonly #held: HeldStarts;
+  readonly #scanners: ScannerFlags;
 
   constructor(deps: DetectorDeps) {
     this.#threshold = networkThreshold(deps.config, "detect.high_packet_rate.packets_per_second");
@@ -63,11 +64,14 @@ export class HighPacketRate implements Detector {
       2 * WINDOW_US,
     );
     this.#alerts = deps.alerts;
+    this.#scanners = deps.scanners;
   }
 
   onPacket(p: PacketContext): void {
     if (p.role === ROLE_RESPONDER && isAnswerToAttempt(p)) return;
     const now = p.timestampUs;
+    // Sent to a flagged scanner or password guesser: the victim answering the attack.
+    if (this.#scanners.isScanner(p.dstKey, now)) return;
     let entry = this.#sources.get(p.srcKey, now);
     if (entry === undefined) {
       entry = this.#sources.insert(p.srcKey, new SourceRate(now, this.#threshold.of(p.srcKey)));
@@ -95,7 +99,7 @@ export class HighPacketRate implements Detector {
       direction: p.direction,
       render: (observed) => `${ip} sent ${observed} packets in 1 s (threshold ${threshold})`,
       explanation: `More than ${threshold} packets from one source in a 1-second window.`,
-    });
+    }, p.dstKey);
   }
 
   tick(nowUs: number): void {

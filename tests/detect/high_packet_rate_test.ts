@@ -107,3 +107,21 @@ Deno.test("high_packet_rate: a ping flood from one source is still its packets",
   run.feed(spread(300, T0, 500_000, () => echoFrame(SOURCE, PEER))).finish();
   assert.deepEqual(run.starts("high_packet_rate").map((a) => a.src_ip), [SOURCE]);
 });
+
+Deno.test("high_packet_rate: a server answering a password guesser is not named for its answers", () => {
+  const run = new DetectionRun(only("high_packet_rate", "brute_force"));
+  const packets = [];
+  // 30 short FTP sessions in 0.9 s, the server sending 12 packets in each: 360 packets/s.
+  for (let i = 0; i < 30; i++) {
+    const at = T0 + i * 30_000, port = 40000 + i;
+    packets.push({ tsUs: at, frame: tcpFrame(SOURCE, PEER, port, 21) });
+    packets.push({ tsUs: at + 100, frame: tcpFrame(PEER, SOURCE, 21, port, SYN | ACK) });
+    for (let k = 0; k < 12; k++) {
+      packets.push({ tsUs: at + 200 + k * 100, frame: tcpFrame(PEER, SOURCE, 21, port, ACK) });
+    }
+    packets.push({ tsUs: at + 2000, frame: tcpFrame(PEER, SOURCE, 21, port, ACK | 0x01) });
+  }
+  run.feed(packets).finish();
+  assert.deepEqual(run.starts("brute_force").map((a) => [a.src_ip, a.dest_ip]), [[SOURCE, PEER]]);
+  assert.deepEqual(run.starts("high_packet_rate"), []);
+});
