@@ -69,6 +69,13 @@ export const W_ARP_OP = W_INNER_DST_ADDR;
  * 16 bits here, the low 32 bits (read with `>>> 0`) in the next word; zeros otherwise.
  */
 export const W_ARP_SENDER_MAC = W_INNER_DST_ADDR + 1;
+/**
+ * ARP: the link-layer source of the frame (the station that sent it), in two words as
+ * W_ARP_SENDER_MAC: the Ethernet source, or a Linux cooked header's address when it is 6 bytes
+ * long; zeros when unknown. ARP sender addresses are IPv4, so the source address's words 1-2
+ * (10, 11) are free; a forged reply shows here a MAC other than its ARP sender's.
+ */
+export const W_ARP_LINK_SRC_MAC = W_SRC_ADDR + 1;
 
 // Flags (W_FLAGS). A layer flag means the packet carried that header as its outermost network
 // header or the transport header right after it (Suricata's `stats.decoder` counting rule).

@@ -37,6 +37,7 @@ import {
   F_VLAN,
   PacketBatch,
   RECORD_WORDS,
+  W_ARP_LINK_SRC_MAC,
   W_CAP_LEN,
   W_DST_PORT,
   W_ETHERTYPE,
@@ -989,6 +990,9 @@ export function checkRecord(
     if (w(W_INNER_DST_ADDR) < 0 || w(W_INNER_DST_ADDR) > 65535) return "ARP operation";
     if (w(W_INNER_DST_ADDR + 1) < 0 || w(W_INNER_DST_ADDR + 1) > 65535) return "ARP sender MAC";
     if (w(W_INNER_DST_ADDR + 3) !== 0) return "ARP record with a fourth quoted word";
+    // The link-layer source MAC in the source address's words 1-2 (16 + 32 bits), word 3 zero.
+    if (w(W_ARP_LINK_SRC_MAC) < 0 || w(W_ARP_LINK_SRC_MAC) > 65535) return "ARP link source";
+    if (w(W_ARP_LINK_SRC_MAC + 2) !== 0) return "ARP record with a fourth source word";
   } else if (!(flags & F_ICMP_ERROR)) {
     for (let i = 0; i < 4; i++) {
       if (w(W_INNER_DST_ADDR + i) !== 0) {

@@ -2,9 +2,18 @@
  * @module arp
  * ARP for IPv4: the sender and target protocol addresses go to the source and destination
  * address words, the operation and the (6-byte) sender hardware address to W_ARP_OP and
- * W_ARP_SENDER_MAC. Any hardware address length is accepted; only a 6-byte one is kept.
+ * W_ARP_SENDER_MAC. Any hardware address length is accepted; only a 6-byte one is kept. The
+ * frame's link-layer source (Ethernet, or a Linux cooked header's 6-byte address) goes to
+ * W_ARP_LINK_SRC_MAC, so a reply naming another station's MAC can be told from its sender.
  */
-import { F_ARP, W_ARP_OP, W_ARP_SENDER_MAC, W_DST_ADDR, W_SRC_ADDR } from "../packet_batch.ts";
+import {
+  F_ARP,
+  W_ARP_LINK_SRC_MAC,
+  W_ARP_OP,
+  W_ARP_SENDER_MAC,
+  W_DST_ADDR,
+  W_SRC_ADDR,
+} from "../packet_batch.ts";
 import { u16, u32 } from "./bytes.ts";
 import { E_ARP_TRUNCATED, E_ARP_UNKNOWN_FORMAT } from "./events.ts";
 import type { DecodeState } from "./state.ts";
@@ -34,5 +43,10 @@ export function decodeArp(s: DecodeState, off: number, end: number): void {
   if (hlen === MAC_LEN) {
     s.put(W_ARP_SENDER_MAC, u16(b, sha));
     s.put(W_ARP_SENDER_MAC + 1, u32(b, sha + 2));
+  }
+  const link = s.linkSrc;
+  if (link >= 0) {
+    s.put(W_ARP_LINK_SRC_MAC, u16(b, link));
+    s.put(W_ARP_LINK_SRC_MAC + 1, u32(b, link + 2));
   }
 }

@@ -23,6 +23,7 @@ export const ETHERNET_HEADER_LEN = 14;
 export function decodeEthernet(s: DecodeState, off: number, end: number): void {
   if (s.lacks(off + ETHERNET_HEADER_LEN, end, E_ETHERNET_TRUNCATED, E_ETHERNET_TRUNCATED)) return;
   const type = u16(s.bytes, off + 12);
+  s.linkSrc = off + 6;
   if (type < ETHERTYPE_MIN) {
     s.unsupported(E_ETHERNET_LLC);
     return;

@@ -49,6 +49,8 @@ export class DecodeState {
   fragMore = 0;
   /** Identification of the fragment header. */
   fragId = 0;
+  /** Offset in `bytes` of the link header's 6-byte source address (for ARP), or -1 if none. */
+  linkSrc = -1;
 
   /** Starts a packet: bytes of the frame are `bytes[.., capEnd)`, the record at `base`. */
   begin(bytes: Uint8Array, capEnd: number, cut: boolean, fields: Int32Array, base: number): void {
@@ -58,6 +60,7 @@ export class DecodeState {
     this.fields = fields;
     this.base = base;
     this.flags = 0;
+    this.linkSrc = -1;
   }
 
   /** Writes `value` to word `word` of the record. */

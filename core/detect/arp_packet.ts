@@ -5,7 +5,14 @@
  * connection tracker or `onPacket`; detectors that want them implement `onArp`.
  */
 import type { TableKey } from "../host_key.ts";
-import { formatIpv4, W_ARP_OP, W_ARP_SENDER_MAC, W_DST_ADDR, W_SRC_ADDR } from "../packet_batch.ts";
+import {
+  formatIpv4,
+  W_ARP_LINK_SRC_MAC,
+  W_ARP_OP,
+  W_ARP_SENDER_MAC,
+  W_DST_ADDR,
+  W_SRC_ADDR,
+} from "../packet_batch.ts";
 
 export const ARP_REQUEST = 1;
 export const ARP_REPLY = 2;
@@ -22,6 +29,11 @@ export class ArpPacket {
   target: TableKey = 0;
   /** Sender hardware address as a 48-bit number; 0 when not a 6-byte address. */
   senderMac = 0;
+  /**
+   * The frame's link-layer source (the station that sent it: Ethernet source, or a Linux cooked
+   * header's 6-byte address) as a 48-bit number; 0 when unknown.
+   */
+  linkSrcMac = 0;
 
   /** Refills from the ARP record at `base`. */
   load(fields: Int32Array, base: number, timestampUs: number, direction: number): void {
@@ -32,6 +44,25 @@ export class ArpPacket {
     this.target = fields[base + W_DST_ADDR]!;
     this.senderMac = fields[base + W_ARP_SENDER_MAC]! * 0x1_0000_0000 +
       (fields[base + W_ARP_SENDER_MAC + 1]! >>> 0);
+    this.linkSrcMac = fields[base + W_ARP_LINK_SRC_MAC]! * 0x1_0000_0000 +
+      (fields[base + W_ARP_LINK_SRC_MAC + 1]! >>> 0);
+  }
+
+  /**
+   * True when the frame came from another station than the MAC its ARP sender field names (the
+   * link-layer source is known and differs): the packet speaks for someone else, as forged
+   * replies do (arpwatch's "ethernet mismatch").
+   */
+  get mismatched(): boolean {
+    return this.linkSrcMac !== 0 && this.senderMac !== 0 && this.linkSrcMac !== this.senderMac;
+  }
+
+  /**
+   * The MAC of the station making this packet's claim: the link-layer source when a reply names
+   * another MAC as its sender (a forged reply is the forger's claim), else the ARP sender MAC.
+   */
+  get claimerMac(): number {
+    return this.op === ARP_REPLY && this.mismatched ? this.linkSrcMac : this.senderMac;
   }
 
   /**

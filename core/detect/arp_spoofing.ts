@@ -17,6 +17,12 @@
  * quiet; a new owner of a DHCP address announces it (probe, gratuitous ARP, requests) rather
  * than sending unsolicited replies. Bindings are learned from every claim: request and reply
  * senders, gratuitous ARP included.
+ *
+ * A claim belongs to the station that sent it: a reply whose link-layer source (Ethernet, or a
+ * Linux cooked header's MAC) is known and differs from its ARP sender MAC is the link-layer
+ * source's claim (arpwatch's "ethernet mismatch": a forged reply). So arpspoof's "restore"
+ * replies, which name the victims' real MACs but come from the attacker, count for the
+ * attacker, never for a victim. The binding still moves to the MAC the reply names.
  */
 import { num } from "../config.ts";
 import type { AlertManager } from "./alerts.ts";
@@ -39,7 +45,12 @@ interface Binding extends KeyedEntry {
 }
 
 /** Addresses one MAC claimed in unsolicited replies within the window. */
-class Claimant extends DistinctRun {}
+class Claimant extends DistinctRun {
+  /** Unsolicited replies it sent naming another MAC as the ARP sender (forged). */
+  forged = 0;
+  /** The MAC its latest forged reply named, or 0. */
+  forgedAs = 0;
+}
 
 /** A request seen recently (the key says who asked for whom). */
 type Request = KeyedEntry;
@@ -71,8 +82,8 @@ export class ArpSpoofing implements Detector {
   }
 
   onArp(p: ArpPacket): void {
-    const mac = p.senderMac;
-    if (mac === 0) return; // not a 6-byte hardware address
+    const named = p.senderMac;
+    if (named === 0) return; // not a 6-byte hardware address
     const now = p.timestampUs;
     if (p.op === ARP_REQUEST) {
       const key = pairKey(p.sender, p.target);
@@ -82,27 +93,47 @@ export class ArpSpoofing implements Detector {
     }
     if (p.probe) return; // claims no address
     const unsolicited = p.op === ARP_REPLY && !p.gratuitous && !this.#asked(p, now);
-    // arpwatch's station table: the address's MAC, and whether this claim takes it over.
+    // arpwatch's station table: the address's MAC (the one the packet names), and whether this
+    // claim takes it over.
     let previous = 0, previousUs = 0;
     const binding = this.#bindings.get(p.sender, now);
     if (binding === undefined) {
-      this.#bindings.insert(p.sender, { lastSeenUs: now, movedUs: now, mac, claimedUs: now });
+      this.#bindings.insert(p.sender, {
+        lastSeenUs: now,
+        movedUs: now,
+        mac: named,
+        claimedUs: now,
+      });
     } else {
-      if (binding.mac !== mac) {
+      if (binding.mac !== named) {
         previous = binding.mac;
         previousUs = binding.claimedUs;
-        binding.mac = mac;
+        binding.mac = named;
       }
       binding.claimedUs = now;
     }
     if (!unsolicited) return;
+    // The claim is the sending station's: a forged reply's link-layer source.
+    const mac = p.claimerMac;
     const claimant = this.#claimants.get(mac, now) ??
       this.#claimants.insert(mac, new Claimant(this.#distinctCap, now));
+    if (mac !== named) {
+      claimant.forged++;
+      claimant.forgedAs = named;
+    }
     const count = claimant.addInRun(p.sender, now, this.#windowUs);
-    const takeover = previous !== 0 && now - previousUs < this.#windowUs;
+    // Taking an address from another station; a station moving its own claim elsewhere (as
+    // arpspoof's restore does) takes nothing over.
+    const takeover = previous !== 0 && previous !== mac && now - previousUs < this.#windowUs;
     if (count <= this.#ipsPerMac && !takeover) return;
     if (this.#alerts.observe(this.info, mac, now, count)) return;
-    this.#start(p, claimant, count, takeover ? { mac: previous, agoUs: now - previousUs } : null);
+    this.#start(
+      p,
+      mac,
+      claimant,
+      count,
+      takeover ? { mac: previous, agoUs: now - previousUs } : null,
+    );
   }
 
   /** True when the reply's target asked for its sender within the timeout. */
@@ -113,18 +144,26 @@ export class ArpSpoofing implements Detector {
 
   #start(
     p: ArpPacket,
+    claimer: number,
     claimant: Claimant,
     count: number,
     takenFrom: { mac: number; agoUs: number } | null,
   ): void {
     const now = p.timestampUs;
-    const mac = macText(p.senderMac), address = arpAddressText(p.sender);
+    const mac = macText(claimer), address = arpAddressText(p.sender);
     const limit = this.#ipsPerMac, cap = this.#distinctCap;
     const windowS = this.#windowUs / 1e6, timeoutS = this.#timeoutUs / 1e6;
     const claimed = claimant.sample(SAMPLE).map(arpAddressText).join(", ");
     const unasked = `no request for it within ${timeoutS} s, not gratuitous`;
+    // Forged replies seen so far (the end record shows those that came later, e.g. a restore).
+    const forged = () =>
+      claimant.forged === 0 ? "" : `; ${claimant.forged} of its replies named another MAC as ` +
+        `the ARP sender (the latest: ${macText(claimant.forgedAs)})`;
+    const mismatch = claimant.forged === 0 ? "" : ` Replies from this MAC (their Ethernet ` +
+      `source) named another MAC as the ARP sender (arpwatch's "ethernet mismatch"): forged ` +
+      `replies, counted for the station that sent them.`;
     this.#alerts.start(this.info, {
-      key: p.senderMac,
+      key: claimer,
       timestampUs: now,
       srcIp: address,
       ...(p.target === 0 ? {} : { destIp: arpAddressText(p.target) }),
@@ -136,17 +175,17 @@ export class ArpSpoofing implements Detector {
         ? (observed) =>
           `${mac} claimed ${observed >= cap ? "at least " : ""}${observed} addresses ` +
           `(${claimed}${observed > SAMPLE ? ", ..." : ""}) in unsolicited ARP replies in ` +
-          `${seconds(claimant.peakElapsedUs)} s`
+          `${seconds(claimant.peakElapsedUs)} s` + forged()
         : (observed) =>
           `${mac} took over ${address} from ${macText(takenFrom.mac)} (which claimed it ` +
           `${seconds(takenFrom.agoUs)} s before) with unsolicited ARP replies` +
-          (observed > 1 ? `, claiming ${observed} addresses` : ""),
-      explanation: takenFrom === null
+          (observed > 1 ? `, claiming ${observed} addresses` : "") + forged(),
+      explanation: (takenFrom === null
         ? `One MAC claimed more than ${limit} ${limit === 1 ? "address" : "addresses"} in ` +
           `unsolicited ARP replies (${unasked}) within ${windowS} s: ARP cache poisoning.`
         : `An unsolicited ARP reply (${unasked}) moved an address to a new MAC while the ` +
           `previous MAC had claimed it within ${windowS} s (arpwatch's "changed ethernet ` +
-          `address"): ARP cache poisoning or an address conflict.`,
+          `address"): ARP cache poisoning or an address conflict.`) + mismatch,
     });
   }
 

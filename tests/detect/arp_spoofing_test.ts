@@ -175,3 +175,93 @@ Deno.test("arpSpoofing state is bounded by max_tracked with evictions counted", 
   assert.equal(stats.size, 16);
   assert.equal(stats.evictions, 24);
 });
+
+/** A reply from the attacker's Ethernet address naming `asMac` as the sender of `claimed`. */
+function forged(claimed: string, asMac: string, toIp: string, toMac: string): Uint8Array {
+  return arpFrame({
+    op: 2,
+    senderMac: asMac,
+    ethSrc: ATTACKER,
+    senderIp: claimed,
+    targetMac: toMac,
+    targetIp: toIp,
+  });
+}
+
+Deno.test("arpSpoofing: arpspoof's restore replies (victims' MACs, sent by the attacker) count for the attacker", () => {
+  const r = run();
+  exchange(r, 0, [VICTIM, VICTIM_MAC], [GATEWAY, GATEWAY_MAC]); // the real bindings
+  for (let i = 0; i < 5; i++) {
+    r.send(10 + i * 2, spoof(GATEWAY, VICTIM, VICTIM_MAC));
+    r.send(10 + i * 2 + 0.001, spoof(VICTIM, GATEWAY, GATEWAY_MAC));
+  }
+  // arpspoof -r stopping: the real MACs again, each told to the other end, three times.
+  for (let i = 0; i < 3; i++) {
+    r.send(20 + i, forged(GATEWAY, GATEWAY_MAC, VICTIM, VICTIM_MAC));
+    r.send(20 + i + 0.001, forged(VICTIM, VICTIM_MAC, GATEWAY, GATEWAY_MAC));
+  }
+  r.finish();
+  const starts = r.starts("arp_spoofing");
+  assert.equal(starts.length, 1, starts.map((a) => a.alert.signature).join("\n"));
+  assert.equal(
+    starts[0]?.alert.signature,
+    "02:00:00:00:00:66 took over 10.0.0.1 from 02:00:00:00:00:01 (which claimed it 10 s before) " +
+      "with unsolicited ARP replies",
+  );
+  const [end] = r.alerts("arp_spoofing", "end");
+  assert.equal(end?.detection.count, 16, "10 poisoning and 6 restoring replies");
+  assert.match(
+    end?.alert.signature ?? "",
+    /^02:00:00:00:00:66 took over .*; 6 of its replies named another MAC as the ARP sender \(the latest: 02:00:00:00:00:02\)$/,
+  );
+  for (const a of r.alerts()) assert.ok(a.alert.signature.startsWith(`${ATTACKER} `));
+  r.assertEveValid();
+});
+
+Deno.test("arpSpoofing: restore replies alone after a two-address poisoning add no alert naming a victim", () => {
+  // No binding seen before the poisoning: the count rule fires; the restore moves both
+  // addresses back from the attacker's MAC, which takes nothing over from another station.
+  const r = run();
+  r.send(0, spoof(GATEWAY, VICTIM, VICTIM_MAC));
+  r.send(0.001, spoof(VICTIM, GATEWAY, GATEWAY_MAC));
+  r.send(5, forged(GATEWAY, GATEWAY_MAC, VICTIM, VICTIM_MAC));
+  r.send(5.001, forged(VICTIM, VICTIM_MAC, GATEWAY, GATEWAY_MAC));
+  r.finish();
+  const starts = r.starts("arp_spoofing");
+  assert.deepEqual(starts.map((a) => a.alert.signature), [
+    "02:00:00:00:00:66 claimed 2 addresses (10.0.0.1, 10.0.0.2) in unsolicited ARP replies in 0 s",
+  ]);
+  assert.equal(r.alerts("arp_spoofing", "end")[0]?.detection.count, 3);
+  // One address poisoned and restored: one claim each, nothing taken from another station.
+  const single = run();
+  single.send(0, spoof(GATEWAY, VICTIM, VICTIM_MAC));
+  single.send(5, forged(GATEWAY, GATEWAY_MAC, VICTIM, VICTIM_MAC));
+  assert.equal(single.finish().alerts().length, 0);
+});
+
+Deno.test("arpSpoofing: a forged reply taking an address to a third MAC names its Ethernet source", () => {
+  const r = run();
+  exchange(r, 0, [VICTIM, VICTIM_MAC], [GATEWAY, GATEWAY_MAC]);
+  r.send(10, forged(GATEWAY, "02:00:00:00:00:99", VICTIM, VICTIM_MAC)); // a black hole
+  r.finish();
+  const starts = r.starts("arp_spoofing");
+  assert.equal(starts.length, 1);
+  assert.equal(
+    starts[0]?.alert.signature,
+    "02:00:00:00:00:66 took over 10.0.0.1 from 02:00:00:00:00:01 (which claimed it 10 s before) " +
+      "with unsolicited ARP replies; 1 of its replies named another MAC as the ARP sender " +
+      "(the latest: 02:00:00:00:00:99)",
+  );
+  assert.match(starts[0]?.detection.explanation ?? "", /"ethernet mismatch"/);
+  r.assertEveValid();
+});
+
+Deno.test("arpSpoofing: an answer from another Ethernet address than its ARP sender is still an answer", () => {
+  const r = run();
+  // A bridge or proxy forwarding a host's answer under its own Ethernet address.
+  r.send(0, arpFrame({ senderMac: VICTIM_MAC, senderIp: VICTIM, targetIp: GATEWAY }));
+  r.send(0.001, forged(GATEWAY, GATEWAY_MAC, VICTIM, VICTIM_MAC));
+  r.send(1, arpFrame({ senderMac: VICTIM_MAC, senderIp: VICTIM, targetIp: "10.0.0.3" }));
+  r.send(1.001, forged("10.0.0.3", "02:00:00:00:00:03", VICTIM, VICTIM_MAC));
+  assert.equal(r.finish().alerts().length, 0);
+});

@@ -3,7 +3,9 @@
  * `main.ts --read` at default settings: ordinary resolution (arping, ping) raises nothing; an
  * `nmap -sn` of the A-B link's subnet, which asks ARP for every address, raises host_sweep
  * naming A; dsniff's `arpspoof -r` from A, telling B that B's second address is at A's MAC and
- * that second address that B is, raises arp_spoofing naming A's MAC.
+ * that second address that B is, raises arp_spoofing naming A's MAC, and only A's: the "restore"
+ * replies arpspoof sends when stopped name B's real MAC as the ARP sender but come from A's
+ * Ethernet address, so they count for A (no alert names B's MAC).
  */
 import assert from "node:assert/strict";
 import { canUseNamespaces, TestNetwork } from "../support/netns.ts";
@@ -72,7 +74,17 @@ Deno.test({
       const run = await analyseFile(pcap, `${directory}/log-arpspoof`);
       checkAlerts(run, {
         required: [{ detector: "arp_spoofing", signature: new RegExp(`^${macA} `) }],
+        forbidden: [{ detector: "arp_spoofing", signature: new RegExp(`^(?!${macA} )`) }],
       });
+      const records = run.alerts.filter((a) => a.detection.detector === "arp_spoofing");
+      assert.equal(records.length, 2, `one alert, start and end:\n${describeAlerts(run)}`);
+      // The end record counts the restore replies (B's MAC, sent from A's) into A's alert.
+      const end = records.find((a) => a.detection.state === "end");
+      assert.match(
+        end?.alert.signature ?? "",
+        /; \d+ of its replies named another MAC as the ARP sender/,
+        `the restore replies in A's alert:\n${describeAlerts(run)}`,
+      );
     });
   },
 });

@@ -276,6 +276,8 @@ export interface ArpOptions {
   targetIp: string;
   /** Ethernet destination: default broadcast for a request, the target MAC for a reply. */
   ethDst?: string;
+  /** Ethernet source: default the sender MAC (another makes a forged packet). */
+  ethSrc?: string;
 }
 
 /** An Ethernet II frame carrying an Ethernet/IPv4 ARP packet, from the sender MAC. */
@@ -286,7 +288,7 @@ export function arpFrame(o: ArpOptions): Uint8Array {
   const targetMac = o.targetMac ?? (op === 1 ? "00:00:00:00:00:00" : ethDst);
   return cat(
     mac(ethDst),
-    mac(sender),
+    mac(o.ethSrc ?? sender),
     be16(0x0806),
     be16(1),
     be16(0x0800),
