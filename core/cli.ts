@@ -116,10 +116,12 @@ export function parseCli(args: readonly string[]): CliOptions {
       options: OPTIONS,
       strict: true,
       allowPositionals: false,
+      tokens: true,
     });
   } catch (error) {
     throw new UsageError(usageMessage(error, args));
   }
+  refuseRepeatedValues(parsed.tokens);
   const v = parsed.values;
   const options: CliOptions = {
     logDir: v["log-dir"] ?? "log",
@@ -191,6 +193,25 @@ export function isLoopbackHost(hostname: string): boolean {
     host === "0:0:0:0:0:0:0:1";
 }
 
+/**
+ * parseArgs keeps the last of a repeated option silently: `--config a.json --config b.json`
+ * would read b.json only, and `--packets-per-second 5 --packets-per-second 7` would be 7.
+ * Which one the user meant is a guess, so a value option given twice is refused.
+ */
+function refuseRepeatedValues(tokens: ReturnType<typeof parseArgs>["tokens"]): void {
+  const seen = new Map<string, string>();
+  for (const token of tokens ?? []) {
+    if (token.kind !== "option" || token.value === undefined) continue;
+    const earlier = seen.get(token.name);
+    if (earlier !== undefined) {
+      // A token is never echoed: stderr often ends up in logs.
+      const values = token.name === "token" ? "" : ` ("${earlier}" and "${token.value}")`;
+      throw new UsageError(`--${token.name} is given twice${values}: give it once`);
+    }
+    seen.set(token.name, token.value);
+  }
+}
+
 function detectionOverrides(values: Record<string, unknown>): Record<string, unknown> {
   const overrides: Record<string, unknown> = {};
   for (const [flagName, key] of Object.entries(DETECTION_FLAGS)) {
@@ -212,9 +233,10 @@ function parseCount(flagName: string, text: string): number {
 }
 
 function parsePortList(text: string): number[] {
-  const parts = text.split(",").map((p) => p.trim()).filter((p) => p !== "");
+  // An empty entry ("80,,443", "80,") is refused too: it is likely a port left out.
+  const parts = text.split(",").map((p) => p.trim());
   const ports = parts.map(Number);
-  if (parts.length === 0 || parts.some((p, i) => !/^\d+$/.test(p) || ports[i]! > 65535)) {
+  if (parts.some((p, i) => !/^\d+$/.test(p) || ports[i]! > 65535)) {
     throw new UsageError(
       `Bad --common-ports "${text}": expected port numbers from 0 to 65535 separated by commas, e.g. 80,443,22`,
     );

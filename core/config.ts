@@ -7,6 +7,12 @@
 import { parseCidr } from "./ip_address.ts";
 import { DEFAULT_HOME_NETWORKS } from "./direction.ts";
 import { DETECTION_KEYS } from "./detect/detect_keys.ts";
+import { UI_KEYS } from "./ui_keys.ts";
+import { ConfigError } from "./config_error.ts";
+import { flattenKeys } from "./config_flatten.ts";
+import { readConfigJson } from "./config_file.ts";
+
+export { ConfigError };
 
 /** The kinds of value a key takes. */
 export type KeyKind = "integer" | "number" | "boolean" | "cidrs" | "ports" | "network_overrides";
@@ -142,16 +148,12 @@ export const CONFIG_KEYS: KeySpec[] = [
     default: true,
     doc: "Capture traffic not addressed to this host (needed on a mirror port or hub).",
   },
+  ...UI_KEYS,
   ...DETECTION_KEYS,
 ];
 
 /** A validated configuration: values by dotted key. */
 export type Config = ReadonlyMap<string, KeySpec["default"]>;
-
-/** Raised for a bad config file, key or value; the message names the key and what is allowed. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
 
 /** The defaults of every key. */
 export function defaultConfig(): Map<string, KeySpec["default"]> {
@@ -186,7 +188,7 @@ export function applyOverrides(
   overrides: unknown,
 ): Map<string, KeySpec["default"]> {
   const out = new Map(base);
-  for (const [key, value] of flatten(overrides, "")) {
+  for (const [key, value] of flattenKeys(overrides, { isKey })) {
     const spec = CONFIG_KEYS.find((k) => k.key === key);
     if (spec === undefined) {
       throw new ConfigError(`Unknown config key "${key}" (see --print-config for the keys)`);
@@ -196,17 +198,8 @@ export function applyOverrides(
   return out;
 }
 
-function flatten(value: unknown, prefix: string): [string, unknown][] {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    if (prefix === "") throw new ConfigError("Config must be a JSON object of keys and values");
-    return [[prefix, value]];
-  }
-  const entries = Object.entries(value as Record<string, unknown>);
-  const isKey = (k: string) => CONFIG_KEYS.some((s) => s.key === k);
-  return entries.flatMap(([k, v]) => {
-    const path = prefix === "" ? k : `${prefix}.${k}`;
-    return isKey(path) ? [[path, v] as [string, unknown]] : flatten(v, path);
-  });
+function isKey(key: string): boolean {
+  return CONFIG_KEYS.some((spec) => spec.key === key);
 }
 
 /** Checks one value against its spec; returns it normalised. */
@@ -259,7 +252,7 @@ function networkOverride(key: string, entry: unknown, index: number): NetworkOve
     networks,
   ) as string[];
   const values: Record<string, number> = {};
-  for (const [path, value] of flatten(rest, "")) {
+  for (const [path, value] of flattenKeys(rest, { isKey, context: where })) {
     const spec = CONFIG_KEYS.find((k) => k.key === path);
     if (spec === undefined || spec.perNetwork !== true) {
       throw new ConfigError(
@@ -297,25 +290,22 @@ function checkRange(
   return value;
 }
 
-/** Loads and validates a JSON config file on top of the defaults. */
+/**
+ * Loads and validates a JSON config file on top of the defaults. The file is read as hostile
+ * input (core/config_file.ts: regular files only, bounded size and depth, no duplicate keys);
+ * every error is a one-line ConfigError naming the file.
+ */
 export function loadConfigFile(
   path: string,
   base = defaultConfig(),
 ): Map<string, KeySpec["default"]> {
-  let text: string;
+  const parsed = readConfigJson(path);
   try {
-    text = Deno.readTextFileSync(path);
-  } catch {
-    throw new ConfigError(`Cannot read config file "${path}" (check the path and permissions)`);
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
+    return applyOverrides(base, parsed);
   } catch (error) {
-    const why = error instanceof Error ? error.message : String(error);
-    throw new ConfigError(`Config file "${path}" is not valid JSON: ${why}`);
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(`Config file "${path}": ${error.message}`);
   }
-  return applyOverrides(base, parsed);
 }
 
 /** The effective config as a nested object (for --print-config). */

@@ -33,6 +33,26 @@ Deno.test("main.ts refuses options and config values at their edges, exit 2, one
       /Bad --packets-per-second "0".*from 1 to 100000000/,
     ],
     [["--common-ports", "70000"], /Bad --common-ports "70000".*0 to 65535/],
+    [["--common-ports", "80,,443"], /Bad --common-ports "80,,443".*separated by commas/],
+    [["--common-ports", "80,"], /Bad --common-ports "80,"/],
+    [["--common-ports=-1"], /Bad --common-ports "-1"/],
+    [["--packets-per-second", "1e3"], /Bad --packets-per-second "1e3": expected a whole number/],
+    [["--packets-per-second", "+5"], /Bad --packets-per-second "\+5"/],
+    [["--packets-per-second", "5.0"], /Bad --packets-per-second "5\.0"/],
+    [["--unique-connections", "100000001"], /Bad --unique-connections "100000001".*to 100000000/],
+    [["--unique-connections", "0x10"], /Bad --unique-connections "0x10"/],
+    [
+      ["--config", config("a", {}), "--config", config("b", {})],
+      /--config is given twice \(".*a\.json" and ".*b\.json"\): give it once/,
+    ],
+    [
+      ["--packets-per-second", "5", "--packets-per-second=7"],
+      /--packets-per-second is given twice \("5" and "7"\)/,
+    ],
+    [
+      ["--token", "s3cret-one", "--token", "s3cret-two"],
+      /^anomaly: --token is given twice: give it once$/,
+    ],
     [
       ["--config", config("buffer", { capture: { buffer_mib: 4096 } })],
       /Bad value 4096 for "capture\.buffer_mib": expected a whole number from 1 to 2047/,
@@ -92,4 +112,32 @@ Deno.test('--filter "" reads every packet (it means no filter); edge config valu
     );
     assert.equal(final.stats.decoder.pkts, 5);
   }
+});
+
+Deno.test("--print-config read back with --config gives the same config", async () => {
+  await using dir = await makeTempDir();
+  const first = `${dir.path}/first.json`;
+  await Deno.writeTextFile(
+    first,
+    JSON.stringify({
+      home_networks: ["10.1.2.3/8"],
+      detect: {
+        network_thresholds: [{
+          networks: ["192.0.2.0/24"],
+          detect: { port_scan: { threshold: 7 } },
+        }],
+      },
+      "detect.unusual_port.tcp_ports": [443, 22, 22],
+    }),
+  );
+  const printed = await runMain(["--config", first, "--print-config", "--packets-per-second", "9"]);
+  assert.equal(printed.code, 0, printed.stderr);
+  const second = `${dir.path}/second.json`;
+  await Deno.writeTextFile(second, printed.stdout);
+  const again = await runMain(["--config", second, "--print-config"]);
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(again.stdout, printed.stdout);
+  const values = JSON.parse(again.stdout);
+  assert.equal(values.detect.high_packet_rate.packets_per_second, 9);
+  assert.deepEqual(values.detect.unusual_port.tcp_ports, [22, 443]);
 });
