@@ -97,6 +97,7 @@ function stringEnd(text: string, start: number): number {
 
 /** The key as JSON.parse reads it ("\u0061" and "a" are one key); the raw text if invalid. */
 function decodeString(token: string): string {
+  if (!token.includes("\\") && token.length >= 2) return token.slice(1, -1);
   try {
     const value: unknown = JSON.parse(token);
     return typeof value === "string" ? value : token;
