@@ -26,6 +26,8 @@ import { VERSION } from "./core/version.ts";
 import { alertLine } from "./core/detect/alert_line.ts";
 import { Controller } from "./ui/controller.ts";
 import { checkListenPolicy, createApp } from "./ui/server.ts";
+import { serveUi, type UiServer } from "./ui/http_server.ts";
+import { uiServerOptions } from "./ui/server_options.ts";
 
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
@@ -119,17 +121,15 @@ async function runUi(cli: CliOptions, config: Config): Promise<number> {
       return capture;
     },
   });
-  const app = createApp(controller, { token });
-  let server: Deno.HttpServer;
-  const listening = Promise.withResolvers<Deno.NetAddr>();
+  const app = createApp(controller, {
+    token,
+    tokenFailuresPerS: num(config, "ui.token_failures_per_s"),
+  });
+  let server: UiServer;
   try {
-    server = Deno.serve({
-      hostname: cli.listen.hostname,
-      port: cli.listen.port,
-      onListen: (address) => listening.resolve(address),
-    }, app.fetch);
+    server = await serveUi(uiServerOptions(cli.listen, config), app.fetch);
   } catch (error) {
-    const why = error instanceof Deno.errors.AddrInUse
+    const why = (error as { code?: string }).code === "EADDRINUSE"
       ? "the address is in use"
       : error instanceof Error
       ? error.message
@@ -138,7 +138,7 @@ async function runUi(cli: CliOptions, config: Config): Promise<number> {
       `Cannot listen on ${cli.listen.hostname}:${cli.listen.port}: ${why} (choose another with --listen)`,
     );
   }
-  const address = await listening.promise;
+  const address = server.addr;
   const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
   console.log(`Anomaly UI: http://${host}:${address.port}/`);
   if (token !== undefined) {

@@ -42,8 +42,8 @@ export const UI_KEYS: KeySpec[] = [
     default: 2,
     min: 0.1,
     max: 1000,
-    doc: "Wrong or missing tokens answered per second, for all clients together (bursts of 10); " +
-      "beyond it they get 429 at once. Bounds token guessing; the right token is never slowed. " +
-      "Higher lets more mistyped tokens through during an attack.",
+    doc: "Wrong or missing tokens answered per second and client address (IPv6 by /64), after " +
+      "a burst of 10; beyond it the client gets 429 before its token is even compared. Bounds " +
+      "token guessing; clients that never fail are never slowed.",
   },
 ];

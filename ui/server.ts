@@ -18,6 +18,9 @@ import { isLoopbackHost } from "../core/cli.ts";
 import { log } from "../core/diagnostics.ts";
 import { type Controller, ControllerError, type ControllerEvent } from "./controller.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
+import { FailureBudgets } from "./failure_budget.ts";
+import { tokenGuard } from "./token_guard.ts";
+import { readBodyCapped } from "./read_body.ts";
 import page from "./index.html" with { type: "text" };
 import script from "./app.js" with { type: "text" };
 import style from "./style.css" with { type: "text" };
@@ -34,7 +37,12 @@ export interface AppOptions {
   maxQueuedEvents?: number;
   /** Milliseconds between keep-alive comments on the event stream (default 15000). */
   keepAliveMs?: number;
+  /** Wrong or missing tokens answered per second and client address (default 2). */
+  tokenFailuresPerS?: number;
 }
+
+/** The shortest token accepted off loopback: 16 characters resist guessing at any rate. */
+export const MIN_TOKEN_LENGTH = 16;
 
 /** The page's Content-Security-Policy: no inline script, nothing from elsewhere. */
 export const CONTENT_SECURITY_POLICY = [
@@ -74,11 +82,12 @@ const MAX_FILTER_LENGTH = 8192;
 export function createApp(controller: Controller, options: AppOptions = {}): Hono {
   const { token, allowedOrigins = [], maxQueuedEvents = 1000, keepAliveMs = 15_000 } = options;
   const app = new Hono();
+  const failures = new FailureBudgets({ perSecond: options.tokenFailuresPerS ?? 2 });
 
   app.use(securityHeaders());
   app.use(hostGuard(token !== undefined));
-  app.use("/api/*", tokenGuard(token));
-  app.use("/metrics", tokenGuard(token));
+  app.use("/api/*", tokenGuard(token, failures));
+  app.use("/metrics", tokenGuard(token, failures));
   app.use(originGuard(allowedOrigins));
 
   for (const [path, asset] of Object.entries(ASSETS)) {
@@ -226,9 +235,16 @@ export function createApp(controller: Controller, options: AppOptions = {}): Hon
 
 /** Why listening on `hostname` without a token is refused, or null when it is fine. */
 export function checkListenPolicy(hostname: string, token: string | undefined): string | null {
-  if (isLoopbackHost(hostname) || token !== undefined) return null;
-  return `Listening on ${hostname} lets other machines reach the UI: give a token with ` +
-    `--token or ANOMALY_TOKEN (every API call must then carry it), or listen on 127.0.0.1`;
+  if (isLoopbackHost(hostname)) return null;
+  if (token === undefined) {
+    return `Listening on ${hostname} lets other machines reach the UI: give a token with ` +
+      `--token or ANOMALY_TOKEN (every API call must then carry it), or listen on 127.0.0.1`;
+  }
+  if (token.length < MIN_TOKEN_LENGTH) {
+    return `The token is too short to listen on ${hostname}: give --token or ANOMALY_TOKEN ` +
+      `at least ${MIN_TOKEN_LENGTH} characters (e.g. from openssl rand -hex 16)`;
+  }
+  return null;
 }
 
 function securityHeaders(): MiddlewareHandler {
@@ -258,27 +274,6 @@ function hostGuard(tokenSet: boolean): MiddlewareHandler {
           403,
           `Host "${hostname}" refused: without a token the UI answers only on loopback names ` +
             `(127.0.0.1, localhost, [::1])`,
-        );
-      }
-    }
-    await next();
-  };
-}
-
-function tokenGuard(token: string | undefined): MiddlewareHandler {
-  const expected = token === undefined ? null : new TextEncoder().encode(token);
-  return async function tokenGuard(c, next) {
-    if (expected !== null) {
-      const header = c.req.header("Authorization") ?? "";
-      const given = /^Bearer\s+(.+)$/i.exec(header)?.[1]?.trim() ?? "";
-      if (!sameBytes(new TextEncoder().encode(given), expected)) {
-        c.header("WWW-Authenticate", 'Bearer realm="anomaly"');
-        return error(
-          c,
-          401,
-          given === ""
-            ? "This UI needs its token: send Authorization: Bearer TOKEN"
-            : "Wrong token",
         );
       }
     }
@@ -319,11 +314,9 @@ async function readJsonObject(c: Context): Promise<Record<string, unknown> | Res
     return error(c, 415, `Expected Content-Type: application/json, got ${type}`);
   }
   const length = Number(c.req.header("Content-Length") ?? 0);
-  if (length > MAX_BODY_BYTES) {
-    return error(c, 413, `Body too large (at most ${MAX_BODY_BYTES} bytes)`);
-  }
-  const text = await c.req.text();
-  if (text.length > MAX_BODY_BYTES) {
+  // Read while it streams, stopping at the cap: a chunked body has no length to check first.
+  const text = length > MAX_BODY_BYTES ? null : await readBodyCapped(c.req.raw, MAX_BODY_BYTES);
+  if (text === null) {
     return error(c, 413, `Body too large (at most ${MAX_BODY_BYTES} bytes)`);
   }
   if (text.trim() === "") return {};
@@ -361,10 +354,4 @@ function controllerError(c: Context, e: unknown): Response {
 
 function error(c: Context, status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500, message: string) {
   return c.json({ error: message }, status);
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  let diff = a.length ^ b.length;
-  for (let i = 0; i < b.length; i++) diff |= (a[i % Math.max(a.length, 1)] ?? 0) ^ b[i]!;
-  return diff === 0;
 }

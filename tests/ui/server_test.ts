@@ -270,6 +270,8 @@ Deno.test("with a token, every API call, the event stream and the metrics need i
     "/metrics",
   ];
   for (const path of paths) {
+    // A fresh app per path: each has its own failure budget (10 failures, then 429).
+    const app = createApp(heldController(), { token: "s3cret-token" });
     const none = await app.request(path);
     assert.equal(none.status, 401, path);
     assert.match(none.headers.get("WWW-Authenticate")!, /^Bearer/);
@@ -424,13 +426,17 @@ Deno.test("unknown routes answer 404 in JSON", async () => {
   assert.equal((await app.request("/api/start")).status, 404, "GET on a POST route");
 });
 
-Deno.test("checkListenPolicy() needs a token beyond loopback", () => {
+Deno.test("checkListenPolicy() needs a token of 16 characters beyond loopback", () => {
   assert.equal(checkListenPolicy("127.0.0.1", undefined), null);
   assert.equal(checkListenPolicy("::1", undefined), null);
   assert.equal(checkListenPolicy("localhost", undefined), null);
   assert.match(checkListenPolicy("0.0.0.0", undefined)!, /--token or ANOMALY_TOKEN/);
   assert.match(checkListenPolicy("192.0.2.5", undefined)!, /Listening on 192\.0\.2\.5/);
-  assert.equal(checkListenPolicy("0.0.0.0", "t"), null);
+  assert.equal(checkListenPolicy("0.0.0.0", "0123456789abcdef"), null);
+  // Off loopback a token needs 16 characters; on loopback any token will do.
+  assert.match(checkListenPolicy("0.0.0.0", "t")!, /at least 16 characters/);
+  assert.match(checkListenPolicy("192.0.2.5", "0123456789abcde")!, /--token or ANOMALY_TOKEN/);
+  assert.equal(checkListenPolicy("127.0.0.1", "t"), null);
 });
 
 async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
