@@ -54,6 +54,11 @@ export interface SessionOptions {
    * and when it resumes (how many records were lost); each is also logged once as a warning.
    */
   onWriteProblem?: (message: string, change: WriterChange) => void;
+  /**
+   * Told when a detector's alerts start being dropped (its share of the open alerts is full),
+   * once per detector; also logged once as a warning.
+   */
+  onAlertWarning?: (message: string) => void;
 }
 
 /** A running capture with its engine and records file. */
@@ -95,6 +100,10 @@ export class Session {
       hostAddresses: options.hostAddresses ?? [],
       listeners: options.listeners ?? [],
     });
+    this.engine.detection.alerts.onFirstDrop = (message) => {
+      log.warn("{message}", { message });
+      options.onAlertWarning?.(message);
+    };
     if (source.live) {
       this.#ticker = setInterval(() => this.engine.tick(Date.now() * 1000), 1000);
     }

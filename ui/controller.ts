@@ -66,7 +66,8 @@ export interface Status {
   saved: SavedRecords | null;
   /**
    * Writing records failed during the current (or last) capture: why, and that capture goes on;
-   * once writing resumed, how many records were lost. Null while nothing failed.
+   * once writing resumed, how many records were lost. Also when a detector's alerts are being
+   * dropped (its share of the open alerts is full). Null while nothing failed.
    */
   warning: string | null;
   /** Records of the current (or last) capture that could not be written. */
@@ -150,6 +151,8 @@ export class Controller {
   #message: string | null = null;
   #saved: SavedRecords | null = null;
   #warning: string | null = null;
+  /** The latest detector whose alerts started being dropped, in words (shown with #warning). */
+  #alertWarning: string | null = null;
   /** Alert records, newest first. */
   #alerts: Record<string, unknown>[] = [];
   /** Alert records seen by (detector, state), across captures (for /metrics). */
@@ -196,7 +199,7 @@ export class Controller {
       endedAt: this.#endedAt?.toISOString() ?? null,
       message: this.#message,
       saved: this.#saved,
-      warning: this.#warning,
+      warning: [this.#warning, this.#alertWarning].filter((w) => w !== null).join(" ") || null,
       recordsLost: this.#session?.writer?.failures ?? 0,
       defaults: {
         interface: this.#options.read === undefined ? this.#defaultInterface() : null,
@@ -353,6 +356,7 @@ export class Controller {
     this.#message = null;
     this.#saved = null;
     this.#warning = null;
+    this.#alertWarning = null;
     this.#endedAt = null;
     this.#since = new Date();
     this.#setState("starting");
@@ -376,6 +380,11 @@ export class Controller {
         onWriteProblem: (message) => {
           if (this.#session !== session) return;
           this.#warning = message;
+          this.#broadcast({ type: "state", data: this.status() });
+        },
+        onAlertWarning: (message) => {
+          if (this.#session !== session) return;
+          this.#alertWarning = message;
           this.#broadcast({ type: "state", data: this.status() });
         },
       });

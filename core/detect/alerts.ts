@@ -9,7 +9,9 @@
  * resumptions) and ends again later, as Zeek suppresses a notice per identifier. Allow-lists
  * decide before a start; what they hold back is counted as suppressed, once per episode: the key
  * stays held (observe() absorbs it, no work per packet) until it has been quiet for
- * `alerts.quiet_s`.
+ * `alerts.quiet_s`. Starts beyond the open-alert caps (`alerts.max_open`, and each detector's
+ * share of it: alert_budget.ts) are dropped and counted per detector, and the first drop of a
+ * detector is told through `onFirstDrop`, so decoys fed to one detector never go unnoticed.
  */
 import type { TableKey } from "../host_key.ts";
 import { CidrSet, parseAddress, parseCidr } from "../ip_address.ts";
@@ -21,6 +23,7 @@ import {
   type DetectorName,
   FIRST_SIGNATURE_ID,
 } from "./catalog.ts";
+import { AlertBudget } from "./alert_budget.ts";
 
 /** What a detector tells when it fires for a key the first time. */
 export interface AlertStart {
@@ -79,7 +82,7 @@ interface EndedAlert {
   endedUs: number;
 }
 
-/** A key held back by an allow-list, suppression or `maxOpen`. */
+/** A key held back by an allow-list, suppression or the open-alert caps. */
 interface HeldKey {
   lastSeenUs: number;
   /** Packet time the key may try to start again even if still active. */
@@ -95,7 +98,10 @@ export interface AlertCounts {
   dropped: number;
   /** Ended alerts that resumed because their key fired again within `alerts.suppress_s`. */
   resumed: number;
-  by_detector: Record<string, { started: number; active: number; suppressed: number }>;
+  by_detector: Record<
+    string,
+    { started: number; active: number; suppressed: number; dropped: number }
+  >;
 }
 
 /** Settings of the alert manager (config keys `alerts.*`). */
@@ -104,6 +110,8 @@ export interface AlertSettings {
   quietS: number;
   suppressS: number;
   maxOpen: number;
+  /** Open alerts one detector may hold (`alerts.max_open_per_detector`; default `maxOpen`). */
+  maxOpenPerDetector?: number;
   /** Global allow-list: alerts whose source or destination is inside are suppressed. */
   allowList: readonly string[];
   /** Per-detector allow-lists. */
@@ -118,7 +126,10 @@ export class AlertManager {
   /** Open alerts, one Map per detector (indexed by signature id) keyed by the detector's key. */
   readonly #open: Map<TableKey, OpenAlert>[] = DETECTOR_NAMES.map(() => new Map());
   #openCount = 0;
-  /** Keys held back and still active, per detector like `#open` (at most `maxOpen` in all). */
+  /**
+   * Keys held back and still active, per detector like `#open` (at most `maxOpen` in all, and
+   * the budget's share per detector, so one detector's holds leave room for the others').
+   */
   readonly #held: Map<TableKey, HeldKey>[] = DETECTOR_NAMES.map(() => new Map());
   #heldCount = 0;
   /** Recently ended alerts in order of their end, for `suppressS` (at most `maxOpen`). */
@@ -131,8 +142,16 @@ export class AlertManager {
   #sequence = 0;
   #ended = 0;
   #dropped = 0;
+  /** Who may open another alert: per-detector shares within `maxOpen`, drops per detector. */
+  readonly budget: AlertBudget;
+  /** Told once per detector, at its first dropped start, why (a warning for the user). */
+  onFirstDrop: ((message: string) => void) | null = null;
 
   constructor(readonly settings: AlertSettings, readonly sink: AlertSink) {
+    this.budget = new AlertBudget(
+      settings.maxOpen,
+      settings.maxOpenPerDetector ?? settings.maxOpen,
+    );
     this.#allow = cidrSet(settings.allowList);
     for (const [name, list] of Object.entries(settings.detectorAllowLists)) {
       if (list !== undefined && list.length > 0) {
@@ -209,10 +228,8 @@ export class AlertManager {
       this.#hold(info, key, start.timestampUs, heldUntil);
       return null;
     }
-    if (this.#openCount >= this.settings.maxOpen) {
-      this.#dropped++; // retried after an update interval while still active
-      const retryUs = start.timestampUs + this.settings.updateIntervalS * 1e6;
-      this.#hold(info, key, start.timestampUs, retryUs);
+    if (!this.budget.admits(info)) {
+      this.#drop(info, start); // retried after an update interval while still active
       return null;
     }
     const alert: OpenAlert = {
@@ -231,6 +248,7 @@ export class AlertManager {
     };
     open.set(key, alert);
     this.#openCount++;
+    this.budget.opened(info);
     this.#countFor(info.name).started++;
     this.#emit(alert, "start", start.timestampUs);
     return alert;
@@ -247,7 +265,7 @@ export class AlertManager {
     if (ended === undefined) return null;
     this.#recentlyEnded.delete(endedKey);
     if (start.timestampUs - ended.endedUs >= this.settings.suppressS * 1e6) return null;
-    if (this.#openCount >= this.settings.maxOpen) return null; // then dropped like a start
+    if (!this.budget.admits(info)) return null; // then dropped like a start
     const alert = ended.alert;
     alert.ended = false;
     alert.resumed++;
@@ -257,6 +275,7 @@ export class AlertManager {
     alert.countAtUpdate = alert.count;
     this.#openOf(info).set(ended.key, alert);
     this.#openCount++;
+    this.budget.opened(info);
     this.#emit(alert, "update", start.timestampUs);
     return alert;
   }
@@ -297,7 +316,8 @@ export class AlertManager {
     const byDetector: AlertCounts["by_detector"] = {};
     let started = 0, suppressed = 0;
     for (const [name, c] of this.#counts) {
-      byDetector[name] = { started: c.started, active: 0, suppressed: c.suppressed };
+      const dropped = this.budget.droppedOf(name);
+      byDetector[name] = { started: c.started, active: 0, suppressed: c.suppressed, dropped };
       started += c.started;
       suppressed += c.suppressed;
     }
@@ -328,6 +348,7 @@ export class AlertManager {
     this.#openOf(alert.info).delete(key);
     alert.ended = true;
     this.#openCount--;
+    this.budget.closed(alert.info);
     this.#ended++;
     if (this.settings.suppressS > 0) this.#rememberEnded(alert, key, atUs);
     this.#emit(alert, "end", atUs);
@@ -367,10 +388,20 @@ export class AlertManager {
     return true;
   }
 
+  /** Counts a start the caps refused, warns at a detector's first, holds the key for a retry. */
+  #drop(info: DetectorInfo, start: AlertStart): void {
+    this.#dropped++;
+    this.#countFor(info.name);
+    if (this.budget.drop(info)) this.onFirstDrop?.(this.budget.warning(info.name));
+    const retryUs = start.timestampUs + this.settings.updateIntervalS * 1e6;
+    this.#hold(info, start.key, start.timestampUs, retryUs);
+  }
+
   #hold(info: DetectorInfo, key: TableKey, nowUs: number, untilUs: number): void {
     const held = this.#held[info.signatureId - FIRST_SIGNATURE_ID]!;
     if (!held.has(key)) {
-      if (this.#heldCount >= this.settings.maxOpen) return; // then counted at every attempt
+      // Full: then counted at every attempt (suppressed or dropped again), never blinding.
+      if (this.#heldCount >= this.settings.maxOpen || held.size >= this.budget.share) return;
       this.#heldCount++;
     }
     held.set(key, { lastSeenUs: nowUs, untilUs });

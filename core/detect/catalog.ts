@@ -99,11 +99,11 @@ const INFO: Record<DetectorName, Omit<DetectorInfo, "name">> = {
   },
   state_saturation: {
     signatureId: 1_000_009,
-    rev: 1,
+    rev: 2, // 2: also alerts when a detector's alerts are dropped at its open-alert cap
     category: MISC,
     severity: 2,
-    summary: "trackers hit their cap and are evicting state (one alert for all): detection may " +
-      "miss keys",
+    summary: "trackers hit their cap and are evicting state (one alert for all), or a " +
+      "detector's alerts are dropped at its cap (one per detector): detection may miss keys",
   },
   brute_force: {
     signatureId: 1_000_010,

@@ -422,7 +422,24 @@ export const DETECTION_KEYS: KeySpec[] = [
     default: 10_000,
     min: 1,
     max: 1_000_000,
-    doc: "Open alerts at most; starts beyond it are dropped and counted (summary.alerts.dropped).",
+    doc: "Open alerts at most; starts beyond it are dropped and counted " +
+      "(summary.alerts.dropped, and per detector in summary.alerts.by_detector.<name>.dropped) " +
+      "and reported by a state_saturation alert and a warning. Half of it is reserved in equal " +
+      "parts, one per detector (500 each by default), so a detector with fewer open alerts " +
+      "than its part can always start, whatever the others hold; state_saturation's few " +
+      "alerts are never dropped (nor counted). Higher holds more alerts in memory; lower " +
+      "drops sooner.",
+  },
+  {
+    key: "alerts.max_open_per_detector",
+    kind: "integer",
+    default: 2_500,
+    min: 1,
+    max: 1_000_000,
+    doc: "Open alerts one detector may hold (at most alerts.max_open): decoys fed to one " +
+      "detector (spoofed SYNs to random unusual ports) fill its share only, and the others " +
+      "still alert. Higher lets one detector report more keys one by one; lower keeps more " +
+      "room for the others.",
   },
   {
     key: "alerts.allow_list",

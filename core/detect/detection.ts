@@ -78,6 +78,7 @@ export class Detection {
       quietS: num(config, "alerts.quiet_s"),
       suppressS: num(config, "alerts.suppress_s"),
       maxOpen: num(config, "alerts.max_open"),
+      maxOpenPerDetector: num(config, "alerts.max_open_per_detector"),
       allowList: list<string>(config, "alerts.allow_list"),
       detectorAllowLists: Object.fromEntries(
         DETECTOR_NAMES.map((name) => [name, list<string>(config, `detect.${name}.allow_list`)]),

@@ -22,11 +22,12 @@ export const DETECTOR_FACTORIES: Partial<Record<DetectorName, (deps: DetectorDep
   flood: createFlood,
   reflection: createReflection,
   capture_drops: createCaptureDrops,
-  state_saturation: createStateSaturation,
   unique_connections: createUniqueConnections,
   unusual_port: createUnusualPort,
   port_scan: createPortScan,
   host_sweep: createHostSweep,
   arp_spoofing: createArpSpoofing,
   brute_force: createBruteForce,
+  // Last: it reports what the others did this tick (evictions, dropped alerts), finish included.
+  state_saturation: createStateSaturation,
 };

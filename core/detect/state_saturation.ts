@@ -5,8 +5,13 @@
  * every table's eviction counter with the previous tick; while any table's evictions grow, one
  * alert stays open naming every table that evicted, and it ends after `alerts.quiet_s` without
  * growth.
+ *
+ * It also reports alerts the manager had to drop (alert_budget.ts): while a detector's dropped
+ * starts grow, one alert keyed "alerts.<detector>" stays open saying how many of its alerts were
+ * dropped and why. These alerts are never dropped themselves (the budget exempts this detector).
  */
 import type { AlertManager } from "./alerts.ts";
+import type { DetectorDrops } from "./alert_budget.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps } from "./detector.ts";
 import type { TrackerStats } from "./keyed_state.ts";
@@ -26,6 +31,9 @@ export class StateSaturation implements Detector {
   readonly #previous = new Map<string, number>();
   /** Every table that evicted (read by the alert's sentence; one entry per table: bounded). */
   readonly #saturated: Saturated = new Map();
+  /** Drops of each detector at the previous tick, and the latest (one entry per detector). */
+  readonly #droppedBefore = new Map<string, number>();
+  readonly #drops = new Map<string, DetectorDrops>();
 
   constructor(deps: DetectorDeps) {
     this.#alerts = deps.alerts;
@@ -40,6 +48,33 @@ export class StateSaturation implements Detector {
       if (t.evictions > before) grown.push(t);
     }
     if (grown.length > 0) this.#fire(grown, nowUs);
+    for (const drops of this.#alerts.budget.drops()) {
+      const before = this.#droppedBefore.get(drops.name) ?? 0;
+      this.#droppedBefore.set(drops.name, drops.dropped);
+      this.#drops.set(drops.name, drops);
+      if (drops.dropped > before) this.#fireDrops(drops, nowUs);
+    }
+  }
+
+  #fireDrops(drops: DetectorDrops, nowUs: number): void {
+    const key = `alerts.${drops.name}`;
+    if (this.#alerts.observe(this.info, key, nowUs, drops.dropped)) return;
+    const budget = this.#alerts.budget, name = drops.name;
+    this.#alerts.start(this.info, {
+      key,
+      timestampUs: nowUs,
+      observed: drops.dropped,
+      threshold: 0,
+      windowS: 1,
+      direction: 0,
+      render: (dropped) =>
+        `${dropped} new ${name} alerts were dropped: ${budget.describe(this.#drops.get(name)!)}` +
+        "; other detectors still alert",
+      explanation: `The open-alert cap of ${name} was full, so new ${name} alerts were dropped ` +
+        `(counted in summary.alerts.by_detector.${name}.dropped): decoys, spoofed sources or ` +
+        "a real storm. Each detector has its own share, so the others still alert; raise " +
+        "alerts.max_open_per_detector or alerts.max_open if memory allows.",
+    });
   }
 
   #fire(grown: TrackerStats[], nowUs: number): void {

@@ -128,7 +128,12 @@ Deno.test("AlertManager: finish ends every open alert at the end of the capture"
   m.start(SCAN, start("10.0.0.1", T0 + S));
   fire(m, "10.0.0.2", T0 + 2 * S);
   assert.equal(m.counts().active, 3, "the same key of two detectors is two alerts");
-  assert.deepEqual(m.counts().by_detector.flood, { started: 2, active: 2, suppressed: 0 });
+  assert.deepEqual(m.counts().by_detector.flood, {
+    started: 2,
+    active: 2,
+    suppressed: 0,
+    dropped: 0,
+  });
   m.finish(T0 + 5 * S);
   assert.deepEqual(states(records), ["start", "start", "start", "end", "end", "end"]);
   assert.ok(records.slice(3).every((r) => r.timestamp === "2023-11-14T22:13:25.000000+0000"));
@@ -215,7 +220,12 @@ Deno.test("AlertManager: global and per-detector allow-lists (IPv4 and IPv6) sup
     "2001:db8:2::1",
     "198.51.100.7",
   ]);
-  assert.deepEqual(m.counts().by_detector.port_scan, { started: 1, active: 1, suppressed: 1 });
+  assert.deepEqual(m.counts().by_detector.port_scan, {
+    started: 1,
+    active: 1,
+    suppressed: 1,
+    dropped: 0,
+  });
   // Quiet for quiet_s, then active again: a new suppressed episode.
   m.tick(T0 + 20 * S);
   fire(m, "a", T0 + 21 * S, 10, cases[0]![1]);

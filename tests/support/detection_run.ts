@@ -128,9 +128,11 @@ export class DetectionRun {
   }
 
   /** The alert manager's counters of one detector. */
-  counts(detector: string): { started: number; active: number; suppressed: number } {
+  counts(
+    detector: string,
+  ): { started: number; active: number; suppressed: number; dropped: number } {
     const counts = this.engine.detection.alertCounts().by_detector[detector];
-    return counts ?? { started: 0, active: 0, suppressed: 0 };
+    return counts ?? { started: 0, active: 0, suppressed: 0, dropped: 0 };
   }
 
   /** Every alert record must validate against Suricata's EVE schema (when it is available). */
