@@ -6,11 +6,14 @@
  *   small packets and one of full-size packets (bench/speed.ts)
  * - flood: 1 M spoofed sources SYN-flooding one host: peak RSS, flood reported, evictions
  *   (bench/spoofed_flood.ts)
+ * - random: 2 M packets from random sources to random destinations and ports, IPv4 and IPv6,
+ *   SYN/UDP/ICMP: peak RSS, heap after full GCs, every table, and whether it completes under
+ *   --max-old-space-size=128 (bench/random_flood.ts)
  * - 10m: 10 M packets of mixed traffic: peak RSS and RSS over time (bench/long_run.ts)
  * - live: parallel `tcpreplay --topspeed` onto a veth while Anomaly captures live: offered
  *   packets/s, captured, kernel drops (bench/live.ts)
  *
- *   deno run -A bench/bench.ts [--only speed,flood,10m,live] [--runs 3]
+ *   deno run -A bench/bench.ts [--only speed,flood,random,10m,live] [--runs 3]
  *     [--small 1000000] [--large 1000000] [--flood-packets 1000000] [--flood-seconds 4]
  *     [--long-packets 10000000] [--long-gap 30] [--sample-ms 500]
  *     [--live-packets 1000000] [--replays 4] [--live-loops 1] [--live-nice 0,-10] [--buffer-mib N]
@@ -25,8 +28,9 @@ import { liveBenchmark } from "./live.ts";
 import { longRunBenchmark } from "./long_run.ts";
 import { speedBenchmark } from "./speed.ts";
 import { floodBenchmark } from "./spoofed_flood.ts";
+import { randomFloodBenchmark } from "./random_flood.ts";
 
-const PARTS = ["speed", "flood", "10m", "live"] as const;
+const PARTS = ["speed", "flood", "random", "10m", "live"] as const;
 type Part = (typeof PARTS)[number];
 
 async function main(): Promise<number> {
@@ -39,6 +43,7 @@ async function main(): Promise<number> {
       large: { type: "string", default: "1000000" },
       "flood-packets": { type: "string", default: "1000000" },
       "flood-seconds": { type: "string", default: "4" },
+      "random-packets": { type: "string", default: "2000000" },
       "long-packets": { type: "string", default: "10000000" },
       "long-gap": { type: "string", default: "30" },
       "sample-ms": { type: "string", default: "500" },
@@ -79,6 +84,12 @@ async function main(): Promise<number> {
       });
       return { markdown, ok: reported };
     },
+    random: () =>
+      randomFloodBenchmark({
+        packets: number("random-packets"),
+        seconds: number("random-packets") / 100_000,
+        v6Share: 0.5,
+      }),
     "10m": async () => ({
       markdown: await longRunBenchmark({
         packets: number("long-packets"),

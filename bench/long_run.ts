@@ -129,7 +129,19 @@ function rssRows(samples: RssSample[], sampleMs: number): [string, string][] {
  * stays flat when state is bounded even while RSS rises and falls with garbage not yet collected.
  * The main isolate is the one with the biggest heap (the capture worker's holds a few batches).
  */
-function liveHeap(traceGc: string): string {
+export function liveHeap(traceGc: string): string {
+  const main = mainIsolateGcs(traceGc);
+  if (main === null) return "no full GC during the run";
+  return main.map((g) =>
+    `${(g.atMs / 1000).toFixed(1)} s: ${g.before.toFixed(0)} -> ` +
+    `${g.after.toFixed(1)}`
+  ).join(", ");
+}
+
+/** The main isolate's full collections (heap before and after, MB), or null if none ran. */
+export function mainIsolateGcs(
+  traceGc: string,
+): { atMs: number; after: number; before: number }[] | null {
   const pattern =
     /\[\d+:(0x[0-9a-f]+)\]\s+(\d+) ms: (?:Incremental )?Mark-Compact[^\d]*([\d.]+) \(([\d.]+)\) -> ([\d.]+) \(([\d.]+)\) MB/g;
   const byIsolate = new Map<string, { atMs: number; after: number; before: number }[]>();
@@ -139,14 +151,10 @@ function liveHeap(traceGc: string): string {
     byIsolate.set(m[1]!, list);
   }
   const lists = [...byIsolate.values()];
-  if (lists.length === 0) return "no full GC during the run";
-  const main = lists.reduce((a, b) =>
+  if (lists.length === 0) return null;
+  return lists.reduce((a, b) =>
     Math.max(...a.map((g) => g.before)) >= Math.max(...b.map((g) => g.before)) ? a : b
   );
-  return main.map((g) =>
-    `${(g.atMs / 1000).toFixed(1)} s: ${g.before.toFixed(0)} -> ` +
-    `${g.after.toFixed(1)}`
-  ).join(", ");
 }
 
 /** At most `count` values: the maximum of each of `count` equal stretches. */

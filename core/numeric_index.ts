@@ -4,9 +4,10 @@
  * integers (an index into the caller's typed arrays), on typed arrays: linear probing, deletion
  * by shifting back (no tombstones, so no rehash after many deletions), doubling when half full.
  * Unlike a Map it allocates nothing per key, and a key that is not a small integer is not boxed.
- * `KeyIndex` puts it in front of a Map for the table keys that are text (IPv6 hosts).
+ * `KeyIndex` uses it for every table key: text keys (IPv6 hosts) go in as a 52-bit hash.
  */
 import type { TableKey } from "./host_key.ts";
+import { mix32 } from "./hash.ts";
 const TWO_POW_32 = 4294967296;
 const INITIAL_SLOTS = 64;
 
@@ -82,31 +83,45 @@ export class NumericIndex {
   }
 }
 
-/** Maps table keys to indices: numbers through a NumericIndex, IPv6 texts through a Map. */
+/**
+ * Maps table keys to indices through one NumericIndex. A text key (an IPv6 host) goes in as a
+ * 52-bit hash in [2^52, 2^53): a Map of strings under a flood of new IPv6 hosts spent a fifth of
+ * the main thread in lookups and rehashing after deletions. Two texts with the same hash, or a
+ * text whose hash equals a numeric key of the same table, share an entry: about 1 in 10^9 at a
+ * full table, as for the numeric tuple keys (core/detect/tuple_key.ts).
+ */
 export class KeyIndex {
   readonly #numbers = new NumericIndex();
-  readonly #texts = new Map<string, number>();
 
   /** The index of `key`, or -1. */
   get(key: TableKey): number {
-    if (typeof key === "number") return this.#numbers.get(key);
-    return this.#texts.get(key) ?? -1;
+    return this.#numbers.get(typeof key === "number" ? key : textHash(key));
   }
 
   set(key: TableKey, index: number): void {
-    if (typeof key === "number") this.#numbers.set(key, index);
-    else this.#texts.set(key, index);
+    this.#numbers.set(typeof key === "number" ? key : textHash(key), index);
   }
 
   delete(key: TableKey): void {
-    if (typeof key === "number") this.#numbers.delete(key);
-    else this.#texts.delete(key);
+    this.#numbers.delete(typeof key === "number" ? key : textHash(key));
   }
 
   clear(): void {
     this.#numbers.clear();
-    this.#texts.clear();
   }
+}
+
+const TWO_POW_52 = 4503599627370496;
+
+/** A 52-bit hash of `text` in [2^52, 2^53): two 32-bit FNV-style hashes, mixed. */
+export function textHash(text: string): number {
+  let a = 0x811c9dc5, b = 0x01000193 ^ text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995) ^ (b >>> 15);
+  }
+  return TWO_POW_52 + (mix32(a ^ (b >>> 7)) & 0xfffff) * TWO_POW_32 + (mix32(b + a) >>> 0);
 }
 
 /**

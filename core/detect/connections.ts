@@ -35,6 +35,7 @@ import {
 } from "../packet_batch.ts";
 import type { Attempt, FailureReason, ProtocolProbe, Unsolicited } from "./detector.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
+import { BoundedQueue } from "./bounded_queue.ts";
 import {
   type PacketContext,
   PROTO_ICMP,
@@ -89,9 +90,7 @@ export class ConnectionTracker {
   readonly #exchanges: KeyedState<Exchange>;
   readonly #fragments: KeyedState<FragmentEntry>;
   /** Pending attempts in arrival order, for timeouts (entries may be stale: checked on pop). */
-  readonly #pending: Exchange[] = [];
-  #pendingHead = 0;
-  #pendingEvictions = 0;
+  readonly #pending: BoundedQueue<Exchange>;
   readonly #timeoutUs: number;
   readonly #reflectorPorts: Uint8Array;
   readonly #unsolicitedEvent: Unsolicited = {
@@ -123,6 +122,7 @@ export class ConnectionTracker {
       Math.max(idleUs, this.#timeoutUs),
     );
     this.#fragments = new KeyedState("connections.fragments", 10_000, 30e6);
+    this.#pending = new BoundedQueue(this.#exchanges.cap);
     this.#reflectorPorts = new Uint8Array(65536);
     for (const port of list<number>(config, "detect.reflection.udp_ports")) {
       this.#reflectorPorts[port] = 1;
@@ -146,18 +146,13 @@ export class ConnectionTracker {
   /** Fails attempts unanswered for longer than the timeout; expires idle state. */
   tick(nowUs: number): void {
     const queue = this.#pending;
-    while (this.#pendingHead < queue.length) {
-      const attempt = queue[this.#pendingHead]!;
+    for (let attempt = queue.peek(); attempt !== undefined; attempt = queue.peek()) {
       if (nowUs - attempt.firstUs < this.#timeoutUs) break;
-      this.#pendingHead++;
+      queue.shift();
       if (attempt.state === PENDING) {
         attempt.state = FAILED;
         this.listener.failure(attempt, "timeout", attempt.firstUs + this.#timeoutUs);
       }
-    }
-    if (this.#pendingHead > 4096 && this.#pendingHead * 2 > queue.length) {
-      queue.splice(0, this.#pendingHead);
-      this.#pendingHead = 0;
     }
     this.#exchanges.sweep(nowUs);
     this.#fragments.sweep(nowUs);
@@ -167,8 +162,7 @@ export class ConnectionTracker {
   finish(nowUs: number): void {
     this.tick(nowUs);
     const queue = this.#pending;
-    for (; this.#pendingHead < queue.length; this.#pendingHead++) {
-      const attempt = queue[this.#pendingHead]!;
+    for (let attempt = queue.shift(); attempt !== undefined; attempt = queue.shift()) {
       if (attempt.state !== PENDING) continue;
       attempt.state = FAILED;
       this.listener.failure(attempt, "timeout", Math.max(nowUs, attempt.firstUs));
@@ -180,9 +174,9 @@ export class ConnectionTracker {
       this.#exchanges.stats(),
       {
         name: "connections.pending",
-        size: this.#pending.length - this.#pendingHead,
-        cap: this.#exchanges.cap,
-        evictions: this.#pendingEvictions,
+        size: this.#pending.size,
+        cap: this.#pending.cap,
+        evictions: this.#pending.dropped,
         expired: 0,
       },
       this.#fragments.stats(),
@@ -391,10 +385,7 @@ export class ConnectionTracker {
     };
     this.#exchanges.insert(key, exchange);
     if (unsolicited) return;
-    if (this.#pending.length - this.#pendingHead >= this.#exchanges.cap) {
-      this.#pendingHead++; // the oldest pending attempt is no longer timed out: counted
-      this.#pendingEvictions++;
-    }
+    // Full: the oldest pending attempt is dropped, no longer timed out (counted).
     this.#pending.push(exchange);
     if (announce) this.listener.attempt(exchange, p);
   }
@@ -480,5 +471,5 @@ function fragmentKey(p: PacketContext): TableKey {
   if (typeof p.srcKey === "number" && typeof p.dstKey === "number") {
     return (mix32(p.srcKey ^ mix32(p.dstKey)) >>> 0) * 0x10000 + (p.ipId & 0xffff);
   }
-  return `${p.srcKey}|${p.dstKey}|${p.ipId}`;
+  return exchangeKey(p.srcKey, p.ipId & 0xffff, p.dstKey, 0, 0);
 }

@@ -28,7 +28,7 @@ import {
 } from "./packet_context.ts";
 import { seconds } from "./port_scan.ts";
 import { DistinctRun } from "./windows.ts";
-import { endpointKey } from "./tuple_key.ts";
+import { endpointKey, exchangeKey } from "./tuple_key.ts";
 
 /** ICMPv4 timestamp request: older sweeps (and nmap -PP) use it where echo is filtered. */
 const ICMP_TIMESTAMP_REQUEST = 13;
@@ -122,7 +122,7 @@ export class HostSweep implements Detector {
     if (sweep === undefined) {
       sweep = this.#icmpSweeps.insert(
         p.srcKey,
-        this.#newSweep(`${p.srcKey}|icmp`, p.srcKey, now),
+        this.#newSweep(icmpAlertKey(p.srcKey), p.srcKey, now),
       );
     }
     sweep.seen |= kind;
@@ -228,6 +228,15 @@ function icmpText(kinds: number, v6: boolean): string {
   const family = v6 ? "ICMPv6" : "ICMP";
   if (kinds === (SEEN_ECHO | SEEN_TIMESTAMP)) return `${family} echo and timestamp requests`;
   return kinds === SEEN_TIMESTAMP ? `${family} timestamp requests` : `${family} echo`;
+}
+
+/**
+ * The alert key of a source's ICMP sweep: a number apart from the port sweeps' endpoint keys
+ * (below 2^49) and the ARP sweeps' (2^50 + address), built without a string.
+ */
+function icmpAlertKey(source: TableKey): TableKey {
+  if (typeof source === "number") return 2 ** 51 + (source >>> 0);
+  return exchangeKey(source, 0xffff, source, 0xffff, 1);
 }
 
 /** Registry entry. */

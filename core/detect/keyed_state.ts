@@ -8,8 +8,8 @@
  * Built on typed arrays rather than a Map: under a spoofed flood every packet inserts a key and
  * evicts one, and a Map pays for that with a rehash of the whole table every few thousand
  * deletions and garbage to collect. Here entries sit in a pool, the order is a linked list of
- * pool indices (moving an entry is four writes), and keys are found through a KeyIndex (only
- * IPv6 keys, which are text, go through a Map).
+ * pool indices (moving an entry is four writes), and keys are found through a KeyIndex (IPv6
+ * keys, which are text, by a hash).
  */
 import type { TableKey } from "../host_key.ts";
 import { KeyIndex } from "../numeric_index.ts";

@@ -6,7 +6,7 @@
  * source for per-source detectors, the destination for flood and reflection. Looked up once,
  * when a host's state is made, never per packet.
  */
-import type { TableKey } from "../host_key.ts";
+import { ipv6KeyWords, type TableKey } from "../host_key.ts";
 import { type Config, list, type NetworkOverride, num } from "../config.ts";
 import { CidrSet, parseCidr } from "../ip_address.ts";
 
@@ -33,8 +33,7 @@ export class NetworkThreshold {
       return this.base;
     }
     const words = this.#v6Words;
-    const parts = key.split(",");
-    for (let i = 0; i < 4; i++) words[i] = Number(parts[i]);
+    ipv6KeyWords(key, words);
     for (const o of overrides) if (o.networks.hasIpv6(words, 0)) return o.value;
     return this.base;
   }

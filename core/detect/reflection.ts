@@ -15,6 +15,7 @@ import type { Detector, DetectorDeps, Unsolicited } from "./detector.ts";
 import { type NetworkThreshold, networkThreshold } from "./network_thresholds.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
 import { protoName } from "./packet_context.ts";
+import { exchangeKey } from "./tuple_key.ts";
 import { RecentDistinct, SlidingCount } from "./windows.ts";
 
 const WINDOW_US = 1_000_000;
@@ -143,11 +144,11 @@ export class Reflection implements Detector {
   }
 }
 
-/** (victim, kind, port) as one key: a number for IPv4 victims (no string per packet). */
+/** (victim, kind, port) as one key: a number (no string per packet; hashed for IPv6). */
 function stateKey(victim: TableKey, kind: Unsolicited["kind"], port: number): TableKey {
   const low = (kind === "syn-ack" ? 0x10000 : 0) + (port & 0xffff);
   if (typeof victim === "number") return victim * 0x20000 + low;
-  return `${victim}|${low}`;
+  return exchangeKey(victim, port & 0xffff, victim, kind === "syn-ack" ? 1 : 0, 0);
 }
 
 /** Registry entry. */

@@ -59,8 +59,6 @@ interface Candidate extends KeyedEntry {
   attempt: Attempt;
   /** Packet time of the latest attempt to the same (source, protocol, port) during the hold. */
   latestUs: number;
-  /** The first destination address as text: the packet is gone when the hold ends. */
-  destIp: string;
 }
 
 /** The candidates folded into one alert because they came in a burst. */
@@ -152,7 +150,6 @@ export class UnusualPort implements Detector {
       movedUs: now,
       attempt,
       latestUs: now,
-      destIp: p.dstText(),
     });
   }
 
@@ -200,7 +197,8 @@ export class UnusualPort implements Detector {
         this.#foldIntoBurst(candidate);
         continue;
       }
-      this.#start(key, candidate.attempt, candidate.destIp);
+      // The destination's text only now: a flood makes candidates that never alert.
+      this.#start(key, candidate.attempt, keyText(candidate.attempt.dst));
       // Repeats during the hold count as one more observation, and keep the alert open from
       // the latest of them.
       const latest = candidate.latestUs;

@@ -41,6 +41,23 @@ Deno.test("endpointKey and pairKey: numbers for IPv4, distinct for distinct tupl
   assert.equal(seen.size, 6 * 4 * 2);
   assert.notEqual(pairKey(1, 2), pairKey(2, 1));
   assert.ok(Number.isSafeInteger(pairKey(-1, 0x7fffffff) as number));
-  assert.equal(pairKey("a", "b"), "a|0|b|0|0");
-  assert.equal(endpointKey("a", 53, PROTO_UDP), "a|53|1");
+});
+
+Deno.test("endpointKey and pairKey: numbers for IPv6 too, above every IPv4 endpoint key", () => {
+  const a = hostKey(words("2001:db8:0:0:0:0:0:1"), 0, true);
+  const b = hostKey(words("2001:db8:0:0:0:0:0:2"), 0, true);
+  const keys = [
+    pairKey(a, b),
+    pairKey(b, a),
+    endpointKey(a, 53, PROTO_UDP),
+    endpointKey(a, 53, PROTO_TCP),
+    endpointKey(a, 54, PROTO_UDP),
+    endpointKey(b, 53, PROTO_UDP),
+  ];
+  for (const key of keys) {
+    assert.equal(typeof key, "number");
+    assert.ok(Number.isSafeInteger(key) && (key as number) >= 2 ** 52);
+  }
+  assert.equal(new Set(keys).size, keys.length);
+  assert.equal(endpointKey(a, 53, PROTO_UDP), endpointKey(a, 53, PROTO_UDP));
 });
