@@ -23,7 +23,7 @@ import { closeDiagnostics, log, logFileOnly, setUpDiagnostics } from "./core/dia
 import { LogDirectoryError } from "./core/record_writer.ts";
 import { Session, type SessionResult } from "./core/session.ts";
 import { VERSION } from "./core/version.ts";
-import { alertLine } from "./core/detect/alert_line.ts";
+import { AlertPrinter } from "./core/alert_printer.ts";
 import { Controller } from "./ui/controller.ts";
 import { checkListenPolicy, createApp } from "./ui/server.ts";
 import { serveUi, type UiServer } from "./ui/http_server.ts";
@@ -62,13 +62,17 @@ async function runSession(
   durationS: number | undefined,
 ): Promise<number> {
   let session: Session;
+  const printer = new AlertPrinter({
+    onFirstFailure: (reason) =>
+      log.warn("Cannot print alert lines on stdout: {reason}; capture goes on", { reason }),
+  });
   try {
     session = new Session({
       config,
       source: capture,
       logDirectory: logDir,
       hostAddresses: capture.live ? hostAddresses() : [],
-      listeners: [printAlertLine],
+      listeners: [printer.listener],
     });
   } catch (error) {
     await capture.stop();
@@ -88,7 +92,7 @@ async function runSession(
   const result = await session.done;
   clearTimeout(timer);
   for (const signal of signals) Deno.removeSignalListener(signal, stop);
-  return report(result, capture);
+  return report(result, capture, printer);
 }
 
 /** The web UI: serves until SIGINT or SIGTERM, which stop any capture cleanly first. */
@@ -167,7 +171,7 @@ class UiError extends Error {
   override name = "UiError";
 }
 
-function report(result: SessionResult, capture: Capture): number {
+function report(result: SessionResult, capture: Capture, printer: AlertPrinter): number {
   const what = `${result.packets} packets from ${capture.source}`;
   let where = `${result.records} record${result.records === 1 ? "" : "s"} in ${result.recordsPath}`;
   if (result.writeFailures > 0) {
@@ -175,21 +179,16 @@ function report(result: SessionResult, capture: Capture): number {
       result.writeError ?? "the log directory failed"
     })`;
   }
+  where += printer.summary();
   const end = result.end;
   if (!("message" in end)) {
-    if (result.writeFailures > 0) log.warn(`Done: ${what}; ${where}`);
+    if (result.writeFailures > 0 || printer.failed > 0) log.warn(`Done: ${what}; ${where}`);
     else log.info(`Done: ${what}; ${where}`);
     return EXIT_OK;
   }
   fail(`${end.message} (processed ${what}; ${where})`);
   logFileOnly.error(`${end.message} (processed ${what}; ${where})`);
   return EXIT_RUNTIME;
-}
-
-/** Headless runs print each alert start and end as one line on stdout. */
-function printAlertLine(record: Record<string, unknown>): void {
-  const line = alertLine(record);
-  if (line !== null) console.log(line);
 }
 
 function chooseDevice(name: string | undefined): string {

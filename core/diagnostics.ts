@@ -2,6 +2,10 @@
  * @module diagnostics
  * The program's own diagnostics (started, warnings, errors) through LogTape: one readable line
  * on stderr, and JSON Lines in `<log-dir>/anomaly.log`. Never in the records file.
+ *
+ * anomaly.log is opened for each line, in append mode (a UI and a headless run on one log
+ * directory both append whole lines), never through a symlink nor unless it is a regular file
+ * (core/safe_file.ts); a refused file is said once on stderr and not written.
  */
 import {
   configure,
@@ -11,6 +15,7 @@ import {
   reset,
   type Sink,
 } from "@logtape/logtape";
+import { openRegularFile, UnsafeFileError } from "./safe_file.ts";
 
 const encoder = new TextEncoder();
 /** Name of the diagnostics file inside the log directory. */
@@ -52,23 +57,33 @@ export async function closeDiagnostics(): Promise<void> {
 function stderrSink(): Sink {
   return (record: LogRecord) => {
     const text = record.message.map((part) => String(part)).join("");
-    try {
-      Deno.stderr.writeSync(encoder.encode(`anomaly: ${record.level}: ${text}\n`));
-    } catch { /* stderr closed: nothing better to do */ }
+    writeStderr(`anomaly: ${record.level}: ${text}\n`);
   };
 }
 
+function writeStderr(line: string): void {
+  try {
+    Deno.stderr.writeSync(encoder.encode(line));
+  } catch { /* stderr closed: nothing better to do */ }
+}
+
 function appendSink(path: string): Sink {
+  let refusedBefore = false;
   return (record: LogRecord) => {
     const bytes = encoder.encode(jsonLinesFormatter(record));
     let file: Deno.FsFile | undefined;
     let size = -1;
     try {
-      file = Deno.openSync(path, { append: true, create: true });
+      file = openRegularFile(path, { append: true });
+      refusedBefore = false;
       size = file.statSync().size;
       let done = 0;
       while (done < bytes.length) done += file.writeSync(bytes.subarray(done));
-    } catch {
+    } catch (error) {
+      if (error instanceof UnsafeFileError && !refusedBefore) {
+        refusedBefore = true;
+        writeStderr(`anomaly: warning: Not writing diagnostics to ${error.message} (remove it)\n`);
+      }
       // The log directory's problems are reported through the records writer; a line cut short
       // by a full disk is cut off, so that the file stays whole lines.
       try {

@@ -9,7 +9,23 @@
  * writing resumes by itself once the problem is gone. A records file (or log directory) deleted
  * or replaced behind our back is noticed within a second and recreated. `onChange` hears of the
  * start and the end of each such episode, once each.
+ *
+ * Hostile directories: the records file is opened without following symlinks and only when it
+ * is a regular file (core/safe_file.ts), in append mode, and only by the holder of the log
+ * directory's lock (core/log_directory.ts): a second writer is refused, never interleaved.
  */
+import { DIAGNOSTICS_FILE } from "./diagnostics.ts";
+import {
+  describe,
+  DirectoryLock,
+  LogDirectoryError,
+  logDirectoryError,
+  makeLogDirectory,
+  type WriterMode,
+} from "./log_directory.ts";
+import { openRegularFile, refuseUnlessRegularOrAbsent, sameFile } from "./safe_file.ts";
+
+export { describe, LogDirectoryError };
 
 /** Name of the records file inside the log directory. */
 export const RECORDS_FILE = "network_activity.jsonl";
@@ -20,11 +36,6 @@ export interface RotationOptions {
   maxBytes: number;
   /** Rotated files kept (`.1` newest ... `.N` oldest). */
   maxFiles: number;
-}
-
-/** Raised when the log directory or file cannot be used. */
-export class LogDirectoryError extends Error {
-  override name = "LogDirectoryError";
 }
 
 const encoder = new TextEncoder();
@@ -40,6 +51,7 @@ export type WriterChange =
 /** Writes records, one JSON object per line. */
 export class RecordWriter {
   #file: Deno.FsFile | null;
+  #lock: DirectoryLock;
   #size: number;
   #records = 0;
   #failures = 0;
@@ -55,28 +67,38 @@ export class RecordWriter {
     readonly directory: string,
     readonly path: string,
     readonly rotation: RotationOptions,
+    lock: DirectoryLock,
     file: Deno.FsFile,
     size: number,
   ) {
+    this.#lock = lock;
     this.#file = file;
     this.#size = size;
   }
 
-  /** Opens (creating the directory if needed) the records file for appending. */
-  static open(directory: string, rotation: RotationOptions): RecordWriter {
+  /**
+   * Takes the log directory (creating it if needed; its lock for `mode`, "headless" unless
+   * told) and opens the records file for appending. Throws LogDirectoryError naming the problem
+   * and the fix: another writer holds the directory, a records file or anomaly.log that is a
+   * symlink or not a regular file, a directory that cannot be written.
+   */
+  static open(
+    directory: string,
+    options: RotationOptions & { mode?: WriterMode },
+  ): RecordWriter {
     const path = `${directory}/${RECORDS_FILE}`;
+    const rotation = { maxBytes: options.maxBytes, maxFiles: options.maxFiles };
+    makeLogDirectory(directory);
+    let lock: DirectoryLock | null = null;
     try {
-      Deno.mkdirSync(directory, { recursive: true });
-      const file = Deno.openSync(path, { read: true, write: true, create: true });
+      lock = DirectoryLock.acquire(directory, options.mode ?? "headless");
+      refuseUnlessRegularOrAbsent(`${directory}/${DIAGNOSTICS_FILE}`);
+      const file = openRegularFile(path, { append: true });
       const size = cutTornTail(file);
-      file.seekSync(size, Deno.SeekMode.Start);
-      return new RecordWriter(directory, path, rotation, file, size);
+      return new RecordWriter(directory, path, rotation, lock, file, size);
     } catch (error) {
-      throw new LogDirectoryError(
-        `Cannot write to log directory "${directory}": ${
-          describe(error)
-        } (choose another with --log-dir)`,
-      );
+      lock?.release();
+      throw logDirectoryError(directory, error);
     }
   }
 
@@ -140,8 +162,13 @@ export class RecordWriter {
     return true;
   }
 
-  /** Flushes to disk and closes; idempotent. */
+  /** Flushes to disk, closes and releases the log directory; idempotent. */
   close(): void {
+    this.#closeFile();
+    this.#lock.release();
+  }
+
+  #closeFile(): void {
     if (this.#file === null) return;
     try {
       this.#file.syncSync();
@@ -171,15 +198,13 @@ export class RecordWriter {
     this.#checkedAt = now;
     let same = false;
     try {
-      const onDisk = Deno.statSync(this.path);
-      const open = this.#file!.statSync();
-      same = onDisk.ino === open.ino && onDisk.dev === open.dev;
+      same = sameFile(Deno.lstatSync(this.path), this.#file!.statSync());
     } catch { /* gone: reopen below */ }
     if (!same) this.#drop();
   }
 
   #rotate(): void {
-    this.close();
+    this.#closeFile();
     for (let i = this.rotation.maxFiles - 1; i >= 1; i--) {
       renameIfExists(`${this.path}.${i}`, `${this.path}.${i + 1}`);
     }
@@ -188,17 +213,18 @@ export class RecordWriter {
     this.#size = 0;
   }
 
+  /** Opens the records file again (recreating the directory and its lock if they went). */
   #reopen(): Deno.FsFile {
     Deno.mkdirSync(this.directory, { recursive: true });
-    const file = Deno.openSync(this.path, { read: true, write: true, create: true });
+    this.#lock.ensure(this.directory);
+    const file = openRegularFile(this.path, { append: true });
     this.#size = cutTornTail(file);
-    file.seekSync(this.#size, Deno.SeekMode.Start);
     this.#file = file;
     return file;
   }
 }
 
-/** Writes all of `bytes` at `offset`; on a short write, cuts the file back to `offset`. */
+/** Appends all of `bytes` (the file ends at `offset`); on a short write, cuts it back there. */
 function writeWhole(file: Deno.FsFile, bytes: Uint8Array, offset: number): void {
   let done = 0;
   try {
@@ -206,7 +232,6 @@ function writeWhole(file: Deno.FsFile, bytes: Uint8Array, offset: number): void 
   } catch (error) {
     try {
       file.truncateSync(offset);
-      file.seekSync(offset, Deno.SeekMode.Start);
     } catch { /* the original error says more */ }
     throw error;
   }
@@ -242,16 +267,4 @@ function renameIfExists(from: string, to: string): void {
   } catch (error) {
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
-}
-
-/** A short reason for a file-system error. */
-export function describe(error: unknown): string {
-  if (error instanceof Deno.errors.PermissionDenied) return "permission denied";
-  if (error instanceof Deno.errors.NotFound) return "no such file or directory";
-  if (error instanceof Deno.errors.NotADirectory) return "not a directory";
-  if (error instanceof Deno.errors.AlreadyExists) return "a file is in the way";
-  const text = error instanceof Error ? error.message : String(error);
-  if (/No space left/i.test(text)) return "no space left on device";
-  if (/Read-only file system/i.test(text)) return "read-only file system";
-  return text.split("\n")[0]!.replace(/[:,] (os error \d+).*/, "");
 }

@@ -9,6 +9,7 @@ import { num } from "./config.ts";
 import { Engine, type RecordListener } from "./engine.ts";
 import type { PacketBatch } from "./packet_batch.ts";
 import { RecordWriter, type WriterChange } from "./record_writer.ts";
+import type { WriterMode } from "./log_directory.ts";
 import { log } from "./diagnostics.ts";
 import type { KernelCounters } from "./stats_record.ts";
 
@@ -47,6 +48,8 @@ export interface SessionOptions {
   source: PacketSource;
   /** Null keeps records in memory only (tests). */
   logDirectory: string | null;
+  /** Who holds the log directory's lock, as a second writer is told (default "headless"). */
+  mode?: WriterMode;
   hostAddresses?: readonly string[];
   listeners?: RecordListener[];
   /**
@@ -78,6 +81,7 @@ export class Session {
     this.writer = options.logDirectory === null ? null : RecordWriter.open(options.logDirectory, {
       maxBytes: num(config, "log.max_bytes"),
       maxFiles: num(config, "log.max_files"),
+      mode: options.mode ?? "headless",
     });
     if (this.writer !== null) {
       const writer = this.writer;

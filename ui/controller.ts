@@ -375,6 +375,7 @@ export class Controller {
         config: this.#options.config,
         source,
         logDirectory: this.#options.logDirectory,
+        mode: "ui", // the UI holds the log directory's lock only while it captures
         hostAddresses: source.live ? this.#options.hostAddresses?.() ?? [] : [],
         listeners: [(record) => this.#onRecord(record)],
         onWriteProblem: (message) => {
@@ -416,7 +417,12 @@ export class Controller {
   #failStart(error: unknown): ControllerError {
     const message = error instanceof Error ? error.message : String(error);
     const code = (error as { code?: string }).code;
-    const status = code === "bad_filter" || code === "no_such_device" ? 400 : 500;
+    // 409 when another run writes the log directory: a conflict, like a capture in progress.
+    const status = code === "bad_filter" || code === "no_such_device"
+      ? 400
+      : code === "in_use"
+      ? 409
+      : 500;
     this.#message = message;
     this.#endedAt = new Date();
     this.#setState("error");

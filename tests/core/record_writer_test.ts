@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { LOCK_FILE } from "../../core/log_directory.ts";
 import {
   LogDirectoryError,
   RECORDS_FILE,
@@ -42,7 +43,8 @@ Deno.test("RecordWriter rotates by size and keeps max_files", () => {
   const writer = RecordWriter.open(dir, { maxBytes: 100, maxFiles: 2 });
   for (let i = 0; i < 20; i++) writer.write({ i, pad: "x".repeat(30) });
   writer.close();
-  const names = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  const names = [...Deno.readDirSync(dir)].map((e) => e.name).filter((n) => n !== LOCK_FILE)
+    .sort();
   assert.deepEqual(names, [RECORDS_FILE, `${RECORDS_FILE}.1`, `${RECORDS_FILE}.2`]);
   for (const name of names) {
     assert.ok(Deno.statSync(`${dir}/${name}`).size <= 100, name);
@@ -110,5 +112,46 @@ Deno.test("RecordWriter recreates a records file deleted behind its back", async
   assert.deepEqual(lines(`${path}.rotated-by-someone`), [{ n: 1 }]);
   assert.deepEqual(lines(path), [{ n: 2 }]);
   assert.equal(writer.failures, 0);
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("RecordWriter refuses a records file swapped for a symlink mid-run, target untouched", async () => {
+  const dir = Deno.makeTempDirSync();
+  const path = `${dir}/${RECORDS_FILE}`;
+  const changes: WriterChange[] = [];
+  const writer = RecordWriter.open(dir, ROTATION);
+  writer.onChange = (change) => changes.push(change);
+  writer.write({ n: 1 });
+  Deno.writeTextFileSync(`${dir}/target`, "precious\nno newline");
+  Deno.renameSync(path, `${dir}/moved`);
+  Deno.symlinkSync(`${dir}/target`, path);
+  await new Promise((resolve) => setTimeout(resolve, 1100));
+  assert.equal(writer.write({ n: 2 }), false);
+  assert.equal(changes.length, 1);
+  assert.match(
+    (changes[0] as { reason: string }).reason,
+    /is a symbolic link to "[^"]+\/target", which is never followed/,
+  );
+  writer.close();
+  assert.equal(Deno.readTextFileSync(`${dir}/target`), "precious\nno newline");
+  assert.deepEqual(lines(`${dir}/moved`), [{ n: 1 }]);
+  Deno.removeSync(dir, { recursive: true });
+});
+
+Deno.test("RecordWriter.open() refuses a log directory another writer holds", () => {
+  const dir = Deno.makeTempDirSync();
+  const first = RecordWriter.open(dir, { ...ROTATION, mode: "ui" });
+  assert.throws(
+    () => RecordWriter.open(dir, ROTATION),
+    (e: unknown) =>
+      e instanceof LogDirectoryError && e.code === "in_use" &&
+      e.message.includes(`is in use by anomaly pid ${Deno.pid} (web UI) since `),
+  );
+  first.write({ n: 1 });
+  first.close();
+  const second = RecordWriter.open(dir, ROTATION);
+  second.write({ n: 2 });
+  second.close();
+  assert.deepEqual(lines(`${dir}/${RECORDS_FILE}`), [{ n: 1 }, { n: 2 }]);
   Deno.removeSync(dir, { recursive: true });
 });
