@@ -51,6 +51,10 @@ export interface LiveOptions {
    * priority; a negative value shows what a higher one changes against the local senders.
    */
   nice: number[];
+  /** Send at this fixed rate per replay (`tcpreplay --pps`) instead of --topspeed. */
+  pps?: number;
+  /** Replay this capture instead of the small capture from real tools. */
+  file?: string;
 }
 
 const TOOLS = ["ip", "ethtool", "timeout", "tcpreplay", "sysctl"] as const;
@@ -61,14 +65,15 @@ export async function liveBenchmark(
 ): Promise<{ markdown: string; drops: number[] }> {
   const unavailable = await canUseNamespaces(TOOLS);
   if (unavailable !== null) throw new Error(`cannot run the live benchmark here: ${unavailable}`);
-  const file = await benchCapture("small", options.packets);
+  const file = options.file ?? await benchCapture("small", options.packets);
   const runs: LiveRun[] = [];
   for (const nice of options.nice) runs.push(await liveRun(file, options, nice));
   const rows = runs[0]!.rows.map(([what], i) => [what, ...runs.map((run) => run.rows[i]![1])]);
   const buffer = options.bufferMib === undefined ? "default" : `${options.bufferMib} MiB`;
   const loops = options.loops > 1 ? ` x ${options.loops} loops` : "";
   const markdown = `Live capture with detection on: ${options.replays} x ` +
-    `\`tcpreplay --topspeed\` of ${fmt(options.packets)} packets (small capture from real tools)` +
+    `\`tcpreplay ${options.pps ? `--pps ${options.pps}` : "--topspeed"}\` of ` +
+    (options.file ?? `${fmt(options.packets)} packets (small capture from real tools)`) +
     `${loops} at once onto a veth, Anomaly capturing on its other end (capture.buffer_mib ` +
     `${buffer}); senders and Anomaly share this machine's cores\n\n` +
     table(["live replay", ...runs.map((run) => run.title)], rows);
@@ -118,7 +123,7 @@ async function liveRun(file: string, options: LiveOptions, nice: number): Promis
   const replays = Array.from({ length: options.replays }, () =>
     net.exec(net.a.ns, [
       "tcpreplay",
-      "--topspeed",
+      options.pps ? `--pps=${options.pps}` : "--topspeed",
       "--preload-pcap",
       `--loop=${options.loops}`,
       `--intf1=${net.a.iface}`,
@@ -232,6 +237,8 @@ if (import.meta.main) {
       loops: { type: "string", default: "1" },
       "buffer-mib": { type: "string" },
       nice: { type: "string", default: "0,-10" },
+      pps: { type: "string" },
+      file: { type: "string" },
     },
   });
   const result = await liveBenchmark({
@@ -240,6 +247,8 @@ if (import.meta.main) {
     loops: Number(values.loops),
     bufferMib: values["buffer-mib"] === undefined ? undefined : Number(values["buffer-mib"]),
     nice: values.nice.split(",").map(Number),
+    pps: values.pps === undefined ? undefined : Number(values.pps),
+    file: values.file,
   });
   console.log(`\nmachine: ${await machine()}\n\n${result.markdown}`);
 }
