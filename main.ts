@@ -42,17 +42,46 @@ async function main(args: string[]): Promise<number> {
   if (cli.printConfig) return print(JSON.stringify(configAsObject(config), null, 2));
   if (cli.listInterfaces) return print(formatDevices());
   if (!cli.noUi) return await runUi(cli, config);
+  return await runHeadless(cli, config);
+}
 
+/**
+ * `--no-ui`: SIGINT and SIGTERM stop the run from the start. While libpcap still compiles the
+ * filter (a long expression can take it tens of seconds) the open is abandoned and the run ends
+ * at once: nothing was read, nothing is written, exit 0.
+ */
+async function runHeadless(cli: CliOptions, config: Config): Promise<number> {
   const device = cli.read === undefined ? chooseDevice(cli.interface) : undefined;
-  const capture = await Capture.open({
-    ...(cli.read !== undefined ? { read: cli.read } : { device: device! }),
-    filter: cli.filter ?? "",
-    snaplen: num(config, "capture.snaplen"),
-    bufferSize: num(config, "capture.buffer_mib") * 1024 * 1024,
-    nice: num(config, "capture.nice"),
-    promiscuous: flag(config, "capture.promiscuous"),
-  });
-  return await runSession(capture, config, cli.logDir, cli.durationS);
+  const stopping = new AbortController();
+  const onSignal = () => stopping.abort();
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
+  try {
+    let capture: Capture;
+    try {
+      capture = await Capture.open({
+        ...(cli.read !== undefined ? { read: cli.read } : { device: device! }),
+        filter: cli.filter ?? "",
+        snaplen: num(config, "capture.snaplen"),
+        bufferSize: num(config, "capture.buffer_mib") * 1024 * 1024,
+        nice: num(config, "capture.nice"),
+        promiscuous: flag(config, "capture.promiscuous"),
+        signal: stopping.signal,
+      });
+    } catch (error) {
+      if (!stopping.signal.aborted) throw error;
+      await setUpDiagnostics();
+      log.info(
+        "Stopped before the capture of {source} started (the filter was still compiling): " +
+          "nothing was read",
+        { source: cli.read ?? device },
+      );
+      return EXIT_OK;
+    }
+    return await runSession(capture, config, cli.logDir, cli.durationS, stopping.signal);
+  } finally {
+    for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
+  }
 }
 
 async function runSession(
@@ -60,6 +89,7 @@ async function runSession(
   config: Config,
   logDir: string,
   durationS: number | undefined,
+  stopping: AbortSignal,
 ): Promise<number> {
   let session: Session;
   const printer = new AlertPrinter({
@@ -86,12 +116,12 @@ async function runSession(
   });
   for (const warning of capture.warnings) log.warn(warning);
   const stop = () => void session.stop();
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  for (const signal of signals) Deno.addSignalListener(signal, stop);
+  stopping.addEventListener("abort", stop);
+  if (stopping.aborted) stop(); // a signal while the session was being set up
   const timer = durationS === undefined ? undefined : setTimeout(stop, durationS * 1000);
   const result = await session.done;
   clearTimeout(timer);
-  for (const signal of signals) Deno.removeSignalListener(signal, stop);
+  stopping.removeEventListener("abort", stop);
   return report(result, capture, printer);
 }
 

@@ -11,6 +11,7 @@
  */
 import { PacketBatch } from "../core/packet_batch.ts";
 import type { FromWorker, ToWorker, WorkerOpenOptions } from "./capture_protocol.ts";
+import { abandonOpen } from "./abandoned_open.ts";
 import { libpcap } from "./libpcap.ts";
 import { setProcessNice } from "./priority.ts";
 import { CaptureError, type CaptureErrorCode } from "./errors.ts";
@@ -34,6 +35,11 @@ export interface CaptureOptions {
   batchSize?: number;
   /** Hand batch buffers back to the worker after `onBatch` returns. Default true. */
   reuseBatches?: boolean;
+  /**
+   * Abandons the open: `open()` rejects at once with the signal's reason, even while libpcap is
+   * still compiling a slow filter; the worker closes its handle when the compile ends.
+   */
+  signal?: AbortSignal;
 }
 
 /** Kernel counters of a live capture (pcap_stats). */
@@ -135,7 +141,8 @@ export class Capture {
 
   /**
    * Opens a file (`read`) or a device in a new worker. Rejects with `CaptureError` (missing
-   * library, no such device, permission, bad filter, unreadable or non-capture file).
+   * library, no such device, permission, bad filter, unreadable or non-capture file), or with
+   * the reason of `signal` once it aborts (see `abandoned_open.ts`).
    */
   static open(options: CaptureOptions): Promise<Capture> {
     const {
@@ -148,7 +155,9 @@ export class Capture {
       nice = 0,
       batchSize = 4096,
       reuseBatches = true,
+      signal,
     } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
     if (read !== undefined && device !== undefined) {
       return Promise.reject(
         new CaptureError(
@@ -184,8 +193,16 @@ export class Capture {
       type: "module",
     });
     return new Promise((resolve, reject) => {
+      const onAbort = () => {
+        abandonOpen(worker);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
       worker.onmessage = (e: MessageEvent<FromWorker>) => {
         const msg = e.data;
+        if (msg.type === "opened" || msg.type === "open_failed") {
+          signal?.removeEventListener("abort", onAbort);
+        }
         if (msg.type === "opened") {
           // The main thread runs the detectors: it needs the priority as much as the reader.
           // Detection runs here and the runtime's threads share the cores: all get the priority.
@@ -198,6 +215,7 @@ export class Capture {
       };
       worker.onerror = (e: ErrorEvent) => {
         e.preventDefault();
+        signal?.removeEventListener("abort", onAbort);
         worker.terminate();
         reject(new CaptureError("capture_failed", `The capture worker failed: ${e.message}`));
       };

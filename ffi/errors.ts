@@ -52,3 +52,15 @@ export class CaptureError extends Error {
 export function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, "; ").trim().replace(/\.+$/, "");
 }
+
+/** Characters of a filter an error message quotes; the rest is summed up by its length. */
+export const FILTER_QUOTE_CHARS = 80;
+
+/**
+ * A filter as error messages quote it: whole when short, else its first FILTER_QUOTE_CHARS
+ * characters, "..." and its length, so a 7 KB expression never floods a message or a log line.
+ */
+export function quoteFilter(expression: string): string {
+  if (expression.length <= FILTER_QUOTE_CHARS) return `"${expression}"`;
+  return `"${expression.slice(0, FILTER_QUOTE_CHARS)}..." (${expression.length} characters)`;
+}

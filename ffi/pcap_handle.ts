@@ -13,7 +13,7 @@
  * x86_64/arm64 layout: pcap_pkthdr = {i64 tv_sec @0, i64 tv_usec @8, u32 caplen @16, u32 len @20}.
  */
 import type { Frame } from "../core/decode/decoder.ts";
-import { CaptureError, oneLine } from "./errors.ts";
+import { CaptureError, oneLine, quoteFilter } from "./errors.ts";
 import {
   cString,
   errorBuffer,
@@ -176,7 +176,7 @@ export class PcapHandle {
     if (this.#lib.pcap_compile(p, program, cString(expression), 1, PCAP_NETMASK_UNKNOWN) < 0) {
       throw new CaptureError(
         "bad_filter",
-        `Bad filter "${expression}": ${oneLine(lastPcapError(p))} ` +
+        `Bad filter ${quoteFilter(expression)}: ${oneLine(lastPcapError(p))} ` +
           `(fix the expression: tcpdump syntax, see "man pcap-filter")`,
       );
     }
@@ -185,7 +185,9 @@ export class PcapHandle {
     if (status < 0) {
       throw new CaptureError(
         "bad_filter",
-        `Cannot install filter "${expression}" on "${this.source}": ${oneLine(lastPcapError(p))}`,
+        `Cannot install filter ${quoteFilter(expression)} on "${this.source}": ${
+          oneLine(lastPcapError(p))
+        }`,
       );
     }
   }

@@ -105,7 +105,7 @@ function stateText(s) {
       return `Starting (${s.source})…`;
     case "capturing":
       return `${where[0].toUpperCase()}${where.slice(1)} since ${formatTime(s.since)}` +
-        (s.filter ? ` (filter: ${s.filter})` : "");
+        (s.filter ? ` (filter: ${clip(s.filter, 80)})` : "");
     case "stopping":
       return "Stopping: writing the final records…";
     case "stopped":
@@ -117,6 +117,11 @@ function stateText(s) {
   }
 }
 
+/** The first `max` characters of `text`, with "…" when it is longer. */
+function clip(text, max) {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
 function renderStatus(s) {
   status = s;
   const state = $("state");
@@ -125,7 +130,8 @@ function renderStatus(s) {
   state.dataset.state = s.state;
   const active = s.state === "starting" || s.state === "capturing" || s.state === "stopping";
   $("start").disabled = active;
-  $("stop").disabled = s.state !== "capturing";
+  // Stop also abandons a start whose filter libpcap is still compiling.
+  $("stop").disabled = s.state !== "capturing" && s.state !== "starting";
   $("interface").disabled = active;
   $("filter").disabled = active;
   const file = s.mode === "file";

@@ -24,6 +24,8 @@ export interface SourceRequest {
   device?: string;
   read?: string;
   filter: string;
+  /** Aborted by Stop or shutdown while the source is still opening (a slow filter compile). */
+  signal?: AbortSignal;
 }
 
 /** Opens a packet source (main.ts passes `Capture.open`; tests a file capture or a fake). */
@@ -160,6 +162,8 @@ export class Controller {
   #sessionsStarted = 0;
   #ticker: ReturnType<typeof setInterval> | undefined;
   #durationTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Aborts the open of the capture being started; null outside `starting`. */
+  #opening: AbortController | null = null;
   #closed = false;
 
   constructor(options: ControllerOptions) {
@@ -301,9 +305,19 @@ export class Controller {
     return this.#serialise(() => this.#start(request));
   }
 
-  /** Stops the capture and writes its final records; 409 when nothing is capturing. */
+  /**
+   * Stops the capture and writes its final records; 409 when nothing is capturing. While a
+   * capture is still starting (libpcap can take tens of seconds to compile a long filter), it
+   * abandons the start at once instead of waiting for it.
+   */
   stop(): Promise<Status> {
-    return this.#serialise(() => this.#stop());
+    const opening = this.#opening;
+    opening?.abort();
+    return this.#serialise(() =>
+      opening !== null && this.#state !== "capturing"
+        ? Promise.resolve(this.status())
+        : this.#stop()
+    );
   }
 
   /** True once `close()` was called: event streams end after their queued events. */
@@ -314,6 +328,7 @@ export class Controller {
   /** Stops any capture and the ticker, and wakes subscribers to end (program exit). */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#opening?.abort(); // shutdown never waits for a filter to compile
     await this.#serialise(async () => {
       if (this.#state === "capturing") await this.#stop();
     });
@@ -361,12 +376,17 @@ export class Controller {
     this.#since = new Date();
     this.#setState("starting");
     let source: PacketSource;
+    const opening = this.#opening = new AbortController();
+    const signal = opening.signal;
     try {
       source = await this.#options.openSource(
-        read !== undefined ? { read, filter } : { device: device!, filter },
+        read !== undefined ? { read, filter, signal } : { device: device!, filter, signal },
       );
     } catch (error) {
+      if (signal.aborted) return this.#stoppedWhileStarting();
       throw this.#failStart(error);
+    } finally {
+      this.#opening = null;
     }
     this.#alerts = [];
     let session: Session;
@@ -411,6 +431,16 @@ export class Controller {
         if (this.#session === session) this.stop().catch(() => {});
       }, durationS * 1000);
     }
+    return this.status();
+  }
+
+  /** Stop or shutdown came before the source was open: nothing was captured. */
+  #stoppedWhileStarting(): Status {
+    this.#endedAt = new Date();
+    this.#setState("stopped");
+    log.info("Stopped before the capture of {source} started: nothing was captured", {
+      source: this.#source,
+    });
     return this.status();
   }
 
