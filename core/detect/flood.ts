@@ -9,6 +9,11 @@
  * A flood concentrates on a destination; a scan spreads over its ports. SYNs or datagrams from
  * fewer than 16 sources whose destination port changes on more than half of the packets are a
  * fast port scan (port_scan reports it), not a flood.
+ *
+ * The first packet of a (destination, kind) is parked in a FirstSightings gate (its source and
+ * port), not in the table: a random flood's destinations, each hit once, cost no entry; a
+ * second packet makes the kind's state (and the destination's entry) and replays the first at
+ * its time.
  */
 import { num } from "../config.ts";
 import { keyText } from "../host_key.ts";
@@ -28,8 +33,16 @@ import {
   TCP_SYN,
 } from "./packet_context.ts";
 import { RecentDistinct, SlidingCount } from "./windows.ts";
+import {
+  FirstSightings,
+  SIGHTING_DISPLACED,
+  SIGHTING_FIRST,
+  withLosses,
+} from "./first_sightings.ts";
 
 const WINDOW_US = 1_000_000;
+/** SlidingCount's steps per window (windows.ts): the first packet's change expires with them. */
+const WINDOW_SLOTS = 10;
 /** Distinct sources counted per (destination, kind) and window; beyond: "at least N". */
 const SOURCE_CAP = 16;
 
@@ -38,24 +51,65 @@ const KIND_NAMES = ["SYN", "UDP", "ICMP"] as const;
 const KIND_KEYS = ["syn", "udp", "icmp"] as const;
 const KIND_WHAT = ["TCP SYNs", "UDP packets", "ICMP echo requests"] as const;
 
-/** One kind of flood toward one destination. */
-interface KindRate extends AlertCache {
-  packets: SlidingCount;
-  sources: RecentDistinct;
+/** Sources seen while alerting, shared with the open alert's sentence. */
+interface Evidence {
+  sources: number;
+  atLeast: boolean;
+}
+
+/**
+ * One kind of flood toward one destination: made on the kind's second packet, and kept small
+ * (three objects: itself, its packet count and its sources) until it alerts.
+ */
+class KindRate implements AlertCache {
+  readonly packets = new SlidingCount();
+  readonly sources = new RecentDistinct(SOURCE_CAP);
   /** Made once: no string per packet while the alert is open. */
-  alertKey: string | null;
-  /** Shared with the open alert's sentence: the most sources seen while alerting. */
-  evidence: { sources: number; atLeast: boolean };
+  alertKey: string | null = null;
+  /** The open alert's evidence: the most sources seen while alerting (null before). */
+  evidence: Evidence | null = null;
   /**
    * A new source arrived since `evidence` was last brought up to date: between arrivals the
    * count of sources can only fall, so the evidence (a maximum) needs no recount.
    */
-  sourcesGrew: boolean;
+  sourcesGrew = false;
   /** The open alert, counted without a lookup on every packet over the threshold. */
-  alert: AlertHandle | null;
-  /** Destination port of the latest packet, and packets in the window that changed it. */
+  alert: AlertHandle | null = null;
+  /** Destination port of the latest packet. */
   lastPort: number;
-  portChanges: SlidingCount;
+  /** Packet time of the first packet (it counts as a port change: see `portChangesIn`). */
+  readonly firstUs: number;
+  /** Packets in the window that changed the port: made at the first change (scans only). */
+  portChanges: SlidingCount | null = null;
+
+  constructor(port: number, firstUs: number) {
+    this.lastPort = port;
+    this.firstUs = firstUs;
+  }
+
+  /** Counts a packet from `source` to `port` at `nowUs`; returns the packets in the window. */
+  add(source: TableKey, port: number, nowUs: number): number {
+    if (this.sources.add(source, nowUs, WINDOW_US)) this.sourcesGrew = true;
+    if (port !== this.lastPort) {
+      this.lastPort = port;
+      if (this.portChanges === null) {
+        this.portChanges = new SlidingCount();
+        this.portChanges.add(this.firstUs, WINDOW_US);
+      }
+      this.portChanges.add(nowUs, WINDOW_US);
+    }
+    return this.packets.add(nowUs, WINDOW_US);
+  }
+
+  /**
+   * Packets in the window that changed the destination port; the first packet counts as one
+   * (the port changed from none), as a SlidingCount holding it alone would count it.
+   */
+  portChangesIn(nowUs: number): number {
+    if (this.portChanges !== null) return this.portChanges.count(nowUs, WINDOW_US);
+    const step = WINDOW_US / WINDOW_SLOTS;
+    return Math.floor(nowUs / step) - Math.floor(this.firstUs / step) < WINDOW_SLOTS ? 1 : 0;
+  }
 }
 
 interface Destination extends KeyedEntry {
@@ -72,6 +126,8 @@ export class Flood implements Detector {
   /** The thresholds of every destination when no network sets its own (shared). */
   readonly #baseThresholds: readonly number[];
   readonly #destinations: KeyedState<Destination>;
+  /** First packets of (destination, kind) without state yet (value: source; a: port). */
+  readonly #firstSeen: FirstSightings;
   readonly #alerts: AlertManager;
 
   constructor(deps: DetectorDeps) {
@@ -87,6 +143,7 @@ export class Flood implements Detector {
       num(c, "detect.flood.max_tracked"),
       2 * WINDOW_US,
     );
+    this.#firstSeen = new FirstSightings(this.#destinations.cap, 2 * WINDOW_US);
     this.#alerts = deps.alerts;
   }
 
@@ -105,22 +162,59 @@ export class Flood implements Detector {
     }
     const now = p.timestampUs;
     let entry = this.#destinations.get(p.dstKey, now);
-    if (entry === undefined) {
-      entry = this.#destinations.insert(p.dstKey, {
-        lastSeenUs: now,
-        movedUs: now,
-        kinds: [null, null, null],
-        thresholds: this.#thresholdsOf(p.dstKey),
-      });
+    let rate = entry === undefined ? null : entry.kinds[kind]!;
+    if (rate === null) {
+      rate = this.#secondSighting(p.dstKey, kind, now, p.srcKey, p.dstPort);
+      if (rate === null) return;
+      entry = this.#destinations.peek(p.dstKey)!;
     }
-    const rate = entry.kinds[kind] ?? (entry.kinds[kind] = newRate());
-    if (rate.sources.add(p.srcKey, now, WINDOW_US)) rate.sourcesGrew = true;
-    if (p.dstPort !== rate.lastPort) {
-      rate.lastPort = p.dstPort;
-      rate.portChanges.add(now, WINDOW_US);
+    const count = rate.add(p.srcKey, p.dstPort, now);
+    const threshold = entry!.thresholds[kind]!;
+    if (count > threshold) this.#fire(kind, rate, p, count, threshold);
+  }
+
+  /**
+   * The state of a (destination, kind) whose first packet was parked, with that packet
+   * counted at its time; null while this packet is its first (parked now).
+   */
+  #secondSighting(
+    destination: TableKey,
+    kind: number,
+    now: number,
+    source: TableKey,
+    port: number,
+  ): KindRate | null {
+    const gate = this.#firstSeen;
+    const sighting = gate.sight(destination, kind, now, source, port);
+    if (sighting === SIGHTING_FIRST) return null;
+    if (sighting === SIGHTING_DISPLACED) {
+      // Another destination's first packet lost its slot: kept while the table has room.
+      const parked = gate.parkedKey();
+      const entry = this.#destinations.peek(parked);
+      if (entry !== undefined || this.#destinations.size < this.#destinations.cap) {
+        this.#replayParked(parked, entry);
+      } else {
+        gate.lose();
+      }
+      return null;
     }
-    const count = rate.packets.add(now, WINDOW_US);
-    if (count > entry.thresholds[kind]!) this.#fire(kind, rate, p, count, entry.thresholds[kind]!);
+    const rate = this.#replayParked(destination, this.#destinations.peek(destination));
+    this.#destinations.get(destination, now);
+    return rate;
+  }
+
+  /** New state for the (destination, kind) `gate` handed back, holding its packet. */
+  #replayParked(destination: TableKey, entry: Destination | undefined): KindRate {
+    const gate = this.#firstSeen, at = gate.parkedUs, port = gate.parkedA;
+    entry ??= this.#destinations.insert(destination, {
+      lastSeenUs: at,
+      movedUs: at,
+      kinds: [null, null, null],
+      thresholds: this.#thresholdsOf(destination),
+    });
+    const rate = entry.kinds[gate.parkedKind] = new KindRate(port, at);
+    rate.add(gate.parkedValue(), port, at);
+    return rate;
   }
 
   #thresholdsOf(destination: TableKey): readonly number[] {
@@ -130,13 +224,17 @@ export class Flood implements Detector {
 
   #fire(kind: number, rate: KindRate, p: PacketContext, count: number, threshold: number): void {
     const now = p.timestampUs;
-    if (rate.sourcesGrew) this.#updateEvidence(rate, now);
+    if (rate.sourcesGrew) this.#refreshEvidence(rate, now);
     const key = rate.alertKey ??= `${KIND_KEYS[kind]}|${keyText(p.dstKey)}`;
     if (this.#alerts.observeCached(rate, this.info, key, now, count)) return;
     if (kind !== ICMP && this.#isScan(rate, now, count)) return;
     // A new alert: its sentence reads a fresh evidence object this entry keeps updating, which
     // starts from the sources in the window now.
-    const fresh = rate.evidence = this.#updateEvidence(rate, now);
+    rate.sourcesGrew = false;
+    const fresh: Evidence = rate.evidence = {
+      sources: rate.sources.count(now, WINDOW_US),
+      atLeast: rate.sources.saturated(now, WINDOW_US),
+    };
     const single = rate.sources.only(now, WINDOW_US);
     const dest = keyText(p.dstKey);
     const name = KIND_NAMES[kind]!, what = KIND_WHAT[kind]!;
@@ -162,18 +260,17 @@ export class Flood implements Detector {
   /** Few sources, spread over ports: a fast scan of the destination rather than a flood. */
   #isScan(rate: KindRate, now: number, count: number): boolean {
     if (rate.sources.saturated(now, WINDOW_US)) return false;
-    return rate.portChanges.count(now, WINDOW_US) * 2 > count;
+    return rate.portChangesIn(now) * 2 > count;
   }
 
-  /** Brings the evidence up to the sources in the window now; returns them, as a new object. */
-  #updateEvidence(rate: KindRate, now: number): { sources: number; atLeast: boolean } {
+  /** Brings the open alert's evidence up to the sources in the window now (no object made). */
+  #refreshEvidence(rate: KindRate, now: number): void {
     rate.sourcesGrew = false;
-    const sources = rate.sources.count(now, WINDOW_US);
-    const atLeast = rate.sources.saturated(now, WINDOW_US);
     const evidence = rate.evidence;
+    if (evidence === null) return;
+    const sources = rate.sources.count(now, WINDOW_US);
     if (sources > evidence.sources) evidence.sources = sources;
-    if (atLeast) evidence.atLeast = true;
-    return { sources, atLeast };
+    if (rate.sources.saturated(now, WINDOW_US)) evidence.atLeast = true;
   }
 
   tick(nowUs: number): void {
@@ -181,21 +278,8 @@ export class Flood implements Detector {
   }
 
   trackers(): TrackerStats[] {
-    return [this.#destinations.stats()];
+    return [withLosses(this.#destinations.stats(), this.#firstSeen)];
   }
-}
-
-function newRate(): KindRate {
-  return {
-    packets: new SlidingCount(),
-    sources: new RecentDistinct(SOURCE_CAP),
-    alertKey: null,
-    evidence: { sources: 0, atLeast: false },
-    sourcesGrew: false,
-    alert: null,
-    lastPort: -1,
-    portChanges: new SlidingCount(),
-  };
 }
 
 /** Registry entry. */

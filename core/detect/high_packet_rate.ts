@@ -8,6 +8,10 @@
  *
  * The start waits out a hold (`detect.high_packet_rate.hold_s`) and is dropped if the source
  * was flagged as a scanner meanwhile: a fast scan is one port_scan or host_sweep alert.
+ *
+ * A source's first packet is parked in a FirstSightings gate, not in the table: a spoofed
+ * source sends one packet and costs no entry; a second packet makes the entry and replays the
+ * first at its time.
  */
 import type { TableKey } from "../host_key.ts";
 import { num } from "../config.ts";
@@ -18,6 +22,12 @@ import type { Detector, DetectorDeps, ScannerFlags } from "./detector.ts";
 import { type HeldStart, HeldStarts, type HoldingEntry } from "./held_start.ts";
 import { type NetworkThreshold, networkThreshold } from "./network_thresholds.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
+import {
+  FirstSightings,
+  SIGHTING_DISPLACED,
+  SIGHTING_FIRST,
+  withLosses,
+} from "./first_sightings.ts";
 import { F_ICMP_ERROR } from "../packet_batch.ts";
 import { type PacketContext, ROLE_RESPONDER, TCP_RST, TCP_SYN } from "./packet_context.ts";
 import { SlidingCount } from "./windows.ts";
@@ -46,6 +56,8 @@ export class HighPacketRate implements Detector {
   readonly info = detectorInfo("high_packet_rate");
   readonly #threshold: NetworkThreshold;
   readonly #sources: KeyedState<SourceRate>;
+  /** First packets of sources not in #sources yet. */
+  readonly #firstSeen: FirstSightings;
   readonly #alerts: AlertManager;
   readonly #held: HeldStarts;
   readonly #scanners: ScannerFlags;
@@ -63,6 +75,7 @@ export class HighPacketRate implements Detector {
       num(deps.config, "detect.high_packet_rate.max_tracked"),
       2 * WINDOW_US,
     );
+    this.#firstSeen = new FirstSightings(this.#sources.cap, 2 * WINDOW_US);
     this.#alerts = deps.alerts;
     this.#scanners = deps.scanners;
   }
@@ -72,12 +85,36 @@ export class HighPacketRate implements Detector {
     const now = p.timestampUs;
     // Sent to a flagged scanner or password guesser: the victim answering the attack.
     if (this.#scanners.isScanner(p.dstKey, now)) return;
-    let entry = this.#sources.get(p.srcKey, now);
-    if (entry === undefined) {
-      entry = this.#sources.insert(p.srcKey, new SourceRate(now, this.#threshold.of(p.srcKey)));
-    }
+    const entry = this.#sources.get(p.srcKey, now) ?? this.#secondSighting(p.srcKey, now);
+    if (entry === undefined) return;
     const count = entry.add(now, WINDOW_US);
     if (count > entry.threshold) this.#fire(p.srcKey, entry, p, count);
+  }
+
+  /**
+   * The entry of a source whose first packet was parked, with that packet counted at its time;
+   * undefined while this packet is the source's first (parked now).
+   */
+  #secondSighting(source: TableKey, now: number): SourceRate | undefined {
+    const gate = this.#firstSeen;
+    const sighting = gate.sight(source, 0, now, 0);
+    if (sighting === SIGHTING_FIRST) return undefined;
+    if (sighting === SIGHTING_DISPLACED) {
+      // Another source's first packet lost its slot: kept in the table while it has room.
+      if (this.#sources.size < this.#sources.cap) this.#newEntry(gate.parkedKey(), gate.parkedUs);
+      else gate.lose();
+      return undefined;
+    }
+    const entry = this.#newEntry(source, gate.parkedUs);
+    entry.lastSeenUs = now;
+    return entry;
+  }
+
+  /** A new entry holding one packet at `firstUs`. */
+  #newEntry(source: TableKey, firstUs: number): SourceRate {
+    const entry = this.#sources.insert(source, new SourceRate(firstUs, this.#threshold.of(source)));
+    entry.add(firstUs, WINDOW_US);
+    return entry;
   }
 
   #fire(source: TableKey, entry: SourceRate, p: PacketContext, count: number): void {
@@ -113,7 +150,7 @@ export class HighPacketRate implements Detector {
   }
 
   trackers(): TrackerStats[] {
-    return [this.#sources.stats()];
+    return [withLosses(this.#sources.stats(), this.#firstSeen)];
   }
 }
 

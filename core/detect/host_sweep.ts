@@ -7,6 +7,9 @@
  * or with ARP requests left unanswered (key: sender; see arp_sweep.ts).
  * While over the threshold the source is flagged as a scanner, which silences unusual_port and
  * unique_connections for it.
+ *
+ * A key's first probe (its host) is parked in a FirstSightings gate, not in the table: spoofed
+ * sources cost no entry; a second probe makes the entry and replays the first at its time.
  */
 import type { TableKey } from "../host_key.ts";
 import { num } from "../config.ts";
@@ -18,6 +21,12 @@ import { detectorInfo } from "./catalog.ts";
 import type { Attempt, Detector, DetectorDeps, FailureReason, ScannerFlags } from "./detector.ts";
 import { type NetworkThreshold, networkThreshold } from "./network_thresholds.ts";
 import { KeyedState, type TrackerStats } from "./keyed_state.ts";
+import {
+  FirstSightings,
+  SIGHTING_DISPLACED,
+  SIGHTING_FIRST,
+  withLosses,
+} from "./first_sightings.ts";
 import {
   type PacketContext,
   PROTO_ICMP,
@@ -79,6 +88,9 @@ export class HostSweep implements Detector {
   readonly #portSweeps: KeyedState<Sweep>;
   /** ICMP sweeps, keyed by the source's address key: no string per echo request. */
   readonly #icmpSweeps: KeyedState<Sweep>;
+  /** First probes of keys not in #portSweeps, #icmpSweeps yet (see `#secondSighting`). */
+  readonly #firstPortProbes: FirstSightings;
+  readonly #firstPings: FirstSightings;
   readonly #alerts: AlertManager;
   readonly #scanners: ScannerFlags;
   /** ARP sweeps (arp_sweep.ts): unanswered who-has requests per sender. */
@@ -94,6 +106,8 @@ export class HostSweep implements Detector {
     const cap = num(deps.config, "detect.host_sweep.max_tracked");
     this.#portSweeps = new KeyedState("host_sweep.ports", cap, this.#windowUs);
     this.#icmpSweeps = new KeyedState("host_sweep.icmp", cap, this.#windowUs);
+    this.#firstPortProbes = new FirstSightings(cap, this.#windowUs);
+    this.#firstPings = new FirstSightings(cap, this.#windowUs);
     this.#alerts = deps.alerts;
     this.#scanners = deps.scanners;
     this.#arp = new ArpSweep({
@@ -118,13 +132,9 @@ export class HostSweep implements Detector {
     else if (p.proto === PROTO_ICMP && p.icmpType === ICMP_TIMESTAMP_REQUEST) kind = SEEN_TIMESTAMP;
     else return;
     const now = p.timestampUs;
-    let sweep = this.#icmpSweeps.get(p.srcKey, now);
-    if (sweep === undefined) {
-      sweep = this.#icmpSweeps.insert(
-        p.srcKey,
-        this.#newSweep(icmpAlertKey(p.srcKey), p.srcKey, now),
-      );
-    }
+    const sweep = this.#icmpSweeps.get(p.srcKey, now) ??
+      this.#secondSighting(this.#icmpSweeps, this.#firstPings, p.srcKey, kind, now, p.dstKey);
+    if (sweep === undefined) return;
     sweep.seen |= kind;
     const count = sweep.addInRun(p.dstKey, now, this.#windowUs);
     if (count <= sweep.threshold) return;
@@ -143,9 +153,18 @@ export class HostSweep implements Detector {
     if (attempt.proto !== PROTO_TCP && attempt.proto !== PROTO_UDP) return;
     const key = endpointKey(attempt.src, attempt.dstPort, attempt.proto);
     const sweep = this.#portSweeps.get(key, nowUs) ??
-      this.#portSweeps.insert(key, this.#newSweep(key, attempt.src, nowUs));
+      this.#secondSighting(
+        this.#portSweeps,
+        this.#firstPortProbes,
+        key,
+        0,
+        nowUs,
+        attempt.dst,
+        attempt.src,
+      );
+    if (sweep === undefined) return;
     const count = sweep.addInRun(attempt.dst, nowUs, this.#windowUs);
-    if (typeof attempt.dst === "number") noteNetwork(sweep, attempt.dst);
+    noteNetwork(sweep, attempt.dst);
     if (count <= sweep.limit) return;
     this.#scanners.flag(attempt.src, nowUs);
     if (this.#alerts.observe(this.info, key, nowUs, count)) return;
@@ -192,9 +211,43 @@ export class HostSweep implements Detector {
     });
   }
 
-  #newSweep(alertKey: TableKey, source: TableKey, nowUs: number): Sweep {
-    const threshold = this.#threshold.of(source);
-    return new Sweep(alertKey, threshold, this.#scatteredThreshold.of(source), nowUs);
+  /**
+   * The sweep of a key whose first probe was parked, with it counted at its time; undefined
+   * while this is the key's first probe (parked now, with `source`'s thresholds and `seen`:
+   * parkedA = threshold * 4 + SEEN_* bits, thresholds being at most 10^8; parkedB = scattered).
+   */
+  #secondSighting(
+    sweeps: KeyedState<Sweep>,
+    gate: FirstSightings,
+    key: TableKey,
+    seen: number,
+    now: number,
+    host: TableKey,
+    source: TableKey = key,
+  ): Sweep | undefined {
+    const a = this.#threshold.of(source) * 4 + seen;
+    const sighting = gate.sight(key, 0, now, host, a, this.#scatteredThreshold.of(source));
+    if (sighting === SIGHTING_FIRST) return undefined;
+    if (sighting === SIGHTING_DISPLACED) {
+      // Another key's first probe was handed back: kept while the table has room.
+      if (sweeps.size < sweeps.cap) this.#replayParked(sweeps, gate, gate.parkedKey());
+      else gate.lose();
+      return undefined;
+    }
+    const sweep = this.#replayParked(sweeps, gate, key);
+    sweep.lastSeenUs = now;
+    return sweep;
+  }
+
+  /** A new sweep for `key` holding the probe `gate` handed back. */
+  #replayParked(sweeps: KeyedState<Sweep>, gate: FirstSightings, key: TableKey): Sweep {
+    const icmp = sweeps === this.#icmpSweeps, at = gate.parkedUs, host = gate.parkedValue();
+    const alertKey = icmp ? icmpAlertKey(key) : key, threshold = Math.floor(gate.parkedA / 4);
+    const sweep = sweeps.insert(key, new Sweep(alertKey, threshold, gate.parkedB, at));
+    sweep.seen = gate.parkedA & 3;
+    sweep.addInRun(host, at, this.#windowUs);
+    if (!icmp) noteNetwork(sweep, host);
+    return sweep;
   }
 
   tick(nowUs: number): void {
@@ -209,7 +262,11 @@ export class HostSweep implements Detector {
   }
 
   trackers(): TrackerStats[] {
-    return [this.#portSweeps.stats(), this.#icmpSweeps.stats(), ...this.#arp.trackers()];
+    return [
+      withLosses(this.#portSweeps.stats(), this.#firstPortProbes),
+      withLosses(this.#icmpSweeps.stats(), this.#firstPings),
+      ...this.#arp.trackers(),
+    ];
   }
 }
 
@@ -218,7 +275,8 @@ export class HostSweep implements Detector {
  * networks all over the Internet; a sweep probes the hosts of one network. A port sweep whose
  * IPv4 hosts span more than one /16 is held to `detect.host_sweep.scattered_threshold`.
  */
-function noteNetwork(sweep: Sweep, host: number): void {
+function noteNetwork(sweep: Sweep, host: TableKey): void {
+  if (typeof host !== "number") return;
   const prefix = host >>> 16;
   if (sweep.prefix16 < 0) sweep.prefix16 = prefix;
   else if (prefix !== sweep.prefix16) sweep.scattered = true;

@@ -15,6 +15,9 @@
  *
  * While over a threshold the source is flagged as a scanner, which silences unusual_port and
  * unique_connections for it.
+ *
+ * A pair's first failure (first protocol) is parked in a FirstSightings gate, not in the table:
+ * spoofed sources cost no entry; a second one makes the entry and replays the first at its time.
  */
 import type { TableKey } from "../host_key.ts";
 import { num } from "../config.ts";
@@ -31,6 +34,12 @@ import type {
 } from "./detector.ts";
 import { type NetworkThreshold, networkThreshold } from "./network_thresholds.ts";
 import { KeyedState, type TrackerStats } from "./keyed_state.ts";
+import {
+  FirstSightings,
+  SIGHTING_DISPLACED,
+  SIGHTING_FIRST,
+  withLosses,
+} from "./first_sightings.ts";
 import { PROTO_TCP, PROTO_UDP } from "./packet_context.ts";
 import { exchangeKey, pairKey } from "./tuple_key.ts";
 import { DistinctRun } from "./windows.ts";
@@ -62,9 +71,13 @@ export class PortScan implements Detector {
   readonly #threshold: NetworkThreshold;
   readonly #windowUs: number;
   readonly #pairs: KeyedState<ScannedPair>;
+  /** First failures of pairs not in #pairs yet (value: port code; a: threshold, seen bits). */
+  readonly #firstFailures: FirstSightings;
   readonly #protocolThreshold: NetworkThreshold;
   /** IP protocol scans: distinct protocol numbers per (source, destination). */
   readonly #protocolPairs: KeyedState<ScannedPair>;
+  /** First protocols of pairs not in #protocolPairs yet (value and a: as #firstFailures). */
+  readonly #firstProtocols: FirstSightings;
   readonly #alerts: AlertManager;
   readonly #scanners: ScannerFlags;
 
@@ -82,6 +95,8 @@ export class PortScan implements Detector {
       num(deps.config, "detect.port_scan.max_tracked"),
       this.#windowUs,
     );
+    this.#firstFailures = new FirstSightings(this.#pairs.cap, this.#windowUs);
+    this.#firstProtocols = new FirstSightings(this.#protocolPairs.cap, this.#windowUs);
     this.#alerts = deps.alerts;
     this.#scanners = deps.scanners;
   }
@@ -90,14 +105,18 @@ export class PortScan implements Detector {
   onProtocolProbe(probe: ProtocolProbe): void {
     const now = probe.timestampUs, src = probe.src, dst = probe.dst;
     const key = protocolPairKey(src, dst);
-    let pair = this.#protocolPairs.get(key, now);
-    if (pair === undefined) {
-      pair = this.#protocolPairs.insert(
+    const seen = probe.reply ? SEEN_REPLIES : SEEN_PROBES;
+    const pair = this.#protocolPairs.get(key, now) ??
+      this.#secondSighting(
+        this.#protocolPairs,
+        this.#firstProtocols,
         key,
-        new ScannedPair(this.#protocolThreshold.of(src), now),
+        now,
+        probe.proto,
+        this.#protocolThreshold.of(src) * 16 + seen,
       );
-    }
-    pair.seen |= probe.reply ? SEEN_REPLIES : SEEN_PROBES;
+    if (pair === undefined) return;
+    pair.seen |= seen;
     const count = pair.addInRun(probe.proto, now, this.#windowUs);
     if (count <= pair.threshold) return;
     this.#scanners.flag(src, now);
@@ -127,18 +146,60 @@ export class PortScan implements Detector {
   onFailure(attempt: Attempt, _reason: FailureReason, nowUs: number): void {
     if (attempt.proto !== PROTO_TCP && attempt.proto !== PROTO_UDP) return;
     const key = pairKey(attempt.src, attempt.dst);
-    let pair = this.#pairs.get(key, nowUs);
-    if (pair === undefined) {
-      pair = this.#pairs.insert(key, new ScannedPair(this.#threshold.of(attempt.src), nowUs));
-    }
     const udp = attempt.proto === PROTO_UDP;
-    pair.seen |= udp ? SEEN_UDP : SEEN_TCP;
-    const count = pair.addInRun(
-      udp ? 0x10000 + attempt.dstPort : attempt.dstPort,
-      nowUs,
-      this.#windowUs,
-    );
+    const port = udp ? 0x10000 + attempt.dstPort : attempt.dstPort;
+    const seen = udp ? SEEN_UDP : SEEN_TCP;
+    const pair = this.#pairs.get(key, nowUs) ??
+      this.#secondSighting(
+        this.#pairs,
+        this.#firstFailures,
+        key,
+        nowUs,
+        port,
+        this.#threshold.of(attempt.src) * 16 + seen,
+      );
+    if (pair === undefined) return;
+    pair.seen |= seen;
+    const count = pair.addInRun(port, nowUs, this.#windowUs);
     if (count > pair.threshold) this.#fire(key, pair, attempt, count, nowUs);
+  }
+
+  /**
+   * The entry of a pair whose first port (or protocol) was parked, with it counted at its
+   * time; undefined while this is the pair's first (parked now). `thresholdAndSeen` is the
+   * prober's threshold times 16 plus the probe's SEEN_* bits (thresholds are at most 10^8).
+   */
+  #secondSighting(
+    pairs: KeyedState<ScannedPair>,
+    gate: FirstSightings,
+    key: TableKey,
+    now: number,
+    value: number,
+    thresholdAndSeen: number,
+  ): ScannedPair | undefined {
+    const sighting = gate.sight(key, 0, now, value, thresholdAndSeen);
+    if (sighting === SIGHTING_FIRST) return undefined;
+    if (sighting === SIGHTING_DISPLACED) {
+      // Another pair's first probe lost its slot: kept in the table while it has room.
+      if (pairs.size < pairs.cap) this.#replayParked(pairs, gate, gate.parkedKey());
+      else gate.lose();
+      return undefined;
+    }
+    const pair = this.#replayParked(pairs, gate, key);
+    pair.lastSeenUs = now;
+    return pair;
+  }
+
+  /** A new entry for `key` holding the observation `gate` handed back. */
+  #replayParked(
+    pairs: KeyedState<ScannedPair>,
+    gate: FirstSightings,
+    key: TableKey,
+  ): ScannedPair {
+    const pair = pairs.insert(key, new ScannedPair(gate.parkedA >>> 4, gate.parkedUs));
+    pair.seen = gate.parkedA & 15;
+    pair.addInRun(gate.parkedValue(), gate.parkedUs, this.#windowUs);
+    return pair;
   }
 
   #fire(key: TableKey, pair: ScannedPair, attempt: Attempt, count: number, nowUs: number): void {
@@ -175,7 +236,10 @@ export class PortScan implements Detector {
   }
 
   trackers(): TrackerStats[] {
-    return [this.#pairs.stats(), this.#protocolPairs.stats()];
+    return [
+      withLosses(this.#pairs.stats(), this.#firstFailures),
+      withLosses(this.#protocolPairs.stats(), this.#firstProtocols),
+    ];
   }
 }
 

@@ -7,6 +7,10 @@
  * those detectors, so one scan does not raise a second, less precise alert; since a scan of
  * filtered ports is recognised only once its probes time out, the start waits out a hold
  * (`detect.unique_connections.hold_s`) and is dropped if the source turned scanner meanwhile.
+ *
+ * A source's first attempt is parked in a FirstSightings gate (its destination's endpoint key),
+ * not in the table: spoofed sources cost no entry; a second attempt makes the entry and replays
+ * the first at its time.
  */
 import { num } from "../config.ts";
 import { keyText } from "../host_key.ts";
@@ -16,6 +20,13 @@ import type { Attempt, Detector, DetectorDeps, ScannerFlags } from "./detector.t
 import { type HeldStart, HeldStarts, type HoldingEntry } from "./held_start.ts";
 import { type NetworkThreshold, networkThreshold } from "./network_thresholds.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
+import {
+  FirstSightings,
+  SIGHTING_DISPLACED,
+  SIGHTING_FIRST,
+  withLosses,
+} from "./first_sightings.ts";
+import type { TableKey } from "../host_key.ts";
 import { PROTO_TCP, TCP_SYN } from "./packet_context.ts";
 import { DistinctWindow } from "./windows.ts";
 import { endpointKey } from "./tuple_key.ts";
@@ -44,6 +55,8 @@ export class UniqueConnections implements Detector {
   readonly #threshold: NetworkThreshold;
   readonly #windowUs: number;
   readonly #sources: KeyedState<SourceFanOut>;
+  /** First attempts of sources not in #sources yet. */
+  readonly #firstSeen: FirstSightings;
   readonly #alerts: AlertManager;
   readonly #scanners: ScannerFlags;
   readonly #held: HeldStarts;
@@ -56,6 +69,7 @@ export class UniqueConnections implements Detector {
       num(deps.config, "detect.unique_connections.max_tracked"),
       this.#windowUs,
     );
+    this.#firstSeen = new FirstSightings(this.#sources.cap, this.#windowUs);
     this.#alerts = deps.alerts;
     this.#scanners = deps.scanners;
     this.#held = new HeldStarts(
@@ -70,19 +84,44 @@ export class UniqueConnections implements Detector {
     // FIN, NULL and Xmas probes open nothing: they are scans, left to port_scan and host_sweep.
     if (attempt.proto === PROTO_TCP && (attempt.tcpFlags & TCP_SYN) === 0) return;
     const now = attempt.firstUs;
-    let entry = this.#sources.get(attempt.src, now);
-    if (entry === undefined) {
-      entry = this.#sources.insert(
-        attempt.src,
-        new SourceFanOut(this.#threshold.of(attempt.src), now),
-      );
-    }
-    const count = entry.add(
-      endpointKey(attempt.dst, attempt.dstPort, attempt.proto),
-      now,
-      this.#windowUs,
-    );
+    const endpoint = endpointKey(attempt.dst, attempt.dstPort, attempt.proto);
+    const entry = this.#sources.get(attempt.src, now) ??
+      this.#secondSighting(attempt.src, now, endpoint);
+    if (entry === undefined) return;
+    const count = entry.add(endpoint, now, this.#windowUs);
     if (count > entry.threshold) this.#fire(entry, attempt, count);
+  }
+
+  /**
+   * The entry of a source whose first attempt was parked, with that attempt counted at its
+   * time; undefined while this attempt is the source's first (parked now).
+   */
+  #secondSighting(source: TableKey, now: number, endpoint: TableKey): SourceFanOut | undefined {
+    const gate = this.#firstSeen;
+    const sighting = gate.sight(source, 0, now, endpoint);
+    if (sighting === SIGHTING_FIRST) return undefined;
+    if (sighting === SIGHTING_DISPLACED) {
+      // Another source's first attempt lost its slot: kept in the table while it has room.
+      if (this.#sources.size < this.#sources.cap) {
+        this.#newEntry(gate.parkedKey(), gate.parkedUs, gate.parkedValue());
+      } else {
+        gate.lose();
+      }
+      return undefined;
+    }
+    const entry = this.#newEntry(source, gate.parkedUs, gate.parkedValue());
+    entry.lastSeenUs = now;
+    return entry;
+  }
+
+  /** A new entry holding one attempt to `endpoint` at `firstUs`. */
+  #newEntry(source: TableKey, firstUs: number, endpoint: TableKey): SourceFanOut {
+    const entry = this.#sources.insert(
+      source,
+      new SourceFanOut(this.#threshold.of(source), firstUs),
+    );
+    entry.add(endpoint, firstUs, this.#windowUs);
+    return entry;
   }
 
   #fire(entry: SourceFanOut, attempt: Attempt, count: number): void {
@@ -124,7 +163,7 @@ export class UniqueConnections implements Detector {
   }
 
   trackers(): TrackerStats[] {
-    return [this.#sources.stats()];
+    return [withLosses(this.#sources.stats(), this.#firstSeen)];
   }
 }
 

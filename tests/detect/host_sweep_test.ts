@@ -132,7 +132,11 @@ Deno.test("host_sweep: global and per-detector allow-lists suppress and count", 
 
 Deno.test("host_sweep state is bounded by max_tracked with evictions counted", () => {
   const run = new DetectionRun({ ...only("host_sweep"), "detect.host_sweep.max_tracked": 16 });
-  for (let i = 0; i < 40; i++) run.send(i * 0.01, echoFrame(`10.0.4.${i}`, "10.0.0.9"));
+  // Two pings per source: a source seen once makes no entry (first_sightings.ts).
+  for (let i = 0; i < 40; i++) {
+    run.send(i * 0.01, echoFrame(`10.0.4.${i}`, "10.0.0.9"));
+    run.send(i * 0.01 + 0.001, echoFrame(`10.0.4.${i}`, "10.0.0.10"));
+  }
   const stats = run.engine.detection.trackers().find((t) => t.name === "host_sweep.icmp")!;
   assert.equal(stats.size, 16);
   assert.equal(stats.evictions, 24);

@@ -116,7 +116,8 @@ Deno.test("port_scan: global and per-detector allow-lists suppress and count", (
 
 Deno.test("port_scan state is bounded by max_tracked with evictions counted", () => {
   const run = new DetectionRun({ ...only("port_scan"), "detect.port_scan.max_tracked": 16 });
-  for (let i = 0; i < 40; i++) rstScan(run, [80], i * 0.01, `10.0.1.${i}`);
+  // Two refused ports per pair: a pair seen once makes no entry (first_sightings.ts).
+  for (let i = 0; i < 40; i++) rstScan(run, [80, 81], i * 0.01, `10.0.1.${i}`);
   const stats = run.engine.detection.trackers().find((t) => t.name === "port_scan.pairs")!;
   assert.equal(stats.size, 16);
   assert.equal(stats.evictions, 24);

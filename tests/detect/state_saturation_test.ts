@@ -3,9 +3,17 @@ import { addr4, DetectionRun, spread, T0, tcpFrame, Timed } from "../support/det
 
 const TINY = { detect: { high_packet_rate: { max_tracked: 16 } }, alerts: { quiet_s: 5 } };
 
-/** One SYN from each of `n` sources (block `block`) within 0.5 s from `startUs`. */
+/**
+ * Two SYNs from each of `n` sources (block `block`) within 0.5 s from `startUs`: a source seen
+ * once makes no entry (first_sightings.ts), a second packet does.
+ */
 function sources(n: number, startUs: number, block = 1): Timed[] {
-  return spread(n, startUs, 500_000, (i) => tcpFrame(addr4(block, i), "192.0.2.1", 1000, 443));
+  return spread(
+    2 * n,
+    startUs,
+    500_000,
+    (i) => tcpFrame(addr4(block, i >> 1), "192.0.2.1", 1000 + (i & 1), 443),
+  );
 }
 
 Deno.test("state_saturation: fires when a table's tiny max_tracked is exceeded", () => {

@@ -140,7 +140,11 @@ Deno.test("unique_connections state is bounded by max_tracked with evictions cou
     ...only("unique_connections"),
     "detect.unique_connections.max_tracked": 16,
   });
-  for (let i = 0; i < 40; i++) run.send(i * 0.01, tcpFrame(`10.0.4.${i}`, "10.0.0.9", 40000, 80));
+  // Two attempts per source: a source seen once makes no entry (first_sightings.ts).
+  for (let i = 0; i < 40; i++) {
+    run.send(i * 0.01, tcpFrame(`10.0.4.${i}`, "10.0.0.9", 40000, 80));
+    run.send(i * 0.01 + 0.001, tcpFrame(`10.0.4.${i}`, "10.0.0.9", 40001, 81));
+  }
   const stats = run.engine.detection.trackers()
     .find((t) => t.name === "unique_connections.sources")!;
   assert.equal(stats.size, 16);
