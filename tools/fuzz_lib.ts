@@ -76,7 +76,7 @@ import {
   tcp,
   udp,
   vlanTag,
-} from "../tests/support/frames.ts";
+} from "../testing/frames.ts";
 
 // Link types (pcap LINKTYPE_*/DLT_*).
 const NULL = 0,

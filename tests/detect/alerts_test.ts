@@ -45,7 +45,7 @@ function manager(settings: Partial<AlertSettings> = {}): { m: Manager; records: 
     detectorAllowLists: {},
     ...settings,
   }, (record, state) => {
-    if (validate !== null) assert.equal(validate(record), null, JSON.stringify(record));
+    assert.equal(validate(record), null, JSON.stringify(record));
     assert.equal((record.detection as { state: string }).state, state);
     records.push(record as unknown as Rec);
   });

@@ -186,16 +186,14 @@ function describeMatch(m: Partial<AlertMatch>): string {
 const validateEve = loadEveValidator();
 
 /**
- * Checks a run's alerts: each validates against the EVE schema (with `detection` set aside),
+ * Checks a run's alerts: each validates against tests/schema/anomaly-eve.schema.json,
  * every start ends exactly once, each required alert started, and nothing else started.
  */
 export function checkAlerts(run: AnalysisRun, expected: AlertExpectation): void {
   const context = `alert records of ${run.file}:\n${describeAlerts(run)}`;
-  if (validateEve !== null) {
-    for (const alert of run.alerts) {
-      const error = validateEve(alert as unknown as Record<string, unknown>);
-      assert.equal(error, null, `${describeAlert(alert)} is not valid EVE: ${error}`);
-    }
+  for (const alert of run.alerts) {
+    const error = validateEve(alert as unknown as Record<string, unknown>);
+    assert.equal(error, null, `${describeAlert(alert)} is not valid EVE: ${error}`);
   }
   const started = starts(run);
   for (const start of started) {

@@ -54,11 +54,11 @@ Deno.test("PcapHandle.close() is idempotent and later calls fail cleanly", async
   assert.throws(() => handle.setFilter("tcp"), /closed/);
 });
 
-Deno.test("PcapHandle.openLive() on loopback: snaplen, filter, stats, non-blocking", () => {
-  if (Deno.uid() !== 0) {
-    console.log("skipped: live capture needs root");
-    return;
-  }
+if (Deno.uid() !== 0) console.log("skip: PcapHandle.openLive() test: live capture needs root");
+
+Deno.test("PcapHandle.openLive() on loopback: snaplen, filter, stats, non-blocking", {
+  ignore: Deno.uid() !== 0,
+}, () => {
   using handle = PcapHandle.openLive({ device: "lo", snaplen: 128, bufferSize: 1 << 20 });
   assert.equal(handle.live, true);
   assert.equal(handle.snaplen, 128);

@@ -1,33 +1,28 @@
 /**
  * @module eve_schema
- * Validates records against Suricata's own EVE JSON schema (../shared/eve-schema.json beside
- * the project), with our top-level extension objects (`summary`, `detection`) set aside.
- * Users' clones have no ../shared/: tests then skip with a message.
+ * Validates records against our own schema, tests/schema/anomaly-eve.schema.json: Suricata's
+ * documented EVE alert and stats records as we write them, plus our extension objects
+ * (`detection`, `summary`), which take no field the schema does not name. The schema is committed
+ * with the tests, so every clone checks every record.
  */
 import { Ajv } from "ajv";
 
-const SCHEMA_PATH = new URL("../../../shared/eve-schema.json", import.meta.url);
+/** Where the schema lives (committed). */
+export const SCHEMA_URL = new URL("../schema/anomaly-eve.schema.json", import.meta.url);
 
-/** Our extension objects, set aside before validation. */
-export const EXTENSION_KEYS = ["summary", "detection"] as const;
+/** Checks one record: null when it is valid, else every problem, one string. */
+export type EveValidator = (record: Record<string, unknown>) => string | null;
 
-/** A validator, or null (with the reason printed) when the schema is not available. */
-export function loadEveValidator(): ((record: Record<string, unknown>) => string | null) | null {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(SCHEMA_PATH);
-  } catch {
-    console.log(
-      `skip: EVE schema not found at ${SCHEMA_PATH.pathname} (only in the dev workspace)`,
-    );
-    return null;
-  }
-  const ajv = new Ajv({ allErrors: true, strict: false });
-  const validate = ajv.compile(JSON.parse(text));
-  return (record) => {
-    const core = { ...record };
-    for (const key of EXTENSION_KEYS) delete core[key];
-    if (validate(core)) return null;
-    return ajv.errorsText(validate.errors);
+let cached: EveValidator | null = null;
+
+/** The validator of tests/schema/anomaly-eve.schema.json (compiled once per process). */
+export function loadEveValidator(): EveValidator {
+  if (cached !== null) return cached;
+  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false });
+  const validate = ajv.compile(JSON.parse(Deno.readTextFileSync(SCHEMA_URL)));
+  cached = (record) => {
+    if (validate(record)) return null;
+    return ajv.errorsText(validate.errors, { dataVar: "record" });
   };
+  return cached;
 }
