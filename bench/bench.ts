@@ -13,10 +13,18 @@
  * - live: parallel `tcpreplay --topspeed` onto a veth while Anomaly captures live: offered
  *   packets/s, captured, kernel drops (bench/live.ts)
  *
- *   deno run -A bench/bench.ts [--only speed,flood,random,10m,live] [--runs 3]
+ * Two more parts run only when named in --only (together about 4 minutes):
+ *
+ * - attack: the attack mix (nmap, hping3 floods, random sources, ordinary traffic, 1 M packets,
+ *   bench/attack_mix.ts) beside the small capture: speed, CPU by thread, peak RSS, alerts, and
+ *   each detector's µs per packet on the main thread (bench/under_attack.ts)
+ * - live-attack: the live part replaying the attack mix (bench/live.ts --file)
+ *
+ *   deno run -A bench/bench.ts [--only speed,flood,random,10m,live,attack,live-attack] [--runs 3]
  *     [--small 1000000] [--large 1000000] [--flood-packets 1000000] [--flood-seconds 4]
  *     [--long-packets 10000000] [--long-gap 30] [--sample-ms 500]
  *     [--live-packets 1000000] [--replays 4] [--live-loops 1] [--live-nice 0,-10] [--buffer-mib N]
+ *     [--attack-packets 1000000] [--cost-rounds 2] [--cost-passes 4]
  *
  * Figures only, no assertions on them; it exits 1 when a part failed or the flood was not
  * reported. Captures are made once in bench/data/ (real tools in network namespaces: root) and
@@ -29,15 +37,19 @@ import { longRunBenchmark } from "./long_run.ts";
 import { speedBenchmark } from "./speed.ts";
 import { floodBenchmark } from "./spoofed_flood.ts";
 import { randomFloodBenchmark } from "./random_flood.ts";
+import { attackMixCapture } from "./attack_mix.ts";
+import { underAttackBenchmark } from "./under_attack.ts";
 
-const PARTS = ["speed", "flood", "random", "10m", "live"] as const;
+const PARTS = ["speed", "flood", "random", "10m", "live", "attack", "live-attack"] as const;
 type Part = (typeof PARTS)[number];
+/** The parts run without --only; the others take minutes and are asked for by name. */
+const DEFAULT_PARTS: readonly Part[] = ["speed", "flood", "random", "10m", "live"];
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     args: Deno.args,
     options: {
-      only: { type: "string", default: PARTS.join(",") },
+      only: { type: "string", default: DEFAULT_PARTS.join(",") },
       runs: { type: "string", default: "3" },
       small: { type: "string", default: "1000000" },
       large: { type: "string", default: "1000000" },
@@ -52,6 +64,9 @@ async function main(): Promise<number> {
       "live-loops": { type: "string", default: "1" },
       "live-nice": { type: "string", default: "0,-10" },
       "buffer-mib": { type: "string" },
+      "attack-packets": { type: "string", default: "1000000" },
+      "cost-rounds": { type: "string", default: "2" },
+      "cost-passes": { type: "string", default: "4" },
     },
   });
   const only = values.only.split(",").map((part) => part.trim()).filter((part) => part !== "");
@@ -103,6 +118,27 @@ async function main(): Promise<number> {
     live: async () => ({
       markdown: (await liveBenchmark({
         packets: number("live-packets"),
+        replays: Math.max(1, number("replays")),
+        loops: Math.max(1, number("live-loops")),
+        bufferMib: values["buffer-mib"] === undefined ? undefined : number("buffer-mib"),
+        nice: values["live-nice"].split(",").map(Number),
+      })).markdown,
+      ok: true,
+    }),
+    attack: async () => ({
+      markdown: await underAttackBenchmark({
+        packets: number("attack-packets"),
+        small: number("small"),
+        runs: Math.max(1, number("runs")),
+        rounds: Math.max(1, number("cost-rounds")),
+        passes: Math.max(1, number("cost-passes")),
+      }),
+      ok: true,
+    }),
+    "live-attack": async () => ({
+      markdown: (await liveBenchmark({
+        packets: number("attack-packets"),
+        file: await attackMixCapture(number("attack-packets")),
         replays: Math.max(1, number("replays")),
         loops: Math.max(1, number("live-loops")),
         bufferMib: values["buffer-mib"] === undefined ? undefined : number("buffer-mib"),

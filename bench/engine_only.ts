@@ -3,7 +3,11 @@
  * the real capture worker), then runs the engine (summary + detection) over them, so hot-path
  * changes can be measured without FFI or the worker in the figure.
  *
- *   deno run -A bench/engine_only.ts FILE [--runs 5] [--no-detect]
+ *   deno run -A bench/engine_only.ts FILE [--runs 5] [--no-detect] [--config CFG]
+ *     [--detectors NAME,NAME | --detectors none]
+ *
+ * --detectors turns on exactly the named detectors (the connection tracker runs whenever any
+ * one is); `none` turns them all off (--no-detect does too). bench/detector_cost.ts uses it.
  */
 import { parseArgs } from "node:util";
 import { Capture } from "../ffi/capture.ts";
@@ -19,6 +23,7 @@ const { values, positionals } = parseArgs({
     runs: { type: "string", default: "5" },
     "no-detect": { type: "boolean" },
     config: { type: "string" },
+    detectors: { type: "string" },
   },
 });
 const file = positionals[0];
@@ -33,9 +38,14 @@ await capture.run({
 });
 const packets = batches.reduce((n, b) => n + b.count, 0);
 const off = Object.fromEntries(DETECTOR_NAMES.map((n) => [`detect.${n}.enabled`, false]));
+const only = values.detectors?.split(",").filter((name) => name !== "none" && name !== "");
+for (const name of only ?? []) {
+  if (!(DETECTOR_NAMES as readonly string[]).includes(name)) throw new Error(`no detector ${name}`);
+}
+const on = Object.fromEntries((only ?? []).map((name) => [`detect.${name}.enabled`, true]));
 const config = applyOverrides(
   values.config ? loadConfigFile(values.config) : defaultConfig(),
-  values["no-detect"] ? off : {},
+  values["no-detect"] || only !== undefined ? { ...off, ...on } : {},
 );
 for (let run = 0; run < Number(values.runs); run++) {
   const engine = new Engine({

@@ -73,7 +73,8 @@ export async function liveBenchmark(
   const loops = options.loops > 1 ? ` x ${options.loops} loops` : "";
   const markdown = `Live capture with detection on: ${options.replays} x ` +
     `\`tcpreplay ${options.pps ? `--pps ${options.pps}` : "--topspeed"}\` of ` +
-    (options.file ?? `${fmt(options.packets)} packets (small capture from real tools)`) +
+    (options.file?.split("/").at(-1) ??
+      `${fmt(options.packets)} packets (small capture from real tools)`) +
     `${loops} at once onto a veth, Anomaly capturing on its other end (capture.buffer_mib ` +
     `${buffer}); senders and Anomaly share this machine's cores\n\n` +
     table(["live replay", ...runs.map((run) => run.title)], rows);

@@ -179,7 +179,7 @@ function describeEvictions(trackers: TrackerStats[]): string {
   return busy.map((t) => `${t.name} ${fmt(t.evictions)} / ${fmt(t.expired)}`).join(", ");
 }
 
-interface Repeated {
+export interface Repeated {
   packets: number;
   bytes: number;
   copies: number;
@@ -194,10 +194,10 @@ const CHUNK_BYTES = 16 << 20;
  * Writes `options.packets` packets into `out`: copies of `baseFile` with shifted times (and
  * renumbered hosts). An existing `out` is reused: it is renamed into place only when complete.
  */
-async function repeatCapture(
+export async function repeatCapture(
   baseFile: string,
   out: string,
-  options: LongRunOptions,
+  options: Pick<LongRunOptions, "packets" | "gapS" | "varyHosts">,
 ): Promise<Repeated> {
   const base = await Deno.readFile(baseFile);
   const view = new DataView(base.buffer, base.byteOffset, base.byteLength);

@@ -14,12 +14,14 @@ import { parseArgs } from "node:util";
 import { summarizePcap } from "../tests/support/tcpdump.ts";
 import {
   anomalyCommand,
+  type AnyRecord,
   DATA_DIR,
   describeRunCpu,
   fmt,
   machine,
   median,
   mpps,
+  readRecords,
   ROOT,
   runShown,
   table,
@@ -57,44 +59,71 @@ export async function speedBenchmark(options: SpeedOptions): Promise<string> {
   const kinds = (["small", "large"] as const).filter((kind) => options[kind] > 0);
   for (const kind of kinds) {
     const file = await benchCapture(kind, options[kind]);
-    const { packets, wireBytes } = await summarizePcap(file);
-    const tcpdump = await median(
-      options.runs,
-      () => timed(["tcpdump", "-r", file, "-w", "/dev/null"]),
-    );
+    const label = kind === "small" ? "small (scans, floods, pings)" : "large (bulk download)";
+    rows.push((await speedRow(label, file, options.runs)).cells);
+  }
+  return `${SPEED_CAPTION(options.runs)}\n\n${table(SPEED_HEADER, rows)}`;
+}
+
+export const SPEED_CAPTION = (runs: number): string =>
+  `Speed: median of ${runs} runs, whole-process wall time (startup included)`;
+
+export const SPEED_HEADER = [
+  "capture",
+  "packets",
+  "mean frame",
+  "tcpdump -r -w /dev/null",
+  "anomaly --read (detection on)",
+  "time ratio",
+  "anomaly wire rate",
+  "anomaly peak RSS",
+  "anomaly CPU (user + system)",
+];
+
+/** One capture's row of the speed table, and the alerts its median run started, by detector. */
+export interface SpeedRow {
+  cells: string[];
+  alertStarts: Map<string, number>;
+}
+
+/** Times tcpdump and `anomaly --read` on `file`, `runs` times each, and makes its row. */
+export async function speedRow(label: string, file: string, runs: number): Promise<SpeedRow> {
+  const { packets, wireBytes } = await summarizePcap(file);
+  const tcpdump = await median(runs, () => timed(["tcpdump", "-r", file, "-w", "/dev/null"]));
+  const anomaly = await median(runs, async () => {
+    // A log directory per run: its records say which alerts this run started.
     const logDir = await Deno.makeTempDir({ prefix: "anomaly-bench-speed-" });
     try {
-      const anomaly = await median(
-        options.runs,
-        () => timed(anomalyCommand(["--read", file, "--log-dir", logDir]), { threadCpu: true }),
-      );
-      rows.push([
-        kind === "small" ? "small (scans, floods, pings)" : "large (bulk download)",
-        fmt(packets),
-        `${(wireBytes / packets).toFixed(0)} B`,
-        `${mpps(packets, tcpdump.seconds)} (${tcpdump.seconds.toFixed(3)} s)`,
-        `${mpps(packets, anomaly.seconds)} (${anomaly.seconds.toFixed(3)} s)`,
-        `${(anomaly.seconds / tcpdump.seconds).toFixed(2)}x`,
-        `${((wireBytes * 8) / anomaly.seconds / 1e9).toFixed(1)} Gbit/s`,
-        `${anomaly.peakRssMiB.toFixed(0)} MiB`,
-        describeRunCpu(anomaly.cpu, packets),
-      ]);
+      const run = await timed(anomalyCommand(["--read", file, "--log-dir", logDir]), {
+        threadCpu: true,
+      });
+      return { ...run, alertStarts: alertStarts(await readRecords(logDir)) };
     } finally {
       await Deno.remove(logDir, { recursive: true }).catch(() => {});
     }
+  });
+  const cells = [
+    label,
+    fmt(packets),
+    `${(wireBytes / packets).toFixed(0)} B`,
+    `${mpps(packets, tcpdump.seconds)} (${tcpdump.seconds.toFixed(3)} s)`,
+    `${mpps(packets, anomaly.seconds)} (${anomaly.seconds.toFixed(3)} s)`,
+    `${(anomaly.seconds / tcpdump.seconds).toFixed(2)}x`,
+    `${((wireBytes * 8) / anomaly.seconds / 1e9).toFixed(1)} Gbit/s`,
+    `${anomaly.peakRssMiB.toFixed(0)} MiB`,
+    describeRunCpu(anomaly.cpu, packets),
+  ];
+  return { cells, alertStarts: anomaly.alertStarts };
+}
+
+function alertStarts(records: AnyRecord[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const r of records) {
+    if (r.event_type !== "alert" || r.detection?.state !== "start") continue;
+    const name = String(r.detection.detector ?? r.alert?.signature ?? "?");
+    counts.set(name, (counts.get(name) ?? 0) + 1);
   }
-  return `Speed: median of ${options.runs} runs, whole-process wall time (startup included)\n\n` +
-    table([
-      "capture",
-      "packets",
-      "mean frame",
-      "tcpdump -r -w /dev/null",
-      "anomaly --read (detection on)",
-      "time ratio",
-      "anomaly wire rate",
-      "anomaly peak RSS",
-      "anomaly CPU (user + system)",
-    ], rows);
+  return counts;
 }
 
 if (import.meta.main) {
