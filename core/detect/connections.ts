@@ -17,6 +17,10 @@
  * TCP exchanges have one key from either side. Segments carrying data are never looked up, so
  * bulk transfers cost the tracker one lookup per pure ACK (the receiver's side), as UDP costs
  * one per datagram.
+ *
+ * Exchanges live in typed columns (core/detect/exchange_table.ts), not one object each: a
+ * spoofed flood adds and evicts one per packet. Detectors get one reused Attempt, filled from
+ * the columns before each call and valid only during it; `stateOf(attempt.ref)` answers later.
  */
 import type { TableKey } from "../host_key.ts";
 import type { Config } from "../config.ts";
@@ -27,15 +31,32 @@ import { exchangeKey } from "./tuple_key.ts";
 import {
   F_FRAGMENT,
   F_ICMP_ERROR,
+  W_DST_ADDR,
   W_INNER_DST_ADDR,
   W_INNER_DST_PORT,
   W_INNER_PROTO,
   W_INNER_SRC_PORT,
   W_PAYLOAD_LEN,
+  W_SRC_ADDR,
 } from "../packet_batch.ts";
-import type { Attempt, FailureReason, ProtocolProbe, Unsolicited } from "./detector.ts";
+import type {
+  Attempt,
+  AttemptStates,
+  FailureReason,
+  ProtocolProbe,
+  Unsolicited,
+} from "./detector.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
-import { BoundedQueue } from "./bounded_queue.ts";
+import { ExchangeTable, X_ACK_PROBE, X_UNSOLICITED, X_V6 } from "./exchange_table.ts";
+import { SlotQueue } from "./slot_queue.ts";
+import {
+  copyAddress,
+  ICMP_EXPIRED_IN_TRANSIT,
+  ICMP_NOT_FINAL,
+  icmpErrorVerdict,
+  isProtocolUnreachable,
+  sameAddress,
+} from "./exchange_packets.ts";
 import {
   type PacketContext,
   PROTO_ICMP,
@@ -62,23 +83,30 @@ const FAILED = 2;
  */
 const ACK_PROBE_REPEATS = 2;
 
-interface Exchange extends KeyedEntry, Attempt {
-  state: number;
-  /** A reflector-port response nobody asked for: every packet of it is unsolicited. */
-  unsolicited: boolean;
-  /** Started by a bare ACK (an ACK probe, or a connection seen mid-way). */
-  ackProbe: boolean;
-  /** Bare ACKs from the initiator on an ACK probe. */
-  acks: number;
-}
-
 interface FragmentEntry extends KeyedEntry {
   reflectorPort: number;
 }
 
+/** The one Attempt detectors see, refilled from the table's columns before each call. */
+class AttemptView implements Attempt {
+  src: TableKey = 0;
+  dst: TableKey = 0;
+  v6 = false;
+  proto = 0;
+  srcPort = 0;
+  dstPort = 0;
+  firstUs = 0;
+  direction = 0;
+  tcpFlags = 0;
+  state = PENDING;
+  ref = 0;
+}
+
 /** Where the tracker's findings go (the detection orchestrator fans them out). */
 export interface ConnectionListener {
+  /** A new attempt; `attempt` is valid only during the call (the object is reused). */
   attempt(attempt: Attempt, packet: PacketContext): void;
+  /** A failed attempt; `attempt` is valid only during the call (the object is reused). */
   failure(attempt: Attempt, reason: FailureReason, nowUs: number): void;
   unsolicited(event: Unsolicited): void;
   /** An IP protocol tried on a host (packets of other protocols, protocol unreachables). */
@@ -86,13 +114,14 @@ export interface ConnectionListener {
 }
 
 /** Tracks exchanges in a bounded table, in packet time. */
-export class ConnectionTracker {
-  readonly #exchanges: KeyedState<Exchange>;
+export class ConnectionTracker implements AttemptStates {
+  readonly #table: ExchangeTable;
   readonly #fragments: KeyedState<FragmentEntry>;
-  /** Pending attempts in arrival order, for timeouts (entries may be stale: checked on pop). */
-  readonly #pending: BoundedQueue<Exchange>;
+  /** Slots of pending attempts in arrival order, for timeouts (answered ones skipped on pop). */
+  readonly #pending: SlotQueue;
   readonly #timeoutUs: number;
   readonly #reflectorPorts: Uint8Array;
+  readonly #view = new AttemptView();
   readonly #unsolicitedEvent: Unsolicited = {
     reflector: 0,
     victim: 0,
@@ -115,14 +144,11 @@ export class ConnectionTracker {
 
   constructor(config: Config, readonly listener: ConnectionListener) {
     const idleUs = num(config, "detect.connections.idle_s") * 1e6;
+    const cap = num(config, "detect.connections.max_tracked");
     this.#timeoutUs = num(config, "detect.connections.attempt_timeout_s") * 1e6;
-    this.#exchanges = new KeyedState(
-      "connections",
-      num(config, "detect.connections.max_tracked"),
-      Math.max(idleUs, this.#timeoutUs),
-    );
+    this.#table = new ExchangeTable("connections", cap, Math.max(idleUs, this.#timeoutUs), cap);
     this.#fragments = new KeyedState("connections.fragments", 10_000, 30e6);
-    this.#pending = new BoundedQueue(this.#exchanges.cap);
+    this.#pending = new SlotQueue(cap);
     this.#reflectorPorts = new Uint8Array(65536);
     for (const port of list<number>(config, "detect.reflection.udp_ports")) {
       this.#reflectorPorts[port] = 1;
@@ -145,33 +171,41 @@ export class ConnectionTracker {
 
   /** Fails attempts unanswered for longer than the timeout; expires idle state. */
   tick(nowUs: number): void {
-    const queue = this.#pending;
-    for (let attempt = queue.peek(); attempt !== undefined; attempt = queue.peek()) {
-      if (nowUs - attempt.firstUs < this.#timeoutUs) break;
+    const queue = this.#pending, table = this.#table;
+    for (let slot = queue.peek(); slot !== -1; slot = queue.peek()) {
+      const firstUs = table.firstUs[slot]!;
+      if (nowUs - firstUs < this.#timeoutUs) break;
       queue.shift();
-      if (attempt.state === PENDING) {
-        attempt.state = FAILED;
-        this.listener.failure(attempt, "timeout", attempt.firstUs + this.#timeoutUs);
+      if (table.state[slot] === PENDING) {
+        table.state[slot] = FAILED;
+        this.listener.failure(this.#stored(slot), "timeout", firstUs + this.#timeoutUs);
       }
+      table.release(slot);
     }
-    this.#exchanges.sweep(nowUs);
+    table.sweep(nowUs);
     this.#fragments.sweep(nowUs);
   }
 
   /** End of capture: every attempt still pending counts as unanswered, dated `nowUs`. */
   finish(nowUs: number): void {
     this.tick(nowUs);
-    const queue = this.#pending;
-    for (let attempt = queue.shift(); attempt !== undefined; attempt = queue.shift()) {
-      if (attempt.state !== PENDING) continue;
-      attempt.state = FAILED;
-      this.listener.failure(attempt, "timeout", Math.max(nowUs, attempt.firstUs));
+    const queue = this.#pending, table = this.#table;
+    for (let slot = queue.shift(); slot !== -1; slot = queue.shift()) {
+      if (table.state[slot] === PENDING) {
+        table.state[slot] = FAILED;
+        this.listener.failure(this.#stored(slot), "timeout", Math.max(nowUs, table.firstUs[slot]!));
+      }
+      table.release(slot);
     }
+  }
+
+  stateOf(ref: number): number {
+    return this.#table.stateOf(ref);
   }
 
   trackers(): TrackerStats[] {
     return [
-      this.#exchanges.stats(),
+      this.#table.stats(),
       {
         name: "connections.pending",
         size: this.#pending.size,
@@ -200,31 +234,29 @@ export class ConnectionTracker {
   #tcpProbe(p: PacketContext): void {
     const key = pairedKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort, PROTO_TCP);
     p.role = ROLE_INITIATOR;
-    if (this.#exchanges.get(key, p.timestampUs) !== undefined) return;
+    if (this.#table.find(key, p.timestampUs) !== -1) return;
     this.#begin(key, p, false, true);
   }
 
   #synAck(p: PacketContext): void {
     const key = pairedKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort, PROTO_TCP);
-    const exchange = this.#exchanges.get(key, p.timestampUs);
-    if (exchange === undefined || !fromResponder(exchange, p)) {
+    const slot = this.#table.find(key, p.timestampUs);
+    if (slot === -1 || !this.#fromResponder(slot, p)) {
       p.role = ROLE_UNSOLICITED;
       this.#reportUnsolicited(p, p.srcPort, "syn-ack");
       return;
     }
     p.role = ROLE_RESPONDER;
-    if (exchange.state === PENDING) exchange.state = ANSWERED;
+    if (this.#table.state[slot] === PENDING) this.#table.state[slot] = ANSWERED;
   }
 
   /** A RST (with ACK) from the contacted side ends a pending attempt as failed. */
   #reset(p: PacketContext): void {
     const key = pairedKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort, PROTO_TCP);
-    const exchange = this.#exchanges.get(key, p.timestampUs);
-    if (exchange === undefined || !fromResponder(exchange, p)) return;
+    const slot = this.#table.find(key, p.timestampUs);
+    if (slot === -1 || !this.#fromResponder(slot, p)) return;
     p.role = ROLE_RESPONDER;
-    if (exchange.state !== PENDING) return;
-    exchange.state = FAILED;
-    this.listener.failure(exchange, "rst", p.timestampUs);
+    this.#failIfPending(slot, "rst", p.timestampUs);
   }
 
   /**
@@ -234,35 +266,28 @@ export class ConnectionTracker {
    */
   #bareReset(p: PacketContext): void {
     const key = pairedKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort, PROTO_TCP);
-    const exchange = this.#exchanges.get(key, p.timestampUs);
-    if (exchange !== undefined) {
-      if (!fromResponder(exchange, p)) return; // the prober's own RST (nmap -sS)
+    const table = this.#table;
+    const known = table.find(key, p.timestampUs);
+    if (known !== -1) {
+      if (!this.#fromResponder(known, p)) return; // the prober's own RST (nmap -sS)
       p.role = ROLE_RESPONDER;
-      if (exchange.state !== PENDING) return;
-      exchange.state = FAILED;
-      this.listener.failure(exchange, "rst", p.timestampUs);
+      this.#failIfPending(known, "rst", p.timestampUs);
       return;
     }
     p.role = ROLE_RESPONDER;
-    const inferred: Exchange = {
-      lastSeenUs: p.timestampUs,
-      movedUs: p.timestampUs,
-      src: p.dstKey,
-      dst: p.srcKey,
-      v6: p.v6,
-      proto: PROTO_TCP,
-      srcPort: p.dstPort,
-      dstPort: p.srcPort,
-      firstUs: p.timestampUs,
-      direction: p.direction === 0 ? 0 : 3 - p.direction,
-      tcpFlags: TCP_ACK,
-      state: FAILED,
-      unsolicited: false,
-      ackProbe: true,
-      acks: 0,
-    };
-    this.#exchanges.insert(key, inferred);
-    this.listener.failure(inferred, "rst", p.timestampUs);
+    // The inferred probe went the other way: from this RST's destination to its source.
+    const slot = table.add(key, p.timestampUs);
+    copyAddress(p, W_DST_ADDR, table.src, slot);
+    copyAddress(p, W_SRC_ADDR, table.dst, slot);
+    table.srcPort[slot] = p.dstPort;
+    table.dstPort[slot] = p.srcPort;
+    table.proto[slot] = PROTO_TCP;
+    table.firstUs[slot] = p.timestampUs;
+    table.direction[slot] = p.direction === 0 ? 0 : 3 - p.direction;
+    table.tcpFlags[slot] = TCP_ACK;
+    table.state[slot] = FAILED;
+    table.bits[slot] = (p.v6 ? X_V6 : 0) | X_ACK_PROBE;
+    this.listener.failure(this.#stored(slot), "rst", p.timestampUs);
   }
 
   /**
@@ -273,14 +298,16 @@ export class ConnectionTracker {
    */
   #ack(p: PacketContext): void {
     const key = pairedKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort, PROTO_TCP);
-    const exchange = this.#exchanges.get(key, p.timestampUs);
-    if (exchange !== undefined) {
-      if (exchange.state !== PENDING) return;
+    const table = this.#table;
+    const slot = table.find(key, p.timestampUs);
+    if (slot !== -1) {
+      if (table.state[slot] !== PENDING) return;
       if (
-        !exchange.ackProbe || p.tcpFlags & TCP_FIN || fromResponder(exchange, p) ||
-        ++exchange.acks > ACK_PROBE_REPEATS
+        !(table.bits[slot]! & X_ACK_PROBE) || p.tcpFlags & TCP_FIN ||
+        this.#fromResponder(slot, p) ||
+        (table.acks[slot] = table.acks[slot]! + 1) > ACK_PROBE_REPEATS
       ) {
-        exchange.state = ANSWERED;
+        table.state[slot] = ANSWERED;
       }
       return;
     }
@@ -296,13 +323,15 @@ export class ConnectionTracker {
     }
     // One lookup for both directions; the entry says which side started the exchange.
     const key = udpKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort);
-    const known = this.#exchanges.get(key, p.timestampUs);
-    if (known !== undefined) {
-      const fromStarter = known.src === p.srcKey && known.srcPort === p.srcPort;
+    const table = this.#table;
+    const known = table.find(key, p.timestampUs);
+    if (known !== -1) {
+      const fromStarter = table.srcPort[known] === p.srcPort &&
+        sameAddress(table, table.src, known, p, W_SRC_ADDR);
       if (!fromStarter) {
         p.role = ROLE_RESPONDER;
-        if (known.state === PENDING) known.state = ANSWERED;
-      } else if (known.unsolicited) {
+        if (table.state[known] === PENDING) table.state[known] = ANSWERED;
+      } else if (table.bits[known]! & X_UNSOLICITED) {
         p.role = ROLE_UNSOLICITED;
         this.#reportUnsolicited(p, p.srcPort, "udp");
       } else {
@@ -344,50 +373,88 @@ export class ConnectionTracker {
     const victim = hostKey(f, b + W_INNER_DST_ADDR, p.v6);
     const dport = f[b + W_INNER_DST_PORT]!;
     const key = pairedKey(p.dstKey, sport, victim, dport, proto);
-    const exchange = this.#exchanges.get(key, p.timestampUs);
-    if (exchange === undefined || exchange.state !== PENDING) return;
+    const table = this.#table;
+    const slot = table.find(key, p.timestampUs);
+    if (slot === -1 || table.state[slot] !== PENDING) return;
     // A TCP exchange has one key from both sides: the quoted packet must be the initiator's.
-    if (proto === PROTO_TCP && (exchange.src !== p.dstKey || exchange.srcPort !== sport)) return;
+    if (
+      proto === PROTO_TCP &&
+      (table.srcPort[slot] !== sport || !sameAddress(table, table.src, slot, p, W_DST_ADDR))
+    ) {
+      return;
+    }
     p.role = ROLE_RESPONDER;
     const verdict = icmpErrorVerdict(p);
     if (verdict === ICMP_NOT_FINAL) return;
     if (verdict === ICMP_EXPIRED_IN_TRANSIT) {
       // A router answered a probe sent with a short TTL (traceroute, mtr): it never reached
       // the destination, so it neither failed there nor should it time out as unanswered.
-      exchange.state = ANSWERED;
+      table.state[slot] = ANSWERED;
       return;
     }
-    exchange.state = FAILED;
-    this.listener.failure(exchange, "unreachable", p.timestampUs);
+    this.#failIfPending(slot, "unreachable", p.timestampUs);
+  }
+
+  #failIfPending(slot: number, reason: FailureReason, nowUs: number): void {
+    if (this.#table.state[slot] !== PENDING) return;
+    this.#table.state[slot] = FAILED;
+    this.listener.failure(this.#stored(slot), reason, nowUs);
   }
 
   /**
    * Tracks a new exchange started by `p`. `announce` tells the detectors of the attempt (ACK
    * probes are not: a connection seen mid-way starts one too, so only their failures count).
    */
-  #begin(key: TableKey, p: PacketContext, unsolicited: boolean, announce: boolean): void {
-    const exchange: Exchange = {
-      lastSeenUs: p.timestampUs,
-      movedUs: p.timestampUs,
-      src: p.srcKey,
-      dst: p.dstKey,
-      v6: p.v6,
-      proto: p.proto,
-      srcPort: p.srcPort,
-      dstPort: p.dstPort,
-      firstUs: p.timestampUs,
-      direction: p.direction,
-      tcpFlags: p.tcpFlags,
-      state: unsolicited ? ANSWERED : PENDING,
-      unsolicited,
-      ackProbe: !announce && !unsolicited,
-      acks: 0,
-    };
-    this.#exchanges.insert(key, exchange);
+  #begin(key: number, p: PacketContext, unsolicited: boolean, announce: boolean): void {
+    const table = this.#table;
+    const slot = table.add(key, p.timestampUs);
+    copyAddress(p, W_SRC_ADDR, table.src, slot);
+    copyAddress(p, W_DST_ADDR, table.dst, slot);
+    table.srcPort[slot] = p.srcPort;
+    table.dstPort[slot] = p.dstPort;
+    table.proto[slot] = p.proto;
+    table.firstUs[slot] = p.timestampUs;
+    table.direction[slot] = p.direction;
+    table.tcpFlags[slot] = p.tcpFlags;
+    table.state[slot] = unsolicited ? ANSWERED : PENDING;
+    table.bits[slot] = (p.v6 ? X_V6 : 0) |
+      (unsolicited ? X_UNSOLICITED : announce ? 0 : X_ACK_PROBE);
     if (unsolicited) return;
     // Full: the oldest pending attempt is dropped, no longer timed out (counted).
-    this.#pending.push(exchange);
-    if (announce) this.listener.attempt(exchange, p);
+    table.hold(slot);
+    const dropped = this.#pending.push(slot);
+    if (dropped !== -1) table.release(dropped);
+    if (announce) this.listener.attempt(this.#fill(slot, p.srcKey, p.dstKey), p);
+  }
+
+  /** The view of `slot`, its address keys rebuilt from the columns. */
+  #stored(slot: number): Attempt {
+    const table = this.#table, v6 = (table.bits[slot]! & X_V6) !== 0;
+    return this.#fill(slot, hostKey(table.src, slot * 4, v6), hostKey(table.dst, slot * 4, v6));
+  }
+
+  #fill(slot: number, src: TableKey, dst: TableKey): Attempt {
+    const table = this.#table, view = this.#view;
+    view.src = src;
+    view.dst = dst;
+    view.v6 = (table.bits[slot]! & X_V6) !== 0;
+    view.proto = table.proto[slot]!;
+    view.srcPort = table.srcPort[slot]!;
+    view.dstPort = table.dstPort[slot]!;
+    view.firstUs = table.firstUs[slot]!;
+    view.direction = table.direction[slot]!;
+    view.tcpFlags = table.tcpFlags[slot]!;
+    view.state = table.state[slot]!;
+    view.ref = table.refOf(slot);
+    return view;
+  }
+
+  /** True when `p` comes from the side the exchange's first packet went to. */
+  #fromResponder(slot: number, p: PacketContext): boolean {
+    const table = this.#table;
+    return table.dstPort[slot] === p.srcPort &&
+      sameAddress(table, table.dst, slot, p, W_SRC_ADDR) &&
+      sameAddress(table, table.src, slot, p, W_DST_ADDR);
   }
 
   #reportProtocol(
@@ -429,42 +496,14 @@ export class ConnectionTracker {
   }
 }
 
-const ICMP_UNREACHABLE = 0;
-const ICMP_EXPIRED_IN_TRANSIT = 1;
-/** Path MTU, redirect, source quench, parameter problem: the attempt goes on or is retried. */
-const ICMP_NOT_FINAL = 2;
-
-/** ICMP protocol unreachable (3/2), or ICMPv6 parameter problem: unrecognized next header (4/1). */
-function isProtocolUnreachable(p: PacketContext): boolean {
-  return p.proto === PROTO_ICMP
-    ? p.icmpType === 3 && p.icmpCode === 2
-    : p.icmpType === 4 && p.icmpCode === 1;
-}
-
-/** What an ICMP/ICMPv6 error means for the attempt it quotes. */
-function icmpErrorVerdict(p: PacketContext): number {
-  const type = p.icmpType;
-  if (p.proto === PROTO_ICMPV6) {
-    if (type === 1) return ICMP_UNREACHABLE;
-    return type === 3 ? ICMP_EXPIRED_IN_TRANSIT : ICMP_NOT_FINAL;
-  }
-  if (type === 3) return p.icmpCode === 4 ? ICMP_NOT_FINAL : ICMP_UNREACHABLE; // 4: needs frag
-  return type === 11 ? ICMP_EXPIRED_IN_TRANSIT : ICMP_NOT_FINAL;
-}
-
 /** The key of an exchange, the same from either side (endpoints in a fixed order). */
-function pairedKey(a: TableKey, ap: number, b: TableKey, bp: number, proto: number): TableKey {
+function pairedKey(a: TableKey, ap: number, b: TableKey, bp: number, proto: number): number {
   const aFirst = a < b || (a === b && ap <= bp);
   return aFirst ? exchangeKey(a, ap, b, bp, proto) : exchangeKey(b, bp, a, ap, proto);
 }
 
-function udpKey(a: TableKey, ap: number, b: TableKey, bp: number): TableKey {
+function udpKey(a: TableKey, ap: number, b: TableKey, bp: number): number {
   return pairedKey(a, ap, b, bp, PROTO_UDP);
-}
-
-/** True when `p` comes from the side the exchange's first packet went to. */
-function fromResponder(exchange: Exchange, p: PacketContext): boolean {
-  return exchange.dst === p.srcKey && exchange.dstPort === p.srcPort && exchange.src === p.dstKey;
 }
 
 function fragmentKey(p: PacketContext): TableKey {

@@ -95,6 +95,7 @@ export class Detection {
       config,
       alerts: this.alerts,
       scanners: this.#scanners,
+      attempts: this.#connections,
       trackers: () => this.trackers(),
     };
     const enabled = (Object.keys(DETECTOR_FACTORIES) as DetectorName[])

@@ -13,7 +13,12 @@ import type { TrackerStats } from "./keyed_state.ts";
 import type { PacketContext } from "./packet_context.ts";
 import type { ArpPacket } from "./arp_packet.ts";
 
-/** A connection attempt seen by the tracker (core/detect/connections.ts). */
+/**
+ * A connection attempt seen by the tracker (core/detect/connections.ts). The tracker hands every
+ * detector the same object, refilled from its tables before each call: it is valid only during
+ * the call. A detector that needs an attempt later copies the fields it needs, and asks
+ * `DetectorDeps.attempts.stateOf(attempt.ref)` for its state.
+ */
 export interface Attempt {
   /** Initiator and responder address keys (IPv4 word or IPv6 text). */
   src: TableKey;
@@ -28,8 +33,19 @@ export interface Attempt {
   direction: number;
   /** TCP flags of the first packet (0 for UDP). */
   tcpFlags: number;
-  /** ATTEMPT_PENDING, ATTEMPT_ANSWERED or ATTEMPT_FAILED: the tracker keeps it up to date. */
+  /** ATTEMPT_PENDING, ATTEMPT_ANSWERED or ATTEMPT_FAILED at the time of the call. */
   readonly state: number;
+  /** Names this exchange after the call, for `AttemptStates.stateOf`. */
+  readonly ref: number;
+}
+
+/** The state of attempts seen earlier (the connection tracker). */
+export interface AttemptStates {
+  /**
+   * The state of the attempt `ref` names (`Attempt.ref`), its last one if the tracker dropped
+   * it; -1 once the tracker reused its place for another exchange (a full table under a flood).
+   */
+  stateOf(ref: number): number;
 }
 
 /** `Attempt.state`: no answer yet. */
@@ -90,6 +106,8 @@ export interface DetectorDeps {
   config: Config;
   alerts: AlertManager;
   scanners: ScannerFlags;
+  /** States of attempts reported earlier (the Attempt object itself is reused). */
+  attempts: AttemptStates;
   /** Every table of the pipeline (for state_saturation). */
   trackers(): TrackerStats[];
 }

@@ -35,7 +35,7 @@ export function exchangeKey(
   b: TableKey,
   bp: number,
   proto: number,
-): TableKey {
+): number {
   if (typeof a === "number" && typeof b === "number") {
     const high = mix32(a ^ mix32(b + proto * 0x9e3779b9));
     const low = mix32((ap << 16 | bp) ^ mix32(b ^ 0x85ebca6b) ^ proto);

@@ -38,6 +38,7 @@ import { detectorInfo } from "./catalog.ts";
 import {
   type Attempt,
   ATTEMPT_ANSWERED,
+  type AttemptStates,
   type Detector,
   type DetectorDeps,
   type ScannerFlags,
@@ -54,9 +55,18 @@ import {
   TCP_SYN,
 } from "./packet_context.ts";
 
-interface Candidate extends KeyedEntry {
-  /** The first attempt (the tracker's exchange: its address and port fields never change). */
-  attempt: Attempt;
+/** What an alert needs of an attempt. */
+type AttemptFields = Pick<
+  Attempt,
+  "src" | "dst" | "v6" | "proto" | "dstPort" | "firstUs" | "direction"
+>;
+
+/**
+ * A held attempt: a copy of the first attempt's fields (the tracker reuses its Attempt object)
+ * and its `ref`, to ask the tracker at the end of the hold whether a UDP exchange was answered.
+ */
+interface Candidate extends KeyedEntry, AttemptFields {
+  ref: number;
   /** Packet time of the latest attempt to the same (source, protocol, port) during the hold. */
   latestUs: number;
 }
@@ -98,6 +108,7 @@ export class UnusualPort implements Detector {
   #burst: Burst | null = null;
   readonly #alerts: AlertManager;
   readonly #scanners: ScannerFlags;
+  readonly #attempts: AttemptStates;
 
   constructor(deps: DetectorDeps) {
     for (const port of list<number>(deps.config, "detect.unusual_port.tcp_ports")) {
@@ -127,6 +138,7 @@ export class UnusualPort implements Detector {
     this.#maxNewPerSecond = num(deps.config, "detect.unusual_port.max_new_per_second");
     this.#alerts = deps.alerts;
     this.#scanners = deps.scanners;
+    this.#attempts = deps.attempts;
   }
 
   onAttempt(attempt: Attempt, p: PacketContext): void {
@@ -148,7 +160,14 @@ export class UnusualPort implements Detector {
     this.#candidates.insert(key, {
       lastSeenUs: now,
       movedUs: now,
-      attempt,
+      src: attempt.src,
+      dst: attempt.dst,
+      v6: attempt.v6,
+      proto: attempt.proto,
+      dstPort: attempt.dstPort,
+      firstUs: now,
+      direction: attempt.direction,
+      ref: attempt.ref,
       latestUs: now,
     });
   }
@@ -165,7 +184,7 @@ export class UnusualPort implements Detector {
   #inBurst(candidate: Candidate): boolean {
     const burst = this.#burst;
     if (burst === null) return false;
-    const at = candidate.attempt.firstUs;
+    const at = candidate.firstUs;
     return at >= burst.fromUs && at <= burst.lastUs + 1e6;
   }
 
@@ -189,20 +208,25 @@ export class UnusualPort implements Detector {
     for (const [key, candidate] of this.#candidates.entries()) {
       if (nowUs - candidate.lastSeenUs < this.#holdUs) break;
       this.#candidates.delete(key);
-      if (this.#scanners.isScanner(candidate.attempt.src, nowUs)) continue;
-      if (candidate.attempt.proto === PROTO_UDP && candidate.attempt.state !== ATTEMPT_ANSWERED) {
-        continue; // a datagram nobody answered: a probe, not a connection
+      if (this.#scanners.isScanner(candidate.src, nowUs)) continue;
+      // A datagram nobody answered is a probe, not a connection. An exchange the tracker
+      // evicted and reused the place of (-1: a full table under a flood) counts as unanswered.
+      if (
+        candidate.proto === PROTO_UDP &&
+        this.#attempts.stateOf(candidate.ref) !== ATTEMPT_ANSWERED
+      ) {
+        continue;
       }
       if (this.#inBurst(candidate)) {
         this.#foldIntoBurst(candidate);
         continue;
       }
       // The destination's text only now: a flood makes candidates that never alert.
-      this.#start(key, candidate.attempt, keyText(candidate.attempt.dst));
+      this.#start(key, candidate, keyText(candidate.dst));
       // Repeats during the hold count as one more observation, and keep the alert open from
       // the latest of them.
       const latest = candidate.latestUs;
-      if (latest > candidate.attempt.firstUs) {
+      if (latest > candidate.firstUs) {
         this.#alerts.observe(this.info, key, latest, 1);
       }
     }
@@ -213,7 +237,7 @@ export class UnusualPort implements Detector {
     this.tick(nowUs + this.#holdUs);
   }
 
-  #start(key: TableKey, attempt: Attempt, destIp: string): void {
+  #start(key: TableKey, attempt: AttemptFields, destIp: string): void {
     const now = attempt.firstUs;
     const serviceKey = endpointKey(attempt.dst, attempt.dstPort, attempt.proto);
     const service = this.#services.get(serviceKey, now) ??
@@ -229,9 +253,9 @@ export class UnusualPort implements Detector {
 
   #foldIntoBurst(candidate: Candidate): void {
     const burst = this.#burst!;
-    const proto = protoName(candidate.attempt.proto);
+    const proto = protoName(candidate.proto);
     const key = `burst|${proto}|${burst.fromUs}`;
-    const at = candidate.attempt.firstUs;
+    const at = candidate.firstUs;
     if (this.#alerts.observe(this.info, key, at, 1)) return;
     const max = this.#maxNewPerSecond;
     this.#alerts.start(this.info, {
@@ -241,7 +265,7 @@ export class UnusualPort implements Detector {
       observed: 1,
       threshold: max,
       windowS: 1,
-      direction: candidate.attempt.direction,
+      direction: candidate.direction,
       render: () =>
         `A burst of ${proto} connection attempts to unusual ports from more than ${max} ` +
         "sources or ports within 1 s: too many to alert one by one",
@@ -251,7 +275,12 @@ export class UnusualPort implements Detector {
     });
   }
 
-  #startService(serviceKey: TableKey, attempt: Attempt, destIp: string, sources: number): void {
+  #startService(
+    serviceKey: TableKey,
+    attempt: AttemptFields,
+    destIp: string,
+    sources: number,
+  ): void {
     const key = `service|${serviceKey}`;
     if (this.#alerts.observe(this.info, key, attempt.firstUs, sources)) return;
     const proto = protoName(attempt.proto), port = attempt.dstPort, max = this.#maxSources;
@@ -275,7 +304,7 @@ export class UnusualPort implements Detector {
     });
   }
 
-  #startSource(key: TableKey, attempt: Attempt, destIp: string): void {
+  #startSource(key: TableKey, attempt: AttemptFields, destIp: string): void {
     const src = keyText(attempt.src), proto = protoName(attempt.proto);
     const port = attempt.dstPort;
     const list = attempt.proto === PROTO_TCP ? "tcp_ports" : "udp_ports";

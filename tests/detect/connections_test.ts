@@ -45,7 +45,8 @@ class Tracked {
     this.tracker = new ConnectionTracker(applyOverrides(defaultConfig(), overrides), {
       attempt: (a: Attempt) => this.events.push(`attempt ${describe(a)}`),
       failure: (a: Attempt, reason: FailureReason, nowUs: number) => {
-        this.failures.push({ reason, atS: (nowUs - T0) / SECOND, attempt: a });
+        // A copy: the tracker reuses its Attempt object, valid only during the call.
+        this.failures.push({ reason, atS: (nowUs - T0) / SECOND, attempt: { ...a } });
         this.events.push(`${reason} ${describe(a)}`);
       },
       unsolicited: (u: Unsolicited) =>
