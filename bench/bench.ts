@@ -13,7 +13,7 @@
  * - live: parallel `tcpreplay --topspeed` onto a veth while Anomaly captures live: offered
  *   packets/s, captured, kernel drops (bench/live.ts)
  *
- * Two more parts run only when named in --only (together about 4 minutes):
+ * Two more parts run only when named in --only (together about 6 minutes):
  *
  * - attack: the attack mix (nmap, hping3 floods, random sources, ordinary traffic, 1 M packets,
  *   bench/attack_mix.ts) beside the small capture: speed, CPU by thread, peak RSS, alerts, and
@@ -24,7 +24,7 @@
  *     [--small 1000000] [--large 1000000] [--flood-packets 1000000] [--flood-seconds 4]
  *     [--long-packets 10000000] [--long-gap 30] [--sample-ms 500]
  *     [--live-packets 1000000] [--replays 4] [--live-loops 1] [--live-nice 0,-10] [--buffer-mib N]
- *     [--attack-packets 1000000] [--cost-rounds 2] [--cost-passes 4]
+ *     [--attack-packets 1000000] [--cost-rounds 3] [--cost-passes 6]
  *
  * Figures only, no assertions on them; it exits 1 when a part failed or the flood was not
  * reported. Captures are made once in bench/data/ (real tools in network namespaces: root) and
@@ -65,8 +65,8 @@ async function main(): Promise<number> {
       "live-nice": { type: "string", default: "0,-10" },
       "buffer-mib": { type: "string" },
       "attack-packets": { type: "string", default: "1000000" },
-      "cost-rounds": { type: "string", default: "2" },
-      "cost-passes": { type: "string", default: "4" },
+      "cost-rounds": { type: "string", default: "3" },
+      "cost-passes": { type: "string", default: "6" },
     },
   });
   const only = values.only.split(",").map((part) => part.trim()).filter((part) => part !== "");

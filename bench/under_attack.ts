@@ -6,7 +6,7 @@
  * each detector's µs per packet on the main thread for both (bench/detector_cost.ts).
  *
  *   deno run -A bench/under_attack.ts [--packets 1000000] [--small 1000000] [--runs 3]
- *     [--rounds 2] [--passes 4]
+ *     [--rounds 3] [--passes 6]
  */
 import { parseArgs } from "node:util";
 import { attackMixCapture } from "./attack_mix.ts";
@@ -53,8 +53,8 @@ if (import.meta.main) {
       packets: { type: "string", default: "1000000" },
       small: { type: "string", default: "1000000" },
       runs: { type: "string", default: "3" },
-      rounds: { type: "string", default: "2" },
-      passes: { type: "string", default: "4" },
+      rounds: { type: "string", default: "3" },
+      passes: { type: "string", default: "6" },
     },
   });
   const markdown = await underAttackBenchmark({
