@@ -17,9 +17,9 @@
  * is reused. Needs root and the tools below.
  */
 import { parseArgs } from "node:util";
-import { canUseNamespaces, TestNetwork } from "../tests/support/netns.ts";
-import { startTcpdump, summarizePcap } from "../tests/support/tcpdump.ts";
-import { runScenario } from "../tests/support/traffic.ts";
+import { canUseNamespaces, TestNetwork } from "../testing/netns.ts";
+import { startTcpdump, summarizePcap } from "../testing/tcpdump.ts";
+import { runScenario } from "../testing/traffic.ts";
 import { DATA_DIR, fmt } from "./common.ts";
 import { repeatCapture } from "./long_run.ts";
 

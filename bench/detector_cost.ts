@@ -17,7 +17,7 @@
  */
 import { parseArgs } from "node:util";
 import { DETECTOR_NAMES } from "../core/detect/catalog.ts";
-import { summarizePcap } from "../tests/support/tcpdump.ts";
+import { summarizePcap } from "../testing/tcpdump.ts";
 import { machine, ROOT, table } from "./common.ts";
 
 /** A detector that does nothing per packet: with it alone on, only the tracker runs. */

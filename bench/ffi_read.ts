@@ -8,7 +8,7 @@
  */
 import { Capture } from "../ffi/capture.ts";
 import { PcapHandle, READ_PACKET } from "../ffi/pcap_handle.ts";
-import { encodePcap, type FixturePacket } from "../tests/support/pcap_writer.ts";
+import { encodePcap, type FixturePacket } from "../testing/pcap_writer.ts";
 
 const count = Number(Deno.args[0] ?? 1_000_000);
 const runs = Number(Deno.args[1] ?? 5);

@@ -22,7 +22,7 @@
  * the second column shows the same load with Anomaly ahead of the senders.
  */
 import { parseArgs } from "node:util";
-import { canUseNamespaces, type CommandResult, TestNetwork } from "../tests/support/netns.ts";
+import { canUseNamespaces, type CommandResult, TestNetwork } from "../testing/netns.ts";
 import {
   cpuBetween,
   describeRunCpu,

@@ -12,20 +12,20 @@
 
 import { parseArgs } from "node:util";
 import { dirname } from "node:path";
-import { canUseNamespaces, TestNetwork } from "../tests/support/netns.ts";
+import { canUseNamespaces, TestNetwork } from "../testing/netns.ts";
 import {
   type PcapSummary,
   startTcpdump,
   summarizePcap,
   type TcpdumpStats,
-} from "../tests/support/tcpdump.ts";
+} from "../testing/tcpdump.ts";
 import {
   HTTP_PORT,
   httpGetStatus,
   runScenario,
   UDP_ECHO_PORT,
   udpSenderCommand,
-} from "../tests/support/traffic.ts";
+} from "../testing/traffic.ts";
 
 type Kind = "small" | "large";
 

@@ -11,7 +11,7 @@
  * a bulk download) and reused from bench/data/ afterwards. A count of 0 skips that capture.
  */
 import { parseArgs } from "node:util";
-import { summarizePcap } from "../tests/support/tcpdump.ts";
+import { summarizePcap } from "../testing/tcpdump.ts";
 import {
   anomalyCommand,
   type AnyRecord,

@@ -186,13 +186,6 @@ export function parseListen(text: string): ListenAddress {
   return { hostname, port };
 }
 
-/** True for addresses only this machine can reach: 127.0.0.0/8, ::1 and localhost. */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
-    host === "0:0:0:0:0:0:0:1";
-}
-
 /**
  * parseArgs keeps the last of a repeated option silently: `--config a.json --config b.json`
  * would read b.json only, and `--packets-per-second 5 --packets-per-second 7` would be 7.

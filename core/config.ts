@@ -11,33 +11,10 @@ import { UI_KEYS } from "./ui_keys.ts";
 import { ConfigError } from "./config_error.ts";
 import { flattenKeys } from "./config_flatten.ts";
 import { readConfigJson } from "./config_file.ts";
+import type { KeySpec, NetworkOverride } from "./config_spec.ts";
 
 export { ConfigError };
-
-/** The kinds of value a key takes. */
-export type KeyKind = "integer" | "number" | "boolean" | "cidrs" | "ports" | "network_overrides";
-
-/**
- * One entry of a `network_overrides` key, normalised as it is printed and read back: the
- * networks, and dotted threshold keys (each with `perNetwork`) with their values.
- */
-export type NetworkOverride = { readonly networks: readonly string[] } & {
-  readonly [key: string]: number | readonly string[];
-};
-
-/** One documented key. */
-export interface KeySpec {
-  /** Dotted path, e.g. "log.max_bytes". */
-  key: string;
-  kind: KeyKind;
-  default: number | boolean | readonly string[] | readonly number[] | readonly NetworkOverride[];
-  min?: number;
-  max?: number;
-  /** A threshold that `detect.network_thresholds` may set per network. */
-  perNetwork?: boolean;
-  /** What it does and what raising or lowering it costs. */
-  doc: string;
-}
+export type { KeyKind, KeySpec, NetworkOverride } from "./config_spec.ts";
 
 const MIB = 1024 * 1024;
 

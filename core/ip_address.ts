@@ -135,3 +135,10 @@ export class CidrSet {
     return this.hasIpv6(Int32Array.from(address.words), 0);
   }
 }
+
+/** True for addresses only this machine can reach: 127.0.0.0/8, ::1 and localhost. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host) ||
+    host === "0:0:0:0:0:0:0:1";
+}

@@ -4,7 +4,7 @@
  * long a client may take over its headers or sit idle, and how fast wrong tokens are answered.
  * They bound what a hostile client can cost (open files, memory, guesses per second).
  */
-import type { KeySpec } from "./config.ts";
+import type { KeySpec } from "./config_spec.ts";
 
 /** The UI's keys, spread into CONFIG_KEYS. */
 export const UI_KEYS: KeySpec[] = [

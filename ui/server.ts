@@ -14,7 +14,7 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
 import { DETECTOR_NAMES } from "../core/detect/catalog.ts";
-import { isLoopbackHost } from "../core/cli.ts";
+import { isLoopbackHost } from "../core/ip_address.ts";
 import { log } from "../core/diagnostics.ts";
 import { type Controller, ControllerError, type ControllerEvent } from "./controller.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";

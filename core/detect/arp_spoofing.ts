@@ -30,7 +30,7 @@ import { ARP_REPLY, ARP_REQUEST, arpAddressText, type ArpPacket, macText } from 
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps } from "./detector.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
-import { seconds } from "./port_scan.ts";
+import { seconds } from "./evidence_text.ts";
 import { pairKey } from "./tuple_key.ts";
 import { DistinctRun } from "./windows.ts";
 

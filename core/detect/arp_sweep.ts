@@ -17,7 +17,7 @@ import { ARP_REPLY, ARP_REQUEST, arpAddressText, type ArpPacket } from "./arp_pa
 import type { DetectorInfo } from "./catalog.ts";
 import type { ScannerFlags } from "./detector.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
-import { seconds } from "./port_scan.ts";
+import { seconds } from "./evidence_text.ts";
 import { pairKey } from "./tuple_key.ts";
 import { DistinctRun } from "./windows.ts";
 

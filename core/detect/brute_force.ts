@@ -34,7 +34,7 @@ import {
   TCP_RST,
   TCP_SYN,
 } from "./packet_context.ts";
-import { seconds } from "./port_scan.ts";
+import { seconds } from "./evidence_text.ts";
 import { exchangeKey } from "./tuple_key.ts";
 import { SlidingCount } from "./windows.ts";
 

@@ -4,7 +4,7 @@
  * each with its default and its tradeoff. Anchors (Zeek, Snort, ntopng, FastNetMon) are named
  * where a default follows them; ../shared/ANCHORS.md has the sources.
  */
-import type { KeySpec } from "../config.ts";
+import type { KeySpec } from "../config_spec.ts";
 import { DETECTOR_NAMES } from "./catalog.ts";
 
 const TRACKED_DOC = "Keys tracked at most. More memory (~200 B each) against evictions under " +

@@ -35,7 +35,7 @@ import {
   PROTO_UDP,
   protoName,
 } from "./packet_context.ts";
-import { seconds } from "./port_scan.ts";
+import { seconds } from "./evidence_text.ts";
 import { DistinctRun } from "./windows.ts";
 import { endpointKey, exchangeKey } from "./tuple_key.ts";
 

@@ -41,6 +41,7 @@ import {
   withLosses,
 } from "./first_sightings.ts";
 import { PROTO_TCP, PROTO_UDP } from "./packet_context.ts";
+import { seconds } from "./evidence_text.ts";
 import { exchangeKey, pairKey } from "./tuple_key.ts";
 import { DistinctRun } from "./windows.ts";
 
@@ -251,12 +252,6 @@ function protocolPairKey(src: TableKey, dst: TableKey): TableKey {
 function protocolText(seen: number): string {
   if (seen === (SEEN_TCP | SEEN_UDP)) return "TCP and UDP";
   return seen === SEEN_UDP ? "UDP" : "TCP";
-}
-
-/** Elapsed time for sentences: tenths below 10 s, whole seconds above. */
-export function seconds(us: number): number {
-  const s = us / 1e6;
-  return s < 10 ? Math.round(s * 10) / 10 : Math.round(s);
 }
 
 /** Registry entry. */
