@@ -1,4 +1,5 @@
 /**
+ * @module bench
  * `deno task bench`: every figure of the README's Benchmark section, in one run, as markdown
  * tables under one machine line. Parts (all by default, in this order):
  *

@@ -1,4 +1,5 @@
 /**
+ * @module common
  * What the benchmarks share: where things are, running `main.ts` under `/usr/bin/time` (wall
  * time and peak RSS) while sampling its RSS, reading the records it wrote, and formatting.
  */

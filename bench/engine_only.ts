@@ -1,4 +1,5 @@
 /**
+ * @module engine_only
  * Times the main thread's share of `--read` alone: decodes a capture into batches once (through
  * the real capture worker), then runs the engine (summary + detection) over them, so hot-path
  * changes can be measured without FFI or the worker in the figure.

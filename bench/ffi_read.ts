@@ -1,4 +1,5 @@
 /**
+ * @module ffi_read
  * Packets per second of the FFI read path on a generated pcap of small frames.
  *
  *   deno run --allow-all bench/ffi_read.ts [packets=1000000] [runs=5]

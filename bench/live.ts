@@ -1,4 +1,5 @@
 /**
+ * @module live
  * Live capture at the most this machine can send: are packets lost, and where?
  *
  *   deno run -A bench/live.ts [--packets 1000000] [--replays 4] [--loops 1] [--buffer-mib N]

@@ -1,4 +1,5 @@
 /**
+ * @module long_run
  * A long run of mixed traffic: is memory flat once the tables are full?
  *
  *   deno run -A bench/long_run.ts [--packets 10000000] [--base 1000000] [--gap 30]

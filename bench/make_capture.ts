@@ -1,4 +1,5 @@
 /**
+ * @module make_capture
  * Makes a benchmark capture from real tools in network namespaces:
  *
  *   deno run -A bench/make_capture.ts OUT.pcap [--packets 1000000] [--kind small|large]

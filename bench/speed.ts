@@ -1,4 +1,5 @@
 /**
+ * @module speed
  * Speed of `anomaly --read` (full detection, records written) against
  * `tcpdump -r FILE -w /dev/null` on the same capture, in the same run, as packets/s and as a ratio
  * of whole-process wall times (the median of `runs` each), with the CPU time of Anomaly's run

@@ -1,4 +1,5 @@
 /**
+ * @module spoofed_flood
  * A spoofed SYN flood against Anomaly's memory caps:
  *
  *   deno run -A bench/spoofed_flood.ts [--packets 1000000] [--seconds 4] [--runs 1]

@@ -1,2 +1,7 @@
+/**
+ * @module version
+ * The program's version.
+ */
+
 /** The program's version, printed by --version and written into records. */
 export const VERSION = "0.1.0";

@@ -90,3 +90,11 @@ Deno.test("layout: no source file over 400 lines (tests/ exempt)", () => {
   // An exemption goes once its file is split.
   assert.deepEqual(LONG_FILES_NOT_YET_SPLIT.filter((f) => !long.includes(f)), []);
 });
+
+Deno.test("layout: every module of core/, ffi/, ui/, tools/, bench/ and testing/ opens with an @module doc", () => {
+  const roots = ["main.ts", "core", "ffi", "ui", "tools", "bench", "testing"];
+  const missing = sourceFiles(ROOT, roots).filter((file) => file.endsWith(".ts")).filter((file) =>
+    !/^\/\*\*\n \* @module [a-z0-9_]+\n/.test(Deno.readTextFileSync(`${ROOT}/${file}`))
+  );
+  assert.deepEqual(missing, []);
+});

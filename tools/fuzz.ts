@@ -1,4 +1,5 @@
 /**
+ * @module fuzz
  * `deno task fuzz [--frames N] [--seed S] [--engine]`: decodes N (default 1,000,000) random and
  * mutated frames of every link type and protocol we decode (see tools/fuzz_lib.ts), checking
  * every record, and prints frames, frames/s, outcomes, events by name and escapes. `--engine`

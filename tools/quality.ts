@@ -1,4 +1,5 @@
 /**
+ * @module quality
  * The evaluation task: runs the engine over every capture under DIR (in this process, one
  * capture after the other) and reports alerts per detector and per capture, captures with an
  * alert outside the user's three rules, restarts of a key, alerts per incident and, with

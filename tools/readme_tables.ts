@@ -1,4 +1,5 @@
 /**
+ * @module readme_tables
  * The README's detector and configuration tables, made from the code so they never disagree.
  * `deno run -A tools/readme_tables.ts --write` rewrites them between their markers in README.md;
  * tests/readme_test.ts checks the README holds exactly what this makes.
