@@ -9,7 +9,11 @@ import { applyOverrides, defaultConfig } from "../../core/config.ts";
 import { PacketDecoder } from "../../core/decode/decoder.ts";
 import { DECODE_EVENTS } from "../../core/decode/events.ts";
 import { Engine } from "../../core/engine.ts";
-import { checkRecord, findFields, fuzz, FUZZ_LINK_TYPES, makeSeeds } from "../../tools/fuzz_lib.ts";
+import { fuzz } from "../../tools/fuzz_lib.ts";
+import { checkRecord } from "../../tools/fuzz/check_record.ts";
+import { findFields } from "../../tools/fuzz/fields.ts";
+import { FUZZ_LINK_TYPES } from "../../tools/fuzz/link_types.ts";
+import { makeSeeds } from "../../tools/fuzz/seeds.ts";
 import { decodeFrame, extHeader, icmp, ipv6, RAW, tcp } from "../support/frames.ts";
 
 const FRAMES = 10_000;
