@@ -17,7 +17,6 @@ const LONG_FILES_NOT_YET_SPLIT: readonly string[] = [
   "core/detect/alerts.ts",
   "core/detect/connections.ts",
   "ui/app.js",
-  "ui/controller.ts",
 ];
 const MAX_LINES = 400;
 

@@ -6,135 +6,22 @@
  * changes to subscribers (the event stream). It never computes detections: everything it shows
  * comes from the engine (summary snapshot, alert counts, trackers).
  */
-import type { Config } from "../core/config.ts";
 import { log } from "../core/diagnostics.ts";
 import type { PacketSource, SessionResult } from "../core/session.ts";
 import { Session } from "../core/session.ts";
-import type { SeriesPoint } from "../core/traffic_series.ts";
-import type { SummarySnapshot } from "../core/summary.ts";
-import type { KernelCounters } from "../core/stats_record.ts";
-import type { AlertCounts } from "../core/detect/alerts.ts";
-import type { TrackerStats } from "../core/detect/keyed_state.ts";
-
-/** Where the capture is in its life. */
-export type CaptureState = "idle" | "starting" | "capturing" | "stopping" | "stopped" | "error";
-
-/** What `openSource` is asked to open: a device or a file, with a BPF filter. */
-export interface SourceRequest {
-  device?: string;
-  read?: string;
-  filter: string;
-  /** Aborted by Stop or shutdown while the source is still opening (a slow filter compile). */
-  signal?: AbortSignal;
-}
-
-/** Opens a packet source (main.ts passes `Capture.open`; tests a file capture or a fake). */
-export type OpenSource = (request: SourceRequest) => Promise<PacketSource>;
-
-/** A capture device as the interface picker shows it. */
-export interface InterfaceInfo {
-  name: string;
-  description: string | null;
-  addresses: { family: string; address: string; netmask: string | null }[];
-  up: boolean;
-  running: boolean;
-  loopback: boolean;
-}
-
-/** Where the records of a finished capture went. */
-export interface SavedRecords {
-  path: string | null;
-  records: number;
-  alerts: number;
-  packets: number;
-  writeFailures: number;
-}
-
-/** What GET /api/status returns and state events carry. */
-export interface Status {
-  state: CaptureState;
-  /** "file" when the program was started with --read. */
-  mode: "live" | "file";
-  /** The interface or file of the current (or last) capture. */
-  source: string | null;
-  filter: string;
-  /** When the current (or last) capture started, ISO 8601. */
-  since: string | null;
-  /** When it ended, ISO 8601. */
-  endedAt: string | null;
-  /** The error of a failed start or a capture that died. */
-  message: string | null;
-  /** Set once a capture has ended and its final records are written. */
-  saved: SavedRecords | null;
-  /**
-   * Writing records failed during the current (or last) capture: why, and that capture goes on;
-   * once writing resumed, how many records were lost. Also when a detector's alerts are being
-   * dropped (its share of the open alerts is full). Null while nothing failed.
-   */
-  warning: string | null;
-  /** Records of the current (or last) capture that could not be written. */
-  recordsLost: number;
-  /** What Start uses when the request leaves it out. */
-  defaults: { interface: string | null; filter: string; read: string | null };
-}
-
-/** What GET /api/summary returns and summary events carry. */
-export interface SummaryView {
-  state: CaptureState;
-  source: string | null;
-  live: boolean;
-  /** The packet-time second the rates and the series end at, or null before any packet. */
-  until: number | null;
-  /** Packets and bits per second: the last complete second live, the average for a file. */
-  rate: { pps: number; bps: number; basis: "last_second" | "average" };
-  summary: SummarySnapshot | null;
-  series: SeriesPoint[];
-  kernel: KernelCounters | null;
-  alerts: AlertCounts | null;
-  trackers: TrackerStats[];
-}
-
-/** One message for subscribers. */
-export type ControllerEvent =
-  | { type: "state"; data: Status }
-  | { type: "alert"; data: Record<string, unknown> }
-  | { type: "summary"; data: SummaryView };
-
-/** Receives controller events; must not throw (errors are logged and the subscriber dropped). */
-export type Subscriber = (event: ControllerEvent) => void;
-
-/** A request the controller refuses, with the HTTP status that says why. */
-export class ControllerError extends Error {
-  override name = "ControllerError";
-  constructor(readonly status: 400 | 409 | 500, message: string) {
-    super(message);
-  }
-}
-
-/** What the controller needs. */
-export interface ControllerOptions {
-  config: Config;
-  openSource: OpenSource;
-  /** Null keeps records in memory (tests). */
-  logDirectory: string | null;
-  /** File mode: Start reads this file instead of capturing live. */
-  read?: string;
-  /** The device Start uses when the request names none. */
-  defaultInterface?: () => string | null;
-  defaultFilter?: string;
-  /** Capture devices for the picker. */
-  listInterfaces?: () => InterfaceInfo[];
-  /** The host's own addresses, for the incoming/outgoing split of live captures. */
-  hostAddresses?: () => string[];
-  /** Alert records kept for GET /api/alerts (default 1000). */
-  maxAlerts?: number;
-  /** Stop each live capture after this many seconds. */
-  durationS?: number;
-  /** Milliseconds between summary ticks to subscribers (default 1000). */
-  tickMs?: number;
-  /** Seconds of series the chart shows (default 300). */
-  chartSeconds?: number;
-}
+import {
+  type CaptureState,
+  ControllerError,
+  type ControllerEvent,
+  type ControllerOptions,
+  type InterfaceInfo,
+  type SavedRecords,
+  type Status,
+  type Subscriber,
+  type SummaryView,
+} from "./controller_api.ts";
+import { summaryView } from "./summary_view.ts";
+import { type AlertQuery, RecentAlerts } from "./recent_alerts.ts";
 
 const ACTIVE: ReadonlySet<CaptureState> = new Set(["starting", "capturing", "stopping"]);
 
@@ -142,7 +29,6 @@ const ACTIVE: ReadonlySet<CaptureState> = new Set(["starting", "capturing", "sto
 export class Controller {
   readonly #options: ControllerOptions;
   readonly #subscribers = new Set<Subscriber>();
-  readonly #maxAlerts: number;
   #chain: Promise<unknown> = Promise.resolve();
   #state: CaptureState = "idle";
   #session: Session | null = null;
@@ -155,10 +41,8 @@ export class Controller {
   #warning: string | null = null;
   /** The latest detector whose alerts started being dropped, in words (shown with #warning). */
   #alertWarning: string | null = null;
-  /** Alert records, newest first. */
-  #alerts: Record<string, unknown>[] = [];
-  /** Alert records seen by (detector, state), across captures (for /metrics). */
-  readonly #alertRecords = new Map<string, number>();
+  /** Recent alert records and the count of alert records across captures. */
+  readonly #recent: RecentAlerts;
   #sessionsStarted = 0;
   #ticker: ReturnType<typeof setInterval> | undefined;
   #durationTimer: ReturnType<typeof setTimeout> | undefined;
@@ -168,7 +52,7 @@ export class Controller {
 
   constructor(options: ControllerOptions) {
     this.#options = options;
-    this.#maxAlerts = options.maxAlerts ?? 1000;
+    this.#recent = new RecentAlerts(options.maxAlerts ?? 1000);
     this.#filter = options.defaultFilter ?? "";
   }
 
@@ -189,7 +73,7 @@ export class Controller {
 
   /** Alert records by "detector\u0000state", across captures. */
   get alertRecordCounts(): ReadonlyMap<string, number> {
-    return this.#alertRecords;
+    return this.#recent.counts;
   }
 
   /** The status for the API and the page. */
@@ -219,72 +103,18 @@ export class Controller {
   }
 
   /** Recent alert records, newest first, filtered. */
-  alerts(query: { limit?: number; severity?: number; detector?: string } = {}): Record<
-    string,
-    unknown
-  >[] {
-    const { limit = 100, severity, detector } = query;
-    const out: Record<string, unknown>[] = [];
-    for (const record of this.#alerts) {
-      if (out.length >= limit) break;
-      const alert = record.alert as { severity?: number } | undefined;
-      const detection = record.detection as { detector?: string } | undefined;
-      if (severity !== undefined && alert?.severity !== severity) continue;
-      if (detector !== undefined && detection?.detector !== detector) continue;
-      out.push(record);
-    }
-    return out;
+  alerts(query: AlertQuery = {}): Record<string, unknown>[] {
+    return this.#recent.list(query);
   }
 
   /** The traffic summary of the current or last capture, from its engine. */
   summary(): SummaryView {
-    const engine = this.#session?.engine;
-    const live = this.#session?.source.live ?? this.#options.read === undefined;
-    const empty: SummaryView = {
+    return summaryView(this.#session, {
       state: this.#state,
       source: this.#source,
-      live,
-      until: null,
-      rate: { pps: 0, bps: 0, basis: live ? "last_second" : "average" },
-      summary: null,
-      series: [],
-      kernel: null,
-      alerts: null,
-      trackers: [],
-    };
-    if (engine === undefined) return empty;
-    const snapshot = engine.summary.snapshot();
-    const capturing = this.#state === "capturing";
-    const clockS = engine.clockUs >= 0 ? Math.floor(engine.clockUs / 1e6) : null;
-    // Live, the second in progress is incomplete: rates and the chart end at the one before.
-    const until = clockS === null ? null : live && capturing ? clockS - 1 : clockS;
-    const series = until === null
-      ? []
-      : engine.summary.series.points(this.#options.chartSeconds ?? 300, until);
-    let rate: SummaryView["rate"];
-    if (live && capturing) {
-      const last = series.at(-1);
-      rate = { pps: last?.packets ?? 0, bps: (last?.bytes ?? 0) * 8, basis: "last_second" };
-    } else {
-      const spanS = snapshot.first_seen >= 0
-        ? Math.max(1, (snapshot.last_seen - snapshot.first_seen) / 1e6)
-        : 1;
-      rate = {
-        pps: round(snapshot.packets / spanS),
-        bps: round(snapshot.bytes * 8 / spanS),
-        basis: "average",
-      };
-    }
-    return {
-      ...empty,
-      until,
-      rate,
-      summary: snapshot,
-      series,
-      kernel: engine.kernelCounters,
-      alerts: engine.detection.alertCounts(),
-      trackers: engine.detection.trackers(),
-    };
+      fileMode: this.#options.read !== undefined,
+      chartSeconds: this.#options.chartSeconds ?? 300,
+    });
   }
 
   /** Adds a subscriber; returns the function that removes it. */
@@ -388,7 +218,7 @@ export class Controller {
     } finally {
       this.#opening = null;
     }
-    this.#alerts = [];
+    this.#recent.clear();
     let session: Session;
     try {
       session = new Session({
@@ -506,11 +336,7 @@ export class Controller {
 
   #onRecord(record: Record<string, unknown>): void {
     if (record.event_type !== "alert") return;
-    this.#alerts.unshift(record);
-    if (this.#alerts.length > this.#maxAlerts) this.#alerts.length = this.#maxAlerts;
-    const d = record.detection as { detector?: string; state?: string } | undefined;
-    const key = `${d?.detector ?? "unknown"}\u0000${d?.state ?? "unknown"}`;
-    this.#alertRecords.set(key, (this.#alertRecords.get(key) ?? 0) + 1);
+    this.#recent.add(record);
     this.#broadcast({ type: "alert", data: record });
   }
 
@@ -552,8 +378,4 @@ export class Controller {
       return null;
     }
   }
-}
-
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
 }
