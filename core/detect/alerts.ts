@@ -15,8 +15,6 @@
  */
 import type { TableKey } from "../host_key.ts";
 import { CidrSet, parseAddress, parseCidr } from "../ip_address.ts";
-import { eveTimestamp } from "../eve_time.ts";
-import { DIRECTION_NAMES } from "../direction.ts";
 import {
   DETECTOR_NAMES,
   type DetectorInfo,
@@ -24,56 +22,26 @@ import {
   FIRST_SIGNATURE_ID,
 } from "./catalog.ts";
 import { AlertBudget } from "./alert_budget.ts";
+import type {
+  AlertCache,
+  AlertCounts,
+  AlertHandle,
+  AlertSettings,
+  AlertSink,
+  AlertStart,
+  AlertState,
+} from "./alert_types.ts";
+import { alertRecord, type OpenAlert } from "./alert_record.ts";
 
-/** What a detector tells when it fires for a key the first time. */
-export interface AlertStart {
-  /** Unique within the detector: the attacker, victim or pair the alert is about. */
-  key: TableKey;
-  timestampUs: number;
-  srcIp?: string;
-  destIp?: string;
-  srcPort?: number;
-  destPort?: number;
-  proto?: string;
-  observed: number;
-  threshold: number;
-  windowS: number;
-  /** 0 other, 1 incoming, 2 outgoing. */
-  direction: number;
-  /** The evidence sentence for `alert.signature`, for a given observation. */
-  render(observed: number): string;
-  /** Why this fired, in plain words, for `detection.explanation`. */
-  explanation: string;
-}
-
-/** Lifecycle states, as written in `detection.state`. */
-export type AlertState = "start" | "update" | "end";
-
-/** An open alert as a detector caches it, for `observeCached` (opaque outside this module). */
-export interface AlertHandle {
-  readonly ended: boolean;
-}
-
-/** Where a detector caches the open alert of a key it may observe on every packet. */
-export interface AlertCache {
-  alert: AlertHandle | null;
-}
-
-interface OpenAlert extends AlertHandle {
-  ended: boolean;
-  id: string;
-  info: DetectorInfo;
-  start: AlertStart;
-  firstSeenUs: number;
-  lastSeenUs: number;
-  lastUpdateUs: number;
-  count: number;
-  countAtUpdate: number;
-  observed: number;
-  peak: number;
-  /** Times the alert resumed after it had ended (within `alerts.suppress_s`). */
-  resumed: number;
-}
+export type {
+  AlertCache,
+  AlertCounts,
+  AlertHandle,
+  AlertSettings,
+  AlertSink,
+  AlertStart,
+  AlertState,
+} from "./alert_types.ts";
 
 /** An ended alert that resumes if its key fires again within `alerts.suppress_s`. */
 interface EndedAlert {
@@ -88,38 +56,6 @@ interface HeldKey {
   /** Packet time the key may try to start again even if still active. */
   untilUs: number;
 }
-
-/** Alert counters for stats records and the UI. */
-export interface AlertCounts {
-  started: number;
-  active: number;
-  ended: number;
-  suppressed: number;
-  dropped: number;
-  /** Ended alerts that resumed because their key fired again within `alerts.suppress_s`. */
-  resumed: number;
-  by_detector: Record<
-    string,
-    { started: number; active: number; suppressed: number; dropped: number }
-  >;
-}
-
-/** Settings of the alert manager (config keys `alerts.*`). */
-export interface AlertSettings {
-  updateIntervalS: number;
-  quietS: number;
-  suppressS: number;
-  maxOpen: number;
-  /** Open alerts one detector may hold (`alerts.max_open_per_detector`; default `maxOpen`). */
-  maxOpenPerDetector?: number;
-  /** Global allow-list: alerts whose source or destination is inside are suppressed. */
-  allowList: readonly string[];
-  /** Per-detector allow-lists. */
-  detectorAllowLists: Partial<Record<DetectorName, readonly string[]>>;
-}
-
-/** Receives every alert record. */
-export type AlertSink = (record: Record<string, unknown>, state: AlertState) => void;
 
 /** Opens, updates and ends alerts, and writes their EVE records through `sink`. */
 export class AlertManager {
@@ -446,46 +382,6 @@ export class AlertManager {
   }
 }
 
-function alertRecord(alert: OpenAlert, state: AlertState, atUs: number): Record<string, unknown> {
-  const s = alert.start, info = alert.info;
-  const observed = state === "start" ? s.observed : alert.observed;
-  const record: Record<string, unknown> = {
-    timestamp: eveTimestamp(atUs),
-    event_type: "alert",
-  };
-  if (s.srcIp !== undefined) record.src_ip = s.srcIp;
-  if (s.srcPort !== undefined) record.src_port = s.srcPort;
-  if (s.destIp !== undefined) record.dest_ip = s.destIp;
-  if (s.destPort !== undefined) record.dest_port = s.destPort;
-  if (s.proto !== undefined) record.proto = s.proto;
-  record.alert = {
-    action: "allowed",
-    gid: 1,
-    signature_id: info.signatureId,
-    rev: info.rev,
-    signature: s.render(state === "start" ? s.observed : alert.peak),
-    category: info.category,
-    severity: info.severity,
-  };
-  record.detection = {
-    alert_id: alert.id,
-    detector: info.name,
-    state,
-    first_seen: eveTimestamp(alert.firstSeenUs),
-    last_seen: eveTimestamp(alert.lastSeenUs),
-    count: alert.count,
-    observed,
-    peak: alert.peak,
-    threshold: s.threshold,
-    window_s: s.windowS,
-    direction: DIRECTION_NAMES[s.direction] ?? "other",
-    explanation: s.explanation,
-    ...(alert.resumed > 0 ? { resumed: alert.resumed } : {}),
-    ...(state === "end" ? { duration_s: round((alert.lastSeenUs - alert.firstSeenUs) / 1e6) } : {}),
-  };
-  return record;
-}
-
 function suppressionKey(info: DetectorInfo, key: TableKey): string {
   return `${info.name}|${key}`;
 }
@@ -496,8 +392,4 @@ function cidrSet(list: readonly string[]): CidrSet {
     if (cidr === null) throw new RangeError(`Cannot parse allow-list entry "${text}"`);
     return cidr;
   }));
-}
-
-function round(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }
