@@ -1,21 +1,21 @@
 /**
  * @module batch_summary
  * The traffic summary's share of a batch, counted where the batch is decoded (the capture worker)
- * and applied on the main thread as a few rows per batch: the summary's per-packet work leaves
- * the thread that runs detection. The engine collects batches that arrive without rows (tests,
- * benchmarks) with the same code.
+ * and applied on the main thread (core/apply_rows.ts) as a few rows per batch: the summary's
+ * per-packet work leaves the thread that runs detection. The engine collects batches that arrive
+ * without rows (tests, benchmarks) with the same code.
  *
  * Rows are one Float64Array, cut into segments. A segment ends where the latest packet time
  * enters a new second counted from the capture's first packet: a stats boundary (the first
  * packet plus a whole number of seconds) never falls inside a segment, so the segments before a
  * boundary count exactly the packets before it.
  *
- * Layout: each segment is a header of SEGMENT_WORDS words, then tagged rows (`ROW_*`, each
- * followed by its words), in the order the summary applies them. Hosts come in the order they
- * first appeared, so the summary's tables see new hosts in packet order.
+ * Layout (core/batch_rows.ts): each segment is a header of SEGMENT_WORDS words, then tagged rows
+ * (`ROW_*`, each followed by its words), in the order the summary applies them. Hosts come in the
+ * order they first appeared, so the summary's tables see new hosts in packet order.
  */
 import { EVENT_COUNT } from "./decode/events.ts";
-import { hostKey, type TableKey } from "./host_key.ts";
+import { hostKey } from "./host_key.ts";
 import { NumericIndex } from "./numeric_index.ts";
 import {
   F_ADDRESSES,
@@ -37,59 +37,30 @@ import {
   W_SRC_ADDR,
   W_WIRE_LEN,
 } from "./packet_batch.ts";
-
-// Segment header words.
-/** Index after the segment's last packet in the batch. */
-export const SEG_END = 0;
-/** Row offset of the next segment's header (the rows' length after the last). */
-export const SEG_NEXT = 1;
-export const SEG_FIRST_US = 2;
-export const SEG_MAX_US = 3;
-export const SEG_PACKETS = 4;
-export const SEG_BYTES = 5;
-export const SEG_INVALID = 6;
-export const SEG_TRUNCATED = 7;
-export const SEG_UNSUPPORTED = 8;
-const SEGMENT_WORDS = 9;
-
-// Row tags, each followed by its words.
-/** Flag bit, packets, bytes. */
-export const ROW_PROTOCOL = 1;
-/** Event id, count. */
-export const ROW_EVENT = 2;
-/** Unix second, packets, bytes. */
-export const ROW_SECOND = 3;
-/** Port table (0 TCP, 1 UDP), port, packets. */
-export const ROW_PORT = 4;
-/** IPv4 word, packets, bytes. */
-export const ROW_SOURCE_V4 = 5;
-export const ROW_DESTINATION_V4 = 6;
-/** Four IPv6 words, packets, bytes. */
-export const ROW_SOURCE_V6 = 7;
-export const ROW_DESTINATION_V6 = 8;
+import {
+  ROW_DESTINATION_V4,
+  ROW_DESTINATION_V6,
+  ROW_EVENT,
+  ROW_PORT,
+  ROW_PROTOCOL,
+  ROW_SECOND,
+  ROW_SOURCE_V4,
+  ROW_SOURCE_V6,
+  SEG_BYTES,
+  SEG_END,
+  SEG_FIRST_US,
+  SEG_INVALID,
+  SEG_MAX_US,
+  SEG_NEXT,
+  SEG_PACKETS,
+  SEG_TRUNCATED,
+  SEG_UNSUPPORTED,
+  SEGMENT_WORDS,
+} from "./batch_rows.ts";
 
 /** Flags counted per combination (all below bit 11, so a small table holds every one). */
 const COUNTED_FLAGS = PROTOCOL_FLAGS | F_INVALID | F_TRUNCATED | F_UNSUPPORTED;
 const PORTS = 65536;
-
-/** What applying rows needs from the summary. */
-export interface SummaryTarget {
-  addTotals(
-    firstUs: number,
-    maxUs: number,
-    packets: number,
-    bytes: number,
-    invalid: number,
-    truncated: number,
-    unsupported: number,
-  ): void;
-  addProtocol(bit: number, packets: number, bytes: number): void;
-  addEvent(id: number, count: number): void;
-  addSecond(second: number, packets: number, bytes: number): void;
-  addPort(table: number, port: number, packets: number): void;
-  addSource(key: TableKey, packets: number, bytes: number): void;
-  addDestination(key: TableKey, packets: number, bytes: number): void;
-}
 
 /**
  * Counts batches into segment rows. One per capture (it keeps the first packet time and the
@@ -403,61 +374,5 @@ class HostRows {
     this.#v6 = v6;
     this.#packets = packets;
     this.#bytes = bytes;
-  }
-}
-
-const v6Scratch = new Int32Array(4);
-
-/** Applies one segment's rows, `rows[at..]` up to its SEG_NEXT, to `target`. */
-export function applySegment(target: SummaryTarget, rows: Float64Array, at: number): void {
-  const next = rows[at + SEG_NEXT]!;
-  target.addTotals(
-    rows[at + SEG_FIRST_US]!,
-    rows[at + SEG_MAX_US]!,
-    rows[at + SEG_PACKETS]!,
-    rows[at + SEG_BYTES]!,
-    rows[at + SEG_INVALID]!,
-    rows[at + SEG_TRUNCATED]!,
-    rows[at + SEG_UNSUPPORTED]!,
-  );
-  for (let i = at + SEGMENT_WORDS; i < next;) {
-    const tag = rows[i]!;
-    switch (tag) {
-      case ROW_PROTOCOL:
-        target.addProtocol(rows[i + 1]!, rows[i + 2]!, rows[i + 3]!);
-        i += 4;
-        break;
-      case ROW_EVENT:
-        target.addEvent(rows[i + 1]!, rows[i + 2]!);
-        i += 3;
-        break;
-      case ROW_SECOND:
-        target.addSecond(rows[i + 1]!, rows[i + 2]!, rows[i + 3]!);
-        i += 4;
-        break;
-      case ROW_PORT:
-        target.addPort(rows[i + 1]!, rows[i + 2]!, rows[i + 3]!);
-        i += 4;
-        break;
-      case ROW_SOURCE_V4:
-        target.addSource(rows[i + 1]!, rows[i + 2]!, rows[i + 3]!);
-        i += 4;
-        break;
-      case ROW_DESTINATION_V4:
-        target.addDestination(rows[i + 1]!, rows[i + 2]!, rows[i + 3]!);
-        i += 4;
-        break;
-      case ROW_SOURCE_V6:
-      case ROW_DESTINATION_V6: {
-        for (let w = 0; w < 4; w++) v6Scratch[w] = rows[i + 1 + w]!;
-        const key = hostKey(v6Scratch, 0, true);
-        if (tag === ROW_SOURCE_V6) target.addSource(key, rows[i + 5]!, rows[i + 6]!);
-        else target.addDestination(key, rows[i + 5]!, rows[i + 6]!);
-        i += 7;
-        break;
-      }
-      default:
-        throw new Error(`batch summary: unknown row tag ${tag} at ${i}`);
-    }
   }
 }

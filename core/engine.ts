@@ -7,14 +7,9 @@
 import { type Config, list, num } from "./config.ts";
 import { DirectionClassifier } from "./direction.ts";
 import { type PacketBatch, RECORD_WORDS, W_FLAGS, W_WIRE_LEN } from "./packet_batch.ts";
-import {
-  applySegment,
-  BatchSummaryCollector,
-  SEG_BYTES,
-  SEG_END,
-  SEG_NEXT,
-  SEG_PACKETS,
-} from "./batch_summary.ts";
+import { applySegment } from "./apply_rows.ts";
+import { BatchSummaryCollector } from "./batch_summary.ts";
+import { SEG_BYTES, SEG_END, SEG_NEXT, SEG_PACKETS } from "./batch_rows.ts";
 import type { RecordWriter } from "./record_writer.ts";
 import { buildStatsRecord, type KernelCounters } from "./stats_record.ts";
 import { TrafficSummary } from "./summary.ts";

@@ -10,7 +10,7 @@ import { EVENT_COUNT, eventName } from "./decode/events.ts";
 import { TrafficSeries } from "./traffic_series.ts";
 import { keyText, type TableKey } from "./host_key.ts";
 import { PROTOCOL_NAMES } from "./packet_batch.ts";
-import type { SummaryTarget } from "./batch_summary.ts";
+import type { SummaryTarget } from "./apply_rows.ts";
 
 /** Limits of the summary's tables (config keys `summary.*`). */
 export interface SummaryLimits {

@@ -13,7 +13,6 @@ const graph = importGraph(ROOT);
 
 /** Source files still over the limit, waiting for a split along a real seam (README, Layout). */
 const LONG_FILES_NOT_YET_SPLIT: readonly string[] = [
-  "core/batch_summary.ts",
   "core/detect/connections.ts",
   "ui/app.js",
 ];

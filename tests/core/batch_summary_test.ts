@@ -1,12 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  applySegment,
-  BatchSummaryCollector,
-  SEG_END,
-  SEG_NEXT,
-  SEG_PACKETS,
-  type SummaryTarget,
-} from "../../core/batch_summary.ts";
+import { applySegment, type SummaryTarget } from "../../core/apply_rows.ts";
+import { BatchSummaryCollector } from "../../core/batch_summary.ts";
+import { SEG_END, SEG_NEXT, SEG_PACKETS } from "../../core/batch_rows.ts";
 import { applyOverrides, defaultConfig } from "../../core/config.ts";
 import { Engine } from "../../core/engine.ts";
 import { hostKey, type TableKey } from "../../core/host_key.ts";
