@@ -1,7 +1,8 @@
 /**
  * @module import_graph
  * The import graph of our own modules (relative specifiers only), its circles and line counts;
- * `deno run --allow-read tools/import_graph.ts` prints the circles, tests/layout_test.ts checks them.
+ * `deno run --allow-read tools/import_graph.ts` prints the circles; tests/layout_test.ts checks
+ * them.
  */
 
 /** The folders (and files) that hold our modules, relative to the repository root. */
@@ -76,7 +77,10 @@ export function sourceFiles(root: string, roots: readonly string[] = SOURCE_ROOT
   return files;
 }
 
-/** Reads every module under `root` and the modules it imports (non-module imports such as .html are left out). */
+/**
+ * Reads every module under `root` and the modules it imports (imports of other files, such as
+ * .html text imports, are left out).
+ */
 export function importGraph(root: string): ImportGraph {
   const graph: ImportGraph = new Map();
   for (const file of sourceFiles(root)) {
@@ -89,7 +93,10 @@ export function importGraph(root: string): ImportGraph {
   return graph;
 }
 
-/** The strongly connected components with more than one module (or a module importing itself), each sorted. */
+/**
+ * The strongly connected components with more than one module (or a module importing itself),
+ * each sorted.
+ */
 export function importCircles(graph: ImportGraph): string[][] {
   // Tarjan's algorithm, iterative so a deep chain cannot overflow the stack.
   const index = new Map<string, number>();

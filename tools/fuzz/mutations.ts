@@ -1,6 +1,7 @@
 /**
  * @module mutations
- * How the fuzzer mutates a frame: bit flips, interesting bytes, length fields at their edges, cuts, insertions, splices; IPv6 extension chains and VLAN stacks.
+ * How the fuzzer mutates a frame: bit flips, interesting bytes, length fields at their edges,
+ * cuts, insertions, splices; IPv6 extension chains and VLAN stacks.
  */
 import {
   ahHeader,
