@@ -14,7 +14,6 @@ const graph = importGraph(ROOT);
 /** Source files still over the limit, waiting for a split along a real seam (README, Layout). */
 const LONG_FILES_NOT_YET_SPLIT: readonly string[] = [
   "core/detect/connections.ts",
-  "ui/app.js",
 ];
 const MAX_LINES = 400;
 

@@ -1,16 +1,25 @@
 // Anomaly's page: plain JavaScript, no build step. Every string that comes from the server (and so
 // possibly from packets) goes into the page as text (textContent, option.text), never as HTML.
-"use strict";
+// An ES module (type="module"); its modules format.js and chart.js are served beside it.
+import {
+  $,
+  cell,
+  clip,
+  fillTable,
+  formatBytes,
+  formatCount,
+  formatScaled,
+  formatTime,
+  setText,
+} from "./format.js";
+import { renderChart } from "./chart.js";
 
 const MAX_ROWS = 500;
-const $ = (id) => document.getElementById(id);
-const numberFormat = new Intl.NumberFormat();
 
 let token = sessionStorage.getItem("anomaly-token") ?? "";
 let status = null;
 /** alert_id -> { record, row } */
 const alertRows = new Map();
-let chart = null;
 let eventsController = null;
 
 // A token may come in the URL's fragment (never sent to the server): #token=...
@@ -43,57 +52,6 @@ function post(path, body) {
   });
 }
 
-// ---- formatting ----
-
-function formatCount(n) {
-  return numberFormat.format(Math.round(n ?? 0));
-}
-
-function formatScaled(n, unit, base = 1000) {
-  const prefixes = ["", "k", "M", "G", "T"];
-  let value = n ?? 0, i = 0;
-  while (Math.abs(value) >= base && i < prefixes.length - 1) {
-    value /= base;
-    i++;
-  }
-  const digits = i === 0 ? 0 : value < 10 ? 2 : value < 100 ? 1 : 0;
-  return `${value.toFixed(digits)} ${prefixes[i]}${unit}`;
-}
-
-function formatBytes(n) {
-  return formatScaled(n, "B", 1024).replace(/ ([kMGT])B$/, " $1iB");
-}
-
-function formatTime(iso) {
-  if (!iso) return "";
-  const date = new Date(iso);
-  return Number.isNaN(date.getTime()) ? String(iso) : date.toLocaleTimeString();
-}
-
-function setText(id, text) {
-  const element = $(id);
-  if (element.textContent !== text) element.textContent = text;
-}
-
-function cell(row, text, className) {
-  const td = document.createElement("td");
-  td.textContent = text;
-  if (className) td.className = className;
-  row.append(td);
-  return td;
-}
-
-function fillTable(id, rows) {
-  const body = $(id);
-  body.replaceChildren(
-    ...rows.map((values) => {
-      const tr = document.createElement("tr");
-      for (const value of values) cell(tr, value);
-      return tr;
-    }),
-  );
-}
-
 // ---- state ----
 
 function stateText(s) {
@@ -115,11 +73,6 @@ function stateText(s) {
     default:
       return s.state;
   }
-}
-
-/** The first `max` characters of `text`, with "…" when it is longer. */
-function clip(text, max) {
-  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 function renderStatus(s) {
@@ -309,59 +262,6 @@ function renderSummary(view) {
     `${formatCount(view.alerts?.active)} / ${formatCount(view.alerts?.started)}`,
   );
   renderChart(view.series);
-}
-
-// ---- chart (uPlot, embedded with the page) ----
-
-function chartSize() {
-  const width = Math.max(280, $("chart").clientWidth);
-  return { width, height: width < 600 ? 180 : 240 };
-}
-
-function renderChart(series) {
-  if (typeof uPlot === "undefined") return;
-  const data = [
-    series.map((p) => p.t),
-    series.map((p) => p.packets),
-    series.map((p) => p.bytes),
-  ];
-  if (chart === null) {
-    chart = new uPlot(
-      {
-        ...chartSize(),
-        legend: { live: false },
-        cursor: { drag: { x: false, y: false } },
-        scales: { x: { time: true }, pkts: { auto: true }, bytes: { auto: true } },
-        series: [
-          {},
-          {
-            label: "packets/s",
-            scale: "pkts",
-            stroke: "#2563eb",
-            width: 2,
-            fill: "rgba(37,99,235,0.08)",
-          },
-          { label: "bytes/s", scale: "bytes", stroke: "#d97706", width: 1.5, dash: [6, 3] },
-        ],
-        axes: [
-          {},
-          { scale: "pkts", values: (_, ticks) => ticks.map((v) => formatScaled(v, "")) },
-          {
-            scale: "bytes",
-            side: 1,
-            grid: { show: false },
-            values: (_, ticks) => ticks.map((v) => formatBytes(v)),
-            size: 70,
-          },
-        ],
-      },
-      data,
-      $("chart"),
-    );
-    new ResizeObserver(() => chart.setSize(chartSize())).observe($("chart"));
-  } else {
-    chart.setData(data);
-  }
 }
 
 // ---- event stream (fetch, so the token travels in a header) ----

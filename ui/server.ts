@@ -24,6 +24,8 @@ import { tokenGuard } from "./token_guard.ts";
 import { readBodyCapped } from "./read_body.ts";
 import page from "./index.html" with { type: "text" };
 import script from "./app.js" with { type: "text" };
+import formatScript from "./format.js" with { type: "text" };
+import chartModule from "./chart.js" with { type: "text" };
 import style from "./style.css" with { type: "text" };
 import chartScript from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
 import chartStyle from "uplot/dist/uPlot.min.css" with { type: "text" };
@@ -60,6 +62,8 @@ export const CONTENT_SECURITY_POLICY = [
 const ASSETS: Record<string, { body: string; type: string }> = {
   "/": { body: page, type: "text/html; charset=utf-8" },
   "/app.js": { body: script, type: "text/javascript; charset=utf-8" },
+  "/format.js": { body: formatScript, type: "text/javascript; charset=utf-8" },
+  "/chart.js": { body: chartModule, type: "text/javascript; charset=utf-8" },
   "/style.css": { body: style, type: "text/css; charset=utf-8" },
   "/vendor/uplot.js": { body: chartScript, type: "text/javascript; charset=utf-8" },
   "/vendor/uplot.css": { body: chartStyle, type: "text/css; charset=utf-8" },

@@ -82,6 +82,8 @@ Deno.test("the page's assets are embedded and served with their types", async ()
   const app = createApp(heldController());
   const expected: [string, RegExp, RegExp][] = [
     ["/app.js", /^text\/javascript/, /textContent/],
+    ["/format.js", /^text\/javascript/, /textContent/],
+    ["/chart.js", /^text\/javascript/, /uPlot/],
     ["/style.css", /^text\/css/, /@media/],
     ["/vendor/uplot.js", /^text\/javascript/, /uPlot/],
     ["/vendor/uplot.css", /^text\/css/, /\.uplot/],
@@ -93,8 +95,10 @@ Deno.test("the page's assets are embedded and served with their types", async ()
     assert.ok(response.headers.get("Content-Security-Policy"), path);
     assert.match(await response.text(), content, path);
   }
-  const script = await (await app.request("/app.js")).text();
-  assert.doesNotMatch(script, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+  for (const path of ["/app.js", "/format.js", "/chart.js"]) {
+    const script = await (await app.request(path)).text();
+    assert.doesNotMatch(script, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/, path);
+  }
 });
 
 Deno.test("GET /api/status and /api/interfaces describe an idle capture and the devices", async () => {
