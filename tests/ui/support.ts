@@ -4,12 +4,14 @@
  * a high_packet_rate alert, and controllers wired to them or to real file captures; and for the
  * tests in network namespaces, main.ts serving the UI there and chromium run there.
  */
+import assert from "node:assert/strict";
 import { applyOverrides, defaultConfig } from "../../core/config.ts";
 import { DETECTOR_NAMES } from "../../core/detect/catalog.ts";
 import type { CaptureEnd, PacketSource } from "../../core/session.ts";
 import { Capture } from "../../ffi/capture.ts";
 import { Controller } from "../../ui/controller.ts";
 import type { ControllerOptions, SourceRequest } from "../../ui/controller_api.ts";
+import type { createApp } from "../../ui/server.ts";
 import { ethernet, ipv4, udp } from "../support/frames.ts";
 import type { BackgroundProcess, TestNetwork } from "../support/netns.ts";
 import { writePcap } from "../support/pcap_writer.ts";
@@ -198,4 +200,19 @@ export async function waitFor(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
+}
+
+/** Content-Type of a JSON request. */
+export const JSON_HEADERS = { "Content-Type": "application/json" };
+
+/** POSTs `body` to `app` at `path` as JSON. */
+export function post(app: ReturnType<typeof createApp>, path: string, body?: string, headers = {}) {
+  return app.request(path, { method: "POST", headers: { ...JSON_HEADERS, ...headers }, body });
+}
+
+/** The `error` of a JSON error response (asserted to be a string). */
+export async function errorOf(response: Response): Promise<string> {
+  const body = await response.json();
+  assert.equal(typeof body.error, "string", JSON.stringify(body));
+  return body.error;
 }
