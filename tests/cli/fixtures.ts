@@ -85,6 +85,24 @@ export function mixedFixture(): {
   };
 }
 
+/** Three packets of different sizes and protocols (the broken-file tests cut them). */
+export function threePackets(): FixturePacket[] {
+  return [
+    ethernet(0x0800, ipv4({ proto: 17, payload: udp({ payload: [1, 2, 3] }) })),
+    ethernet(
+      0x86dd,
+      ipv6({ nextHeader: 6, payload: tcp({ payload: new Array(9).fill(7) }) }),
+    ),
+    ethernet(0x0806, arp("10.0.0.1", "10.0.0.2")),
+  ].map((bytes, i) => ({ tsUs: T0_US + i * 1e6, bytes }));
+}
+
+/** Writes `bytes` to `path`; returns `path`. */
+export async function writeCapture(path: string, bytes: Uint8Array): Promise<string> {
+  await Deno.writeFile(path, bytes);
+  return path;
+}
+
 /** `count` IPv4 UDP packets, one every `stepS` seconds of packet time from T0. */
 export function udpPackets(count: number, stepS = 1): FixturePacket[] {
   return Array.from({ length: count }, (_, i) => ({
