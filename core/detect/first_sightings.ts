@@ -22,7 +22,7 @@
  */
 import { hostKey, ipv6KeyWords, type TableKey } from "../host_key.ts";
 import { mix32 } from "../hash.ts";
-import type { TrackerStats } from "./keyed_state.ts";
+import type { KeyedEntry, KeyedState, TrackerStats } from "./keyed_state.ts";
 
 /** `sight()`: the key was not parked; its observation is parked now. */
 export const SIGHTING_FIRST = 0;
@@ -36,10 +36,23 @@ export const SIGHTING_DISPLACED = 2;
 
 /** Slots per bucket: a few, so that collisions below the table's cap are rare. */
 const WAYS = 4;
+/**
+ * Table entries per gate slot (`forTable`). Under a flood the table is full whatever the gate's
+ * size, so the slots only hold the one-shot keys of moderate traffic; a quarter of the cap keeps
+ * every gate at default caps under 1 MiB.
+ */
+const ENTRIES_PER_SLOT = 4;
 const OCCUPIED = 1;
 const KEY_V6 = 2;
 const VALUE_V6 = 4;
 const TWO_POW_32 = 4294967296;
+/**
+ * Numbers per slot, side by side so that a bucket is a few cache lines (separate arrays cost a
+ * cache miss each under a flood): meta (flags, and kind << 8; 0 when empty), packet time, key,
+ * value, a, b.
+ */
+const STRIDE = 6;
+const META = 0, TIME = 1, KEY = 2, VALUE = 3, A = 4, B = 5;
 
 /** The smallest power of two of at least `n` slots (and at least one bucket). */
 export function firstSightingSlots(n: number): number {
@@ -52,13 +65,7 @@ export function firstSightingSlots(n: number): number {
 export class FirstSightings {
   readonly slots: number;
   readonly #mask: number;
-  readonly #flags: Uint8Array;
-  readonly #kinds: Uint8Array;
-  readonly #times: Float64Array;
-  readonly #keyNumbers: Float64Array;
-  readonly #valueNumbers: Float64Array;
-  readonly #a: Float64Array;
-  readonly #b: Float64Array;
+  readonly #cells: Float64Array;
   /** IPv6 keys' and values' words, 4 per slot: made when the first IPv6 address comes. */
   #keyWords: Int32Array | null = null;
   #valueWords: Int32Array | null = null;
@@ -77,20 +84,19 @@ export class FirstSightings {
   readonly #parkedWords = new Int32Array(8);
 
   /**
-   * @param slots observations parked at most (rounded up to a power of two; a table's
-   *   `max_tracked` is a good size: below it a collision costs only an early table entry)
+   * @param slots observations parked at most (rounded up to a power of two); a collision in a
+   *   full bucket costs an early table entry, or a loss when the table is full
    * @param idleUs a parked observation older than this is forgotten (the table's idle expiry)
    */
   constructor(slots: number, readonly idleUs: number) {
     this.slots = firstSightingSlots(slots);
     this.#mask = this.slots / WAYS - 1;
-    this.#flags = new Uint8Array(this.slots);
-    this.#kinds = new Uint8Array(this.slots);
-    this.#times = new Float64Array(this.slots);
-    this.#keyNumbers = new Float64Array(this.slots);
-    this.#valueNumbers = new Float64Array(this.slots);
-    this.#a = new Float64Array(this.slots);
-    this.#b = new Float64Array(this.slots);
+    this.#cells = new Float64Array(this.slots * STRIDE);
+  }
+
+  /** A gate for `table`: a quarter as many slots as its cap, and its idle expiry. */
+  static forTable<V extends KeyedEntry>(table: KeyedState<V>): FirstSightings {
+    return new FirstSightings(table.cap / ENTRIES_PER_SLOT, table.idleUs);
   }
 
   /** Parked observations dropped for want of room (`lose()`), reported as evictions. */
@@ -106,6 +112,7 @@ export class FirstSightings {
    * the slot of another key's live observation, which it hands back.
    */
   sight(key: TableKey, kind: number, nowUs: number, value: TableKey, a = 0, b = 0): number {
+    kind &= 0xff;
     const v6 = typeof key === "string";
     const words = this.#scratch;
     let h: number;
@@ -116,28 +123,28 @@ export class FirstSightings {
       h = mix32((key | 0) ^ mix32(((key / TWO_POW_32) | 0) + kind));
     }
     const base = (h & this.#mask) * WAYS;
-    const limit = nowUs - this.idleUs;
+    const cells = this.#cells, limit = nowUs - this.idleUs;
     let victim = base, victimUs = Infinity;
     for (let i = base; i < base + WAYS; i++) {
-      const flags = this.#flags[i]!;
-      if (flags === 0) {
+      const at = i * STRIDE, meta = cells[at + META]!;
+      if (meta === 0) {
         if (victimUs !== -Infinity) victim = i, victimUs = -Infinity;
         continue;
       }
-      if (this.#kinds[i] === kind && this.#holds(i, flags, key, v6)) {
-        if (this.#times[i]! > limit) {
-          this.#handBack(i, flags);
-          this.#flags[i] = 0;
+      if (meta >>> 8 === kind && this.#holds(i, meta, key, v6)) {
+        if (cells[at + TIME]! > limit) {
+          this.#handBack(i);
+          cells[at + META] = 0;
           return SIGHTING_AGAIN;
         }
         victim = i, victimUs = -Infinity; // expired: reuse its slot
         break;
       }
-      const at = this.#times[i]!;
-      if (at < victimUs) victim = i, victimUs = at;
+      const seenUs = cells[at + TIME]!;
+      if (seenUs < victimUs) victim = i, victimUs = seenUs;
     }
     const displaced = victimUs > limit;
-    if (displaced) this.#handBack(victim, this.#flags[victim]!);
+    if (displaced) this.#handBack(victim);
     this.#park(victim, key, v6, kind, nowUs, value, a, b);
     return displaced ? SIGHTING_DISPLACED : SIGHTING_FIRST;
   }
@@ -159,25 +166,26 @@ export class FirstSightings {
     this.#losses++;
   }
 
-  #holds(i: number, flags: number, key: TableKey, v6: boolean): boolean {
-    if (!v6) return (flags & KEY_V6) === 0 && this.#keyNumbers[i] === key;
-    if ((flags & KEY_V6) === 0) return false;
+  #holds(i: number, meta: number, key: TableKey, v6: boolean): boolean {
+    if (!v6) return (meta & KEY_V6) === 0 && this.#cells[i * STRIDE + KEY] === key;
+    if ((meta & KEY_V6) === 0) return false;
     const words = this.#keyWords!, scratch = this.#scratch, at = i * 4;
     return words[at] === scratch[0] && words[at + 1] === scratch[1] &&
       words[at + 2] === scratch[2] && words[at + 3] === scratch[3];
   }
 
-  #handBack(i: number, flags: number): void {
-    this.#parkedFlags = flags;
-    this.parkedUs = this.#times[i]!;
-    this.parkedKind = this.#kinds[i]!;
-    this.parkedA = this.#a[i]!;
-    this.parkedB = this.#b[i]!;
-    this.#parkedKeyNumber = this.#keyNumbers[i]!;
-    this.#parkedValueNumber = this.#valueNumbers[i]!;
-    const out = this.#parkedWords, at = i * 4;
-    if (flags & KEY_V6) { for (let w = 0; w < 4; w++) out[w] = this.#keyWords![at + w]!; }
-    if (flags & VALUE_V6) { for (let w = 0; w < 4; w++) out[4 + w] = this.#valueWords![at + w]!; }
+  #handBack(i: number): void {
+    const cells = this.#cells, at = i * STRIDE, meta = cells[at + META]!;
+    this.#parkedFlags = meta & 0xff;
+    this.parkedKind = meta >>> 8;
+    this.parkedUs = cells[at + TIME]!;
+    this.#parkedKeyNumber = cells[at + KEY]!;
+    this.#parkedValueNumber = cells[at + VALUE]!;
+    this.parkedA = cells[at + A]!;
+    this.parkedB = cells[at + B]!;
+    const out = this.#parkedWords, words = i * 4;
+    if (meta & KEY_V6) { for (let w = 0; w < 4; w++) out[w] = this.#keyWords![words + w]!; }
+    if (meta & VALUE_V6) { for (let w = 0; w < 4; w++) out[4 + w] = this.#valueWords![words + w]!; }
   }
 
   #park(
@@ -190,24 +198,24 @@ export class FirstSightings {
     a: number,
     b: number,
   ): void {
+    const cells = this.#cells, at = i * STRIDE;
     let flags = OCCUPIED;
     if (v6) {
       flags |= KEY_V6;
       (this.#keyWords ??= new Int32Array(this.slots * 4)).set(this.#scratch, i * 4);
     } else {
-      this.#keyNumbers[i] = key as number;
+      cells[at + KEY] = key as number;
     }
     if (typeof value === "string") {
       flags |= VALUE_V6;
       ipv6KeyWords(value, this.#valueWords ??= new Int32Array(this.slots * 4), i * 4);
     } else {
-      this.#valueNumbers[i] = value;
+      cells[at + VALUE] = value;
     }
-    this.#flags[i] = flags;
-    this.#kinds[i] = kind;
-    this.#times[i] = nowUs;
-    this.#a[i] = a;
-    this.#b[i] = b;
+    cells[at + META] = flags | (kind << 8);
+    cells[at + TIME] = nowUs;
+    cells[at + A] = a;
+    cells[at + B] = b;
   }
 }
 

@@ -143,7 +143,7 @@ export class Flood implements Detector {
       num(c, "detect.flood.max_tracked"),
       2 * WINDOW_US,
     );
-    this.#firstSeen = new FirstSightings(this.#destinations.cap, 2 * WINDOW_US);
+    this.#firstSeen = FirstSightings.forTable(this.#destinations);
     this.#alerts = deps.alerts;
   }
 

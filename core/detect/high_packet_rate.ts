@@ -75,7 +75,7 @@ export class HighPacketRate implements Detector {
       num(deps.config, "detect.high_packet_rate.max_tracked"),
       2 * WINDOW_US,
     );
-    this.#firstSeen = new FirstSightings(this.#sources.cap, 2 * WINDOW_US);
+    this.#firstSeen = FirstSightings.forTable(this.#sources);
     this.#alerts = deps.alerts;
     this.#scanners = deps.scanners;
   }

@@ -106,8 +106,8 @@ export class HostSweep implements Detector {
     const cap = num(deps.config, "detect.host_sweep.max_tracked");
     this.#portSweeps = new KeyedState("host_sweep.ports", cap, this.#windowUs);
     this.#icmpSweeps = new KeyedState("host_sweep.icmp", cap, this.#windowUs);
-    this.#firstPortProbes = new FirstSightings(cap, this.#windowUs);
-    this.#firstPings = new FirstSightings(cap, this.#windowUs);
+    this.#firstPortProbes = FirstSightings.forTable(this.#portSweeps);
+    this.#firstPings = FirstSightings.forTable(this.#icmpSweeps);
     this.#alerts = deps.alerts;
     this.#scanners = deps.scanners;
     this.#arp = new ArpSweep({

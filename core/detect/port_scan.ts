@@ -96,8 +96,8 @@ export class PortScan implements Detector {
       num(deps.config, "detect.port_scan.max_tracked"),
       this.#windowUs,
     );
-    this.#firstFailures = new FirstSightings(this.#pairs.cap, this.#windowUs);
-    this.#firstProtocols = new FirstSightings(this.#protocolPairs.cap, this.#windowUs);
+    this.#firstFailures = FirstSightings.forTable(this.#pairs);
+    this.#firstProtocols = FirstSightings.forTable(this.#protocolPairs);
     this.#alerts = deps.alerts;
     this.#scanners = deps.scanners;
   }

@@ -69,7 +69,7 @@ export class UniqueConnections implements Detector {
       num(deps.config, "detect.unique_connections.max_tracked"),
       this.#windowUs,
     );
-    this.#firstSeen = new FirstSightings(this.#sources.cap, this.#windowUs);
+    this.#firstSeen = FirstSightings.forTable(this.#sources);
     this.#alerts = deps.alerts;
     this.#scanners = deps.scanners;
     this.#held = new HeldStarts(

@@ -8,6 +8,7 @@ import {
   withLosses,
 } from "../../core/detect/first_sightings.ts";
 import { hostKey } from "../../core/host_key.ts";
+import { KeyedState } from "../../core/detect/keyed_state.ts";
 
 const SECOND = 1_000_000;
 const T0 = 1_700_000_000_000_000;
@@ -21,6 +22,12 @@ Deno.test("firstSightingSlots() rounds up to a power of two of at least one buck
   assert.equal(firstSightingSlots(1), 4);
   assert.equal(firstSightingSlots(16), 16);
   assert.equal(firstSightingSlots(50_000), 65_536);
+});
+
+Deno.test("FirstSightings.forTable() has a quarter of the table's cap in slots, and its expiry", () => {
+  const gate = FirstSightings.forTable(new KeyedState("t", 50_000, 2 * SECOND));
+  assert.equal(gate.slots, 16_384);
+  assert.equal(gate.idleUs, 2 * SECOND);
 });
 
 Deno.test("FirstSightings.sight() parks a first observation and hands it back at its original time", () => {
