@@ -8,7 +8,7 @@ import { Capture } from "./ffi/capture.ts";
 import { defaultDevice, listDevices } from "./ffi/devices.ts";
 import { CaptureError } from "./ffi/errors.ts";
 import { libpcapVersion } from "./ffi/libpcap.ts";
-import { type CliOptions, HELP, parseCli, UsageError } from "./core/cli.ts";
+import { type CliOptions, HELP, parseCli, UsageError } from "./app/cli.ts";
 import {
   applyOverrides,
   type Config,
@@ -18,12 +18,17 @@ import {
   flag,
   loadConfigFile,
   num,
-} from "./core/config.ts";
-import { closeDiagnostics, log, logFileOnly, setUpDiagnostics } from "./core/diagnostics.ts";
-import { LogDirectoryError } from "./core/record_writer.ts";
-import { Session, type SessionResult } from "./core/session.ts";
+} from "./core/config/config.ts";
+import {
+  closeDiagnostics,
+  log,
+  logFileOnly,
+  setUpDiagnostics,
+} from "./core/records/diagnostics.ts";
+import { LogDirectoryError } from "./core/records/record_writer.ts";
+import { Session, type SessionResult } from "./core/run/session.ts";
 import { VERSION } from "./core/version.ts";
-import { AlertPrinter } from "./core/alert_printer.ts";
+import { AlertPrinter } from "./app/alert_printer.ts";
 import { Controller } from "./ui/controller.ts";
 import { checkListenPolicy, createApp } from "./ui/server.ts";
 import { serveUi, type UiServer } from "./ui/http_server.ts";

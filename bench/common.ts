@@ -3,7 +3,7 @@
  * What the benchmarks share: where things are, running `main.ts` under `/usr/bin/time` (wall
  * time and peak RSS) while sampling its RSS, reading the records it wrote, and formatting.
  */
-import { RECORDS_FILE } from "../core/record_writer.ts";
+import { RECORDS_FILE } from "../core/records/record_writer.ts";
 
 export const ROOT = decodeURIComponent(new URL("..", import.meta.url).pathname);
 export const DATA_DIR = `${ROOT}bench/data`;

@@ -12,10 +12,10 @@
  */
 import { parseArgs } from "node:util";
 import { Capture } from "../ffi/capture.ts";
-import { applyOverrides, defaultConfig, loadConfigFile } from "../core/config.ts";
+import { applyOverrides, defaultConfig, loadConfigFile } from "../core/config/config.ts";
 import { DETECTOR_NAMES } from "../core/detect/catalog.ts";
-import { Engine } from "../core/engine.ts";
-import { PacketBatch } from "../core/packet_batch.ts";
+import { Engine } from "../core/run/engine.ts";
+import { PacketBatch } from "../core/packet/packet_batch.ts";
 
 const { values, positionals } = parseArgs({
   args: Deno.args,

@@ -9,7 +9,7 @@
  * (their buffers then go back to the worker, and a kept reference sees empty arrays). Copy what
  * you keep, or pass `reuseBatches: false`.
  */
-import { PacketBatch } from "../core/packet_batch.ts";
+import { PacketBatch } from "../core/packet/packet_batch.ts";
 import type { FromWorker, ToWorker, WorkerOpenOptions } from "./capture_protocol.ts";
 import { abandonOpen } from "./abandoned_open.ts";
 import { libpcap } from "./libpcap.ts";

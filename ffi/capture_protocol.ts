@@ -25,7 +25,7 @@ export interface WorkerOpenOptions {
 export interface BatchBuffers {
   timestampsUs: Float64Array;
   fields: Int32Array;
-  /** Room for summary rows (core/batch_summary.ts); the rows fill its start. */
+  /** Room for summary rows (core/summary/batch_summary.ts); the rows fill its start. */
   summaryRows: Float64Array;
 }
 

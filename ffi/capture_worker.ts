@@ -11,8 +11,8 @@
  *   terminate this worker.
  */
 import { type Frame, PacketDecoder } from "../core/decode/decoder.ts";
-import { BatchSummaryCollector } from "../core/batch_summary.ts";
-import { PacketBatch } from "../core/packet_batch.ts";
+import { BatchSummaryCollector } from "../core/summary/batch_summary.ts";
+import { PacketBatch } from "../core/packet/packet_batch.ts";
 import type { BatchBuffers, FromWorker, ToWorker, WorkerOpenOptions } from "./capture_protocol.ts";
 import { defaultDevice } from "./devices.ts";
 import { CaptureError } from "./errors.ts";

@@ -8,7 +8,7 @@
  * sockaddr: Linux {u16 family @0}, BSD/macOS {u8 len @0, u8 family @1}; sockaddr_in address @4;
  * sockaddr_in6 address @8.
  */
-import { formatIpv6 } from "../core/packet_batch.ts";
+import { formatIpv6 } from "../core/packet/packet_batch.ts";
 import { CaptureError, oneLine } from "./errors.ts";
 import {
   errorBuffer,

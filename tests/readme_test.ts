@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { CONFIG_KEYS } from "../core/config.ts";
+import { CONFIG_KEYS } from "../core/config/config.ts";
 import { DETECTOR_NAMES, detectorInfo } from "../core/detect/catalog.ts";
 import { withTables } from "../tools/readme_tables.ts";
 

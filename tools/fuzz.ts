@@ -7,8 +7,8 @@
  * escape or invariant violation, 2 on a bad option.
  */
 import { parseArgs } from "node:util";
-import { defaultConfig } from "../core/config.ts";
-import { Engine } from "../core/engine.ts";
+import { defaultConfig } from "../core/config/config.ts";
+import { Engine } from "../core/run/engine.ts";
 import { fuzz } from "./fuzz_lib.ts";
 
 function usage(message: string): never {

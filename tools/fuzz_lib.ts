@@ -28,7 +28,7 @@ import {
   W_EVENT,
   W_FLAGS,
   W_NOTE_EVENT,
-} from "../core/packet_batch.ts";
+} from "../core/packet/packet_batch.ts";
 import { FUZZ_LINK_TYPES } from "./fuzz/link_types.ts";
 import { Rng } from "./fuzz/rng.ts";
 import { makeSeeds, wrap } from "./fuzz/seeds.ts";

@@ -8,6 +8,7 @@
 /** The folders (and files) that hold our modules, relative to the repository root. */
 export const SOURCE_ROOTS = [
   "main.ts",
+  "app",
   "core",
   "ffi",
   "ui",
@@ -64,7 +65,7 @@ function* walk(root: string, path: string): Generator<string> {
   }
 }
 
-/** Every .ts/.js module under the source roots of `root`, e.g. "core/config.ts". */
+/** Every .ts/.js module under the source roots of `root`, e.g. "core/config/config.ts". */
 export function sourceFiles(root: string, roots: readonly string[] = SOURCE_ROOTS): string[] {
   const files: string[] = [];
   for (const start of roots) {

@@ -9,8 +9,8 @@
  *   deno task quality DIR [--expect FILE] [--config FILE] [--verbose] [--json] [--limit N]
  */
 import { parseArgs } from "node:util";
-import { type Config, defaultConfig, loadConfigFile, num } from "../core/config.ts";
-import { Engine } from "../core/engine.ts";
+import { type Config, defaultConfig, loadConfigFile, num } from "../core/config/config.ts";
+import { Engine } from "../core/run/engine.ts";
 import { type ExpectEntry, loadExpect } from "./quality/expect.ts";
 import { formatReport } from "./quality/format.ts";
 import { buildReport, type QualityReport } from "./quality/report.ts";

@@ -4,7 +4,7 @@
  * `deno run -A tools/readme_tables.ts --write` rewrites them between their markers in README.md;
  * tests/readme_test.ts checks the README holds exactly what this makes.
  */
-import { CONFIG_KEYS } from "../core/config.ts";
+import { CONFIG_KEYS } from "../core/config/config.ts";
 import { DETECTOR_NAMES, detectorInfo } from "../core/detect/catalog.ts";
 
 /** Table name -> its lines, as written between `<!-- NAME:begin -->` and `<!-- NAME:end -->`. */

@@ -6,9 +6,9 @@
  * changes to subscribers (the event stream). It never computes detections: everything it shows
  * comes from the engine (summary snapshot, alert counts, trackers).
  */
-import { log } from "../core/diagnostics.ts";
-import type { PacketSource, SessionResult } from "../core/session.ts";
-import { Session } from "../core/session.ts";
+import { log } from "../core/records/diagnostics.ts";
+import type { PacketSource, SessionResult } from "../core/run/session.ts";
+import { Session } from "../core/run/session.ts";
 import {
   type CaptureState,
   ControllerError,

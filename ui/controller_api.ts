@@ -3,11 +3,11 @@
  * What the UI's capture controller (ui/controller.ts) takes and gives: its options, states,
  * status and summary views, events, and the error it refuses a request with.
  */
-import type { Config } from "../core/config.ts";
-import type { PacketSource } from "../core/session.ts";
-import type { SeriesPoint } from "../core/traffic_series.ts";
-import type { SummarySnapshot } from "../core/summary.ts";
-import type { KernelCounters } from "../core/stats_record.ts";
+import type { Config } from "../core/config/config.ts";
+import type { PacketSource } from "../core/run/session.ts";
+import type { SeriesPoint } from "../core/summary/traffic_series.ts";
+import type { SummarySnapshot } from "../core/summary/summary.ts";
+import type { KernelCounters } from "../core/records/stats_record.ts";
 import type { AlertCounts } from "../core/detect/alerts.ts";
 import type { TrackerStats } from "../core/detect/keyed_state.ts";
 

@@ -12,7 +12,7 @@
  */
 import http from "node:http";
 import type { Socket } from "node:net";
-import { log } from "../core/diagnostics.ts";
+import { log } from "../core/records/diagnostics.ts";
 import { bridge, type FetchHandler } from "./fetch_bridge.ts";
 
 /** Where and how to serve. */

@@ -14,8 +14,8 @@
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
 import { DETECTOR_NAMES } from "../core/detect/catalog.ts";
-import { isLoopbackHost } from "../core/ip_address.ts";
-import { log } from "../core/diagnostics.ts";
+import { isLoopbackHost } from "../core/packet/ip_address.ts";
+import { log } from "../core/records/diagnostics.ts";
 import type { Controller } from "./controller.ts";
 import { ControllerError, type ControllerEvent } from "./controller_api.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";

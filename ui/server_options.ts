@@ -4,8 +4,8 @@
  * limit is raised to the hard one first, and the connection cap is kept FD_RESERVE below what
  * remains, so connections can never take the files the capture and the logs need.
  */
-import { type Config, num } from "../core/config.ts";
-import { log } from "../core/diagnostics.ts";
+import { type Config, num } from "../core/config/config.ts";
+import { log } from "../core/records/diagnostics.ts";
 import { raiseOpenFileLimit } from "../ffi/rlimit.ts";
 import type { UiServerOptions } from "./http_server.ts";
 

@@ -3,7 +3,7 @@
  * The UI's traffic summary (GET /api/summary, summary events) read from a session's engine:
  * rates, the chart's series, kernel counters, alert counts and trackers.
  */
-import type { Session } from "../core/session.ts";
+import type { Session } from "../core/run/session.ts";
 import type { CaptureState, SummaryView } from "./controller_api.ts";
 
 /** Where the controller is, as the summary view reports it. */

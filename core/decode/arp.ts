@@ -13,7 +13,7 @@ import {
   W_ARP_SENDER_MAC,
   W_DST_ADDR,
   W_SRC_ADDR,
-} from "../packet_batch.ts";
+} from "../packet/packet_batch.ts";
 import { u16, u32 } from "./bytes.ts";
 import { E_ARP_TRUNCATED, E_ARP_UNKNOWN_FORMAT } from "./events.ts";
 import type { DecodeState } from "./state.ts";

@@ -22,7 +22,7 @@ import {
   W_SRC_ADDR,
   W_TCP_FLAGS,
   W_WIRE_LEN,
-} from "../packet_batch.ts";
+} from "../packet/packet_batch.ts";
 import { decodeEthernet } from "./ethernet.ts";
 import { E_LINK_UNSUPPORTED } from "./events.ts";
 import { decodeLoop, decodeNull } from "./null.ts";

@@ -2,7 +2,7 @@
  * @module ethernet
  * Ethernet II (DLT_EN10MB) and the ethertype dispatch shared with the Linux cooked headers.
  */
-import { W_ETHERTYPE } from "../packet_batch.ts";
+import { W_ETHERTYPE } from "../packet/packet_batch.ts";
 import { decodeArp } from "./arp.ts";
 import { u16 } from "./bytes.ts";
 import { E_ETHERNET_LLC, E_ETHERNET_TRUNCATED, E_ETHERNET_UNKNOWN_ETHERTYPE } from "./events.ts";

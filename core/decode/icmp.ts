@@ -13,7 +13,7 @@ import {
   W_INNER_PROTO,
   W_INNER_SRC_PORT,
   W_PAYLOAD_LEN,
-} from "../packet_batch.ts";
+} from "../packet/packet_batch.ts";
 import { u16, u32 } from "./bytes.ts";
 import {
   E_ICMP_HEADER_TOO_SMALL,

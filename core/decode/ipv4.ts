@@ -13,7 +13,7 @@ import {
   W_IP_PROTO,
   W_SRC_ADDR,
   W_TTL,
-} from "../packet_batch.ts";
+} from "../packet/packet_batch.ts";
 import { u16, u32 } from "./bytes.ts";
 import {
   E_IPV4_FRAG_TOO_LARGE,

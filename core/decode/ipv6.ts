@@ -12,7 +12,7 @@ import {
   W_IP_PROTO,
   W_SRC_ADDR,
   W_TTL,
-} from "../packet_batch.ts";
+} from "../packet/packet_batch.ts";
 import { u16 } from "./bytes.ts";
 import {
   E_IPV6_ATOMIC_FRAGMENT,

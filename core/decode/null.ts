@@ -4,7 +4,7 @@
  * orders accepted), and DLT_LOOP (108), the same in network byte order. IPv4 is family 2; IPv6 is
  * 24 (NetBSD, OpenBSD), 28 (FreeBSD) or 30 (macOS).
  */
-import { W_ETHERTYPE } from "../packet_batch.ts";
+import { W_ETHERTYPE } from "../packet/packet_batch.ts";
 import { u32 } from "./bytes.ts";
 import { E_NULL_TRUNCATED, E_NULL_UNKNOWN_FAMILY } from "./events.ts";
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from "./ethernet.ts";

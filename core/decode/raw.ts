@@ -3,7 +3,7 @@
  * Raw IP link types: DLT_RAW (12, and 14 on OpenBSD) and LINKTYPE_RAW (101) pick IPv4 or IPv6
  * from the first nibble; LINKTYPE_IPV4 (228) and LINKTYPE_IPV6 (229) name the version.
  */
-import { W_ETHERTYPE } from "../packet_batch.ts";
+import { W_ETHERTYPE } from "../packet/packet_batch.ts";
 import { E_RAW_TRUNCATED, E_RAW_WRONG_VERSION } from "./events.ts";
 import { ETHERTYPE_IPV4, ETHERTYPE_IPV6 } from "./ethernet.ts";
 import { decodeIpv4 } from "./ipv4.ts";

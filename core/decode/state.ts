@@ -19,7 +19,7 @@ import {
   W_EVENT,
   W_FRAG_OFFSET,
   W_NOTE_EVENT,
-} from "../packet_batch.ts";
+} from "../packet/packet_batch.ts";
 
 /** The largest IP datagram: a fragment reaching past it is invalid (the "ping of death"). */
 const IP_MAX_LEN = 65535;

@@ -2,7 +2,13 @@
  * @module tcp
  * TCP: ports, flags, data offset. Options are not parsed; W_PAYLOAD_LEN follows the IP length.
  */
-import { F_TCP, W_DST_PORT, W_PAYLOAD_LEN, W_SRC_PORT, W_TCP_FLAGS } from "../packet_batch.ts";
+import {
+  F_TCP,
+  W_DST_PORT,
+  W_PAYLOAD_LEN,
+  W_SRC_PORT,
+  W_TCP_FLAGS,
+} from "../packet/packet_batch.ts";
 import { u16 } from "./bytes.ts";
 import {
   E_TCP_HEADER_TOO_SMALL,

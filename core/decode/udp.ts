@@ -2,7 +2,7 @@
  * @module udp
  * UDP: ports and a sane length field (8 up to the IP payload); W_PAYLOAD_LEN from that field.
  */
-import { F_UDP, W_DST_PORT, W_PAYLOAD_LEN, W_SRC_PORT } from "../packet_batch.ts";
+import { F_UDP, W_DST_PORT, W_PAYLOAD_LEN, W_SRC_PORT } from "../packet/packet_batch.ts";
 import { u16 } from "./bytes.ts";
 import { E_UDP_HEADER_TOO_SMALL, E_UDP_LEN_INVALID, E_UDP_TRUNCATED } from "./events.ts";
 import type { DecodeState } from "./state.ts";

@@ -2,7 +2,7 @@
  * @module vlan
  * 802.1Q / 802.1ad (QinQ) / 0x9100 VLAN tag stacks: 4 bytes each (TCI, then the next ethertype).
  */
-import { F_VLAN, W_VLAN_ID } from "../packet_batch.ts";
+import { F_VLAN, W_VLAN_ID } from "../packet/packet_batch.ts";
 import { u16 } from "./bytes.ts";
 import { E_VLAN_TOO_MANY_LAYERS, E_VLAN_TRUNCATED } from "./events.ts";
 import type { DecodeState } from "./state.ts";

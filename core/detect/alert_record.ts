@@ -2,8 +2,8 @@
  * @module alert_record
  * An open alert as the alert manager keeps it, and its EVE alert record (start, update, end).
  */
-import { eveTimestamp } from "../eve_time.ts";
-import { DIRECTION_NAMES } from "../direction.ts";
+import { eveTimestamp } from "../records/eve_time.ts";
+import { DIRECTION_NAMES } from "../packet/direction.ts";
 import type { DetectorInfo } from "./catalog.ts";
 import type { AlertHandle, AlertStart, AlertState } from "./alert_types.ts";
 

@@ -3,7 +3,7 @@
  * What detectors and the engine exchange with the alert manager (core/detect/alerts.ts): an
  * alert's start, its lifecycle states, cached handles, counters, settings and the record sink.
  */
-import type { TableKey } from "../host_key.ts";
+import type { TableKey } from "../packet/host_key.ts";
 import type { DetectorName } from "./catalog.ts";
 
 /** What a detector tells when it fires for a key the first time. */

@@ -13,8 +13,8 @@
  * share of it: alert_budget.ts) are dropped and counted per detector, and the first drop of a
  * detector is told through `onFirstDrop`, so decoys fed to one detector never go unnoticed.
  */
-import type { TableKey } from "../host_key.ts";
-import { CidrSet, parseAddress, parseCidr } from "../ip_address.ts";
+import type { TableKey } from "../packet/host_key.ts";
+import { CidrSet, parseAddress, parseCidr } from "../packet/ip_address.ts";
 import {
   DETECTOR_NAMES,
   type DetectorInfo,

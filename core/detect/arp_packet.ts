@@ -4,7 +4,7 @@
  * per packet). ARP records carry no F_ADDRESSES (they are not IP), so they never reach the
  * connection tracker or `onPacket`; detectors that want them implement `onArp`.
  */
-import type { TableKey } from "../host_key.ts";
+import type { TableKey } from "../packet/host_key.ts";
 import {
   formatIpv4,
   W_ARP_LINK_SRC_MAC,
@@ -12,7 +12,7 @@ import {
   W_ARP_SENDER_MAC,
   W_DST_ADDR,
   W_SRC_ADDR,
-} from "../packet_batch.ts";
+} from "../packet/packet_batch.ts";
 
 export const ARP_REQUEST = 1;
 export const ARP_REPLY = 2;

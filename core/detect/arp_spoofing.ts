@@ -24,7 +24,7 @@
  * replies, which name the victims' real MACs but come from the attacker, count for the
  * attacker, never for a victim. The binding still moves to the MAC the reply names.
  */
-import { num } from "../config.ts";
+import { num } from "../config/config.ts";
 import type { AlertManager } from "./alerts.ts";
 import { ARP_REPLY, ARP_REQUEST, arpAddressText, type ArpPacket, macText } from "./arp_packet.ts";
 import { detectorInfo } from "./catalog.ts";

@@ -11,7 +11,7 @@
  * A request is unanswered once `detect.connections.attempt_timeout_s` passed without a reply,
  * so the alert comes that much after the request that crossed the threshold.
  */
-import type { TableKey } from "../host_key.ts";
+import type { TableKey } from "../packet/host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { ARP_REPLY, ARP_REQUEST, arpAddressText, type ArpPacket } from "./arp_packet.ts";
 import type { DetectorInfo } from "./catalog.ts";

@@ -17,9 +17,9 @@
  * Not silenced for a source flagged as a scanner: a scan counts failed attempts on many ports,
  * this completed sessions on one, and guessing after a scan is the escalation to report.
  */
-import type { TableKey } from "../host_key.ts";
-import { list, num } from "../config.ts";
-import { keyText } from "../host_key.ts";
+import type { TableKey } from "../packet/host_key.ts";
+import { list, num } from "../config/config.ts";
+import { keyText } from "../packet/host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps, ScannerFlags } from "./detector.ts";

@@ -6,8 +6,8 @@
  * cumulative, so a small ring of (time, received, dropped) samples gives the deltas over the
  * window. Time is the packet clock the engine passes in, never the wall clock.
  */
-import { num } from "../config.ts";
-import type { KernelCounters } from "../stats_record.ts";
+import { num } from "../config/config.ts";
+import type { KernelCounters } from "../records/stats_record.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps } from "./detector.ts";

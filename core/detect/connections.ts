@@ -22,11 +22,11 @@
  * spoofed flood adds and evicts one per packet. Detectors get one reused Attempt, filled from
  * the columns before each call and valid only during it; `stateOf(attempt.ref)` answers later.
  */
-import type { TableKey } from "../host_key.ts";
-import type { Config } from "../config.ts";
-import { list, num } from "../config.ts";
-import { mix32 } from "../hash.ts";
-import { hostKey } from "../host_key.ts";
+import type { TableKey } from "../packet/host_key.ts";
+import type { Config } from "../config/config.ts";
+import { list, num } from "../config/config.ts";
+import { mix32 } from "../packet/hash.ts";
+import { hostKey } from "../packet/host_key.ts";
 import { exchangeKey } from "./tuple_key.ts";
 import {
   F_FRAGMENT,
@@ -38,7 +38,7 @@ import {
   W_INNER_SRC_PORT,
   W_PAYLOAD_LEN,
   W_SRC_ADDR,
-} from "../packet_batch.ts";
+} from "../packet/packet_batch.ts";
 import type {
   Attempt,
   AttemptStates,

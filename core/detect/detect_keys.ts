@@ -4,7 +4,7 @@
  * each with its default and its tradeoff. Anchors (Zeek, Snort, ntopng, FastNetMon) are named
  * where a default follows them; ../shared/ANCHORS.md has the sources.
  */
-import type { KeySpec } from "../config_spec.ts";
+import type { KeySpec } from "../config/config_spec.ts";
 import { DETECTOR_NAMES } from "./catalog.ts";
 import { SHARED_KEYS, TRACKED_DOC } from "./shared_keys.ts";
 

@@ -4,9 +4,9 @@
  * owns the alert manager. The engine calls `observe` per packet and `tick` once per second of
  * packet time.
  */
-import type { TableKey } from "../host_key.ts";
-import { type Config, flag, list, num } from "../config.ts";
-import type { KernelCounters } from "../stats_record.ts";
+import type { TableKey } from "../packet/host_key.ts";
+import { type Config, flag, list, num } from "../config/config.ts";
+import type { KernelCounters } from "../records/stats_record.ts";
 import { type AlertCounts, AlertManager, type AlertSink } from "./alerts.ts";
 import { DETECTOR_NAMES, type DetectorName } from "./catalog.ts";
 import { ConnectionTracker } from "./connections.ts";
@@ -21,7 +21,7 @@ import type {
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
 import { PacketContext } from "./packet_context.ts";
 import { ArpPacket } from "./arp_packet.ts";
-import { F_ARP, F_INVALID, F_TRUNCATED, F_UNSUPPORTED } from "../packet_batch.ts";
+import { F_ARP, F_INVALID, F_TRUNCATED, F_UNSUPPORTED } from "../packet/packet_batch.ts";
 import { DETECTOR_FACTORIES } from "./registry.ts";
 
 /** An ARP record is whole (its words all filled) when none of the outcome flags is set. */

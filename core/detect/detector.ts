@@ -4,9 +4,9 @@
  * findings), keeps bounded per-key state in packet time, and tells the alert manager when a key
  * crosses its threshold. It never looks at the wall clock.
  */
-import type { TableKey } from "../host_key.ts";
-import type { Config } from "../config.ts";
-import type { KernelCounters } from "../stats_record.ts";
+import type { TableKey } from "../packet/host_key.ts";
+import type { Config } from "../config/config.ts";
+import type { KernelCounters } from "../records/stats_record.ts";
 import type { AlertManager } from "./alerts.ts";
 import type { DetectorInfo } from "./catalog.ts";
 import type { TrackerStats } from "./keyed_state.ts";

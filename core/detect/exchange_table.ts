@@ -13,7 +13,7 @@
  * `cap` + `queueCap` slots. Each reuse of a slot bumps its generation, so a reference kept past
  * a callback (`ref`) tells a reused slot from the exchange it named.
  */
-import { NumericIndex } from "../numeric_index.ts";
+import { NumericIndex } from "../packet/numeric_index.ts";
 import type { TrackerStats } from "./keyed_state.ts";
 
 const LRU_REFRESH_US = 1_000_000;

@@ -20,8 +20,8 @@
  * words, and text is rebuilt (through hostKey's cache) only when a handed-back observation is
  * read.
  */
-import { hostKey, ipv6KeyWords, type TableKey } from "../host_key.ts";
-import { mix32 } from "../hash.ts";
+import { hostKey, ipv6KeyWords, type TableKey } from "../packet/host_key.ts";
+import { mix32 } from "../packet/hash.ts";
 import type { KeyedEntry, KeyedState, TrackerStats } from "./keyed_state.ts";
 
 /** `sight()`: the key was not parked; its observation is parked now. */

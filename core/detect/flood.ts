@@ -15,12 +15,12 @@
  * second packet makes the kind's state (and the destination's entry) and replays the first at
  * its time.
  */
-import { num } from "../config.ts";
-import { keyText } from "../host_key.ts";
+import { num } from "../config/config.ts";
+import { keyText } from "../packet/host_key.ts";
 import type { AlertCache, AlertHandle, AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps } from "./detector.ts";
-import type { TableKey } from "../host_key.ts";
+import type { TableKey } from "../packet/host_key.ts";
 import { type NetworkThreshold, networkThreshold } from "./network_thresholds.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
 import {

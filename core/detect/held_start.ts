@@ -8,8 +8,8 @@
  * of the packet that crossed: if that peer turned out to be a scanner or password guesser, the
  * source was answering an attack, and the start is dropped too.
  */
-import type { TableKey } from "../host_key.ts";
-import { type Config, num } from "../config.ts";
+import type { TableKey } from "../packet/host_key.ts";
+import { type Config, num } from "../config/config.ts";
 import type { AlertCache, AlertManager, AlertStart } from "./alerts.ts";
 import type { DetectorInfo } from "./catalog.ts";
 import type { ScannerFlags } from "./detector.ts";

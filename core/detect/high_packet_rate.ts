@@ -13,9 +13,9 @@
  * source sends one packet and costs no entry; a second packet makes the entry and replays the
  * first at its time.
  */
-import type { TableKey } from "../host_key.ts";
-import { num } from "../config.ts";
-import { keyText } from "../host_key.ts";
+import type { TableKey } from "../packet/host_key.ts";
+import { num } from "../config/config.ts";
+import { keyText } from "../packet/host_key.ts";
 import type { AlertHandle, AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps, ScannerFlags } from "./detector.ts";
@@ -28,7 +28,7 @@ import {
   SIGHTING_FIRST,
   withLosses,
 } from "./first_sightings.ts";
-import { F_ICMP_ERROR } from "../packet_batch.ts";
+import { F_ICMP_ERROR } from "../packet/packet_batch.ts";
 import { type PacketContext, ROLE_RESPONDER, TCP_RST, TCP_SYN } from "./packet_context.ts";
 import { SlidingCount } from "./windows.ts";
 

@@ -11,9 +11,9 @@
  * A key's first probe (its host) is parked in a FirstSightings gate, not in the table: spoofed
  * sources cost no entry; a second probe makes the entry and replays the first at its time.
  */
-import type { TableKey } from "../host_key.ts";
-import { num } from "../config.ts";
-import { keyText } from "../host_key.ts";
+import type { TableKey } from "../packet/host_key.ts";
+import { num } from "../config/config.ts";
+import { keyText } from "../packet/host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import type { ArpPacket } from "./arp_packet.ts";
 import { ArpSweep } from "./arp_sweep.ts";

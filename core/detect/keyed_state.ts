@@ -11,8 +11,8 @@
  * pool indices (moving an entry is four writes), and keys are found through a KeyIndex (IPv6
  * keys, which are text, by a hash).
  */
-import type { TableKey } from "../host_key.ts";
-import { KeyIndex } from "../numeric_index.ts";
+import type { TableKey } from "../packet/host_key.ts";
+import { KeyIndex } from "../packet/numeric_index.ts";
 
 /** What every entry carries. */
 export interface KeyedEntry {

@@ -6,9 +6,9 @@
  * source for per-source detectors, the destination for flood and reflection. Looked up once,
  * when a host's state is made, never per packet.
  */
-import { ipv6KeyWords, type TableKey } from "../host_key.ts";
-import { type Config, list, type NetworkOverride, num } from "../config.ts";
-import { CidrSet, parseCidr } from "../ip_address.ts";
+import { ipv6KeyWords, type TableKey } from "../packet/host_key.ts";
+import { type Config, list, type NetworkOverride, num } from "../config/config.ts";
+import { CidrSet, parseCidr } from "../packet/ip_address.ts";
 
 /** One threshold key: its default, and the networks that set it otherwise (first match wins). */
 export class NetworkThreshold {

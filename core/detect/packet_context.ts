@@ -3,7 +3,7 @@
  * The packet as detectors see it: one object, refilled for every packet (no allocation per
  * packet), with the record's words unpacked and the address keys computed once.
  */
-import type { TableKey } from "../host_key.ts";
+import type { TableKey } from "../packet/host_key.ts";
 import {
   F_ADDRESSES,
   F_ICMP4,
@@ -24,8 +24,8 @@ import {
   W_SRC_PORT,
   W_TCP_FLAGS,
   W_WIRE_LEN,
-} from "../packet_batch.ts";
-import { hostKey } from "../host_key.ts";
+} from "../packet/packet_batch.ts";
+import { hostKey } from "../packet/host_key.ts";
 
 export const TCP_FIN = 0x01;
 export const TCP_SYN = 0x02;

@@ -19,9 +19,9 @@
  * A pair's first failure (first protocol) is parked in a FirstSightings gate, not in the table:
  * spoofed sources cost no entry; a second one makes the entry and replays the first at its time.
  */
-import type { TableKey } from "../host_key.ts";
-import { num } from "../config.ts";
-import { keyText } from "../host_key.ts";
+import type { TableKey } from "../packet/host_key.ts";
+import { num } from "../config/config.ts";
+import { keyText } from "../packet/host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type {

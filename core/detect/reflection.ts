@@ -6,9 +6,9 @@
  * backscatter of a flood spoofing the host). Counted per (victim, kind, reflector port) in a
  * 1-second sliding window of packet time.
  */
-import type { TableKey } from "../host_key.ts";
-import { num } from "../config.ts";
-import { keyText } from "../host_key.ts";
+import type { TableKey } from "../packet/host_key.ts";
+import { num } from "../config/config.ts";
+import { keyText } from "../packet/host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps, Unsolicited } from "./detector.ts";

@@ -4,7 +4,7 @@
  * (detect.connections.*), per-network thresholds (detect.network_thresholds) and the alert
  * lifecycle's (alerts.*). They close DETECTION_KEYS (core/detect/detect_keys.ts).
  */
-import type { KeySpec } from "../config_spec.ts";
+import type { KeySpec } from "../config/config_spec.ts";
 
 /** The doc of every `max_tracked` key. */
 export const TRACKED_DOC =

@@ -6,8 +6,8 @@
  * keys, about 1 in 10^9 at a full table; IPv6 ones lie in [2^52, 2^53), apart from every exact
  * IPv4 endpoint key).
  */
-import { ipv6KeyHash, type TableKey } from "../host_key.ts";
-import { mix32 } from "../hash.ts";
+import { ipv6KeyHash, type TableKey } from "../packet/host_key.ts";
+import { mix32 } from "../packet/hash.ts";
 import { PROTO_UDP } from "./packet_context.ts";
 
 const TWO_POW_32 = 4294967296;

@@ -12,8 +12,8 @@
  * not in the table: spoofed sources cost no entry; a second attempt makes the entry and replays
  * the first at its time.
  */
-import { num } from "../config.ts";
-import { keyText } from "../host_key.ts";
+import { num } from "../config/config.ts";
+import { keyText } from "../packet/host_key.ts";
 import type { AlertHandle, AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Attempt, Detector, DetectorDeps, ScannerFlags } from "./detector.ts";
@@ -26,7 +26,7 @@ import {
   SIGHTING_FIRST,
   withLosses,
 } from "./first_sightings.ts";
-import type { TableKey } from "../host_key.ts";
+import type { TableKey } from "../packet/host_key.ts";
 import { PROTO_TCP, TCP_SYN } from "./packet_context.ts";
 import { DistinctWindow } from "./windows.ts";
 import { endpointKey } from "./tuple_key.ts";

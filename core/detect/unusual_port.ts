@@ -29,10 +29,10 @@
  * new (source, port) candidates within a second: spoofed SYNs to random ports, decoys) is one
  * alert about the burst: every candidate of the burst still held is folded into it.
  */
-import type { TableKey } from "../host_key.ts";
-import { list, num } from "../config.ts";
-import { W_DST_ADDR } from "../packet_batch.ts";
-import { keyText } from "../host_key.ts";
+import type { TableKey } from "../packet/host_key.ts";
+import { list, num } from "../config/config.ts";
+import { W_DST_ADDR } from "../packet/packet_batch.ts";
+import { keyText } from "../packet/host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import {

@@ -3,7 +3,7 @@
  * Counting over windows of packet time: small, and allocation-free on the hot path once a key
  * is past its first packets.
  */
-import type { TableKey } from "../host_key.ts";
+import type { TableKey } from "../packet/host_key.ts";
 import type { KeyedEntry } from "./keyed_state.ts";
 
 /** Sub-buckets per window: the window slides in steps of window/SLOTS. */

@@ -8,7 +8,7 @@ import type { FixturePacket } from "../support/pcap_writer.ts";
 import type { DecoderCounts } from "../support/records.ts";
 
 /** The repository root, where main.ts lives. */
-export const ROOT = new URL("../../", import.meta.url).pathname;
+export const ROOT = new URL("../..", import.meta.url).pathname;
 
 /** Packet time of the first packet of every fixture: 2023-11-14T22:13:20Z. */
 export const T0_US = 1_700_000_000 * 1e6;

@@ -6,7 +6,7 @@
  * pointing at a file, /proc, a symlink loop or a read-only mount gets a one-line message.
  */
 import assert from "node:assert/strict";
-import { RECORDS_FILE, RecordWriter } from "../../core/record_writer.ts";
+import { RECORDS_FILE, RecordWriter } from "../../core/records/record_writer.ts";
 import { ethernet, ipv4, tcp } from "../support/frames.ts";
 import { runCommand } from "../support/netns.ts";
 import { makeTempDir, writePcap } from "../support/pcap_writer.ts";

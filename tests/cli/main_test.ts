@@ -3,7 +3,7 @@
  * pcap/pcapng fixtures into records. Live captures are in live_test.ts.
  */
 import assert from "node:assert/strict";
-import { CONFIG_KEYS } from "../../core/config.ts";
+import { CONFIG_KEYS } from "../../core/config/config.ts";
 import { VERSION } from "../../core/version.ts";
 import { loadEveValidator } from "../support/eve_schema.ts";
 import {

@@ -5,10 +5,10 @@
  * subset: broken_files_test.ts.
  */
 import assert from "node:assert/strict";
-import { applyOverrides, defaultConfig } from "../../core/config.ts";
+import { applyOverrides, defaultConfig } from "../../core/config/config.ts";
 import { type Frame, PacketDecoder } from "../../core/decode/decoder.ts";
-import { PacketBatch } from "../../core/packet_batch.ts";
-import { type CaptureEnd, type PacketSource, Session } from "../../core/session.ts";
+import { PacketBatch } from "../../core/packet/packet_batch.ts";
+import { type CaptureEnd, type PacketSource, Session } from "../../core/run/session.ts";
 import { CaptureError } from "../../ffi/errors.ts";
 import { PcapHandle, READ_EOF, READ_PACKET } from "../../ffi/pcap_handle.ts";
 import { encodePcap, encodePcapng, makeTempDir } from "../support/pcap_writer.ts";

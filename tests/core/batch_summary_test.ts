@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { applySegment, type SummaryTarget } from "../../core/apply_rows.ts";
-import { BatchSummaryCollector } from "../../core/batch_summary.ts";
-import { SEG_END, SEG_NEXT, SEG_PACKETS } from "../../core/batch_rows.ts";
-import { applyOverrides, defaultConfig } from "../../core/config.ts";
-import { Engine } from "../../core/engine.ts";
-import { hostKey, type TableKey } from "../../core/host_key.ts";
+import { applySegment, type SummaryTarget } from "../../core/summary/apply_rows.ts";
+import { BatchSummaryCollector } from "../../core/summary/batch_summary.ts";
+import { SEG_END, SEG_NEXT, SEG_PACKETS } from "../../core/summary/batch_rows.ts";
+import { applyOverrides, defaultConfig } from "../../core/config/config.ts";
+import { Engine } from "../../core/run/engine.ts";
+import { hostKey, type TableKey } from "../../core/packet/host_key.ts";
 import {
   F_ADDRESSES,
   F_ARP,
@@ -27,7 +27,7 @@ import {
   W_NOTE_EVENT,
   W_SRC_ADDR,
   W_WIRE_LEN,
-} from "../../core/packet_batch.ts";
+} from "../../core/packet/packet_batch.ts";
 import { batchOf } from "../support/detection_run.ts";
 import { ethernet, icmp, ipv4, ipv6, tcp, udp } from "../support/frames.ts";
 

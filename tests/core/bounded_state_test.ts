@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { HostCounterTable, selectKth } from "../../core/host_counters.ts";
-import { DistinctCounter } from "../../core/distinct_count.ts";
-import { TrafficSeries } from "../../core/traffic_series.ts";
+import { HostCounterTable, selectKth } from "../../core/summary/host_counters.ts";
+import { DistinctCounter } from "../../core/summary/distinct_count.ts";
+import { TrafficSeries } from "../../core/summary/traffic_series.ts";
 
 Deno.test("HostCounterTable never exceeds its cap, counts evictions and keeps heavy hosts", () => {
   const table = new HostCounterTable(100);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { parseCli, UsageError } from "../../core/cli.ts";
-import { isLoopbackHost } from "../../core/ip_address.ts";
+import { parseCli, UsageError } from "../../app/cli.ts";
+import { isLoopbackHost } from "../../core/packet/ip_address.ts";
 
 Deno.test("parseCli() reads the documented options", () => {
   const o = parseCli(["-r", "x.pcap", "-f", "tcp", "--log-dir", "/tmp/l", "--no-ui"]);

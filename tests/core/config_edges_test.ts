@@ -12,7 +12,7 @@ import {
   defaultConfig,
   type KeySpec,
   loadConfigFile,
-} from "../../core/config.ts";
+} from "../../core/config/config.ts";
 import { makeTempDir } from "../support/pcap_writer.ts";
 
 function accepts(key: string, value: unknown): unknown {

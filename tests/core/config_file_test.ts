@@ -1,6 +1,10 @@
 import assert from "node:assert/strict";
-import { ConfigError, loadConfigFile } from "../../core/config.ts";
-import { CONFIG_FILE_MAX_BYTES, readConfigJson, readConfigText } from "../../core/config_file.ts";
+import { ConfigError, loadConfigFile } from "../../core/config/config.ts";
+import {
+  CONFIG_FILE_MAX_BYTES,
+  readConfigJson,
+  readConfigText,
+} from "../../core/config/config_file.ts";
 import { makeTempDir } from "../support/pcap_writer.ts";
 
 function refused(read: () => unknown, message: RegExp): string {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { applyOverrides, ConfigError, defaultConfig } from "../../core/config.ts";
-import { flattenKeys } from "../../core/config_flatten.ts";
+import { applyOverrides, ConfigError, defaultConfig } from "../../core/config/config.ts";
+import { flattenKeys } from "../../core/config/config_flatten.ts";
 
 const KEYS = new Set(["stats.interval_s", "log.max_files", "detect.network_thresholds"]);
 const isKey = (key: string) => KEYS.has(key);

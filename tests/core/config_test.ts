@@ -6,7 +6,7 @@ import {
   ConfigError,
   defaultConfig,
   loadConfigFile,
-} from "../../core/config.ts";
+} from "../../core/config/config.ts";
 
 Deno.test("defaultConfig() has every documented key with a doc", () => {
   const config = defaultConfig();

@@ -5,8 +5,8 @@ import {
   DIRECTION_OTHER,
   DIRECTION_OUTGOING,
   DirectionClassifier,
-} from "../../core/direction.ts";
-import { parseAddress } from "../../core/ip_address.ts";
+} from "../../core/packet/direction.ts";
+import { parseAddress } from "../../core/packet/ip_address.ts";
 import {
   F_ADDRESSES,
   F_IPV4,
@@ -14,7 +14,7 @@ import {
   RECORD_WORDS,
   W_DST_ADDR,
   W_SRC_ADDR,
-} from "../../core/packet_batch.ts";
+} from "../../core/packet/packet_batch.ts";
 
 function recordOf(src: string, dst: string): { fields: Int32Array; flags: number } {
   const fields = new Int32Array(RECORD_WORDS);

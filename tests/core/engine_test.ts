@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { applyOverrides, defaultConfig } from "../../core/config.ts";
-import { Engine } from "../../core/engine.ts";
+import { applyOverrides, defaultConfig } from "../../core/config/config.ts";
+import { Engine } from "../../core/run/engine.ts";
 import { batchOf } from "../support/detection_run.ts";
 import { ethernet, icmp, ipv4, ipv6, tcp, udp } from "../support/frames.ts";
 import { loadEveValidator } from "../support/eve_schema.ts";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { hostKey, keyText } from "../../core/host_key.ts";
+import { hostKey, keyText } from "../../core/packet/host_key.ts";
 import { endpointKey, pairKey } from "../../core/detect/tuple_key.ts";
 import { PROTO_TCP, PROTO_UDP } from "../../core/detect/packet_context.ts";
 

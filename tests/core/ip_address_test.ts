@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { CidrSet, parseAddress, parseCidr } from "../../core/ip_address.ts";
-import { formatIpv6 } from "../../core/packet_batch.ts";
+import { CidrSet, parseAddress, parseCidr } from "../../core/packet/ip_address.ts";
+import { formatIpv6 } from "../../core/packet/packet_batch.ts";
 
 Deno.test("parseAddress() reads IPv4 and IPv6 into record words", () => {
   assert.deepEqual(parseAddress("10.0.0.1")?.words, [0x0a000001, 0, 0, 0]);

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { scanJsonShape } from "../../core/json_shape.ts";
+import { scanJsonShape } from "../../core/config/json_shape.ts";
 
 Deno.test("scanJsonShape() accepts nesting up to the limit and stops one level past it", () => {
   const nested = (n: number) => "[".repeat(n) + "]".repeat(n);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { DirectoryLock, LOCK_FILE, LogDirectoryError } from "../../core/log_directory.ts";
-import { UnsafeFileError } from "../../core/safe_file.ts";
+import { DirectoryLock, LOCK_FILE, LogDirectoryError } from "../../core/records/log_directory.ts";
+import { UnsafeFileError } from "../../core/records/safe_file.ts";
 
 function inUseBy(pattern: RegExp) {
   return (e: unknown) =>

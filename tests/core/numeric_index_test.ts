@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { NumericIndex } from "../../core/numeric_index.ts";
+import { NumericIndex } from "../../core/packet/numeric_index.ts";
 
 Deno.test("NumericIndex matches a Map over random sets and deletes, through growth", () => {
   let seed = 3;

@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { LOCK_FILE } from "../../core/log_directory.ts";
+import { LOCK_FILE } from "../../core/records/log_directory.ts";
 import {
   LogDirectoryError,
   RECORDS_FILE,
   RecordWriter,
   type WriterChange,
-} from "../../core/record_writer.ts";
+} from "../../core/records/record_writer.ts";
 
 const ROTATION = { maxBytes: 1 << 20, maxFiles: 2 };
 

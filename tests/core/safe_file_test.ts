@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { openRegularFile, UnsafeFileError } from "../../core/safe_file.ts";
+import { openRegularFile, UnsafeFileError } from "../../core/records/safe_file.ts";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 

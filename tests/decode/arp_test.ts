@@ -25,7 +25,7 @@ import {
   W_ARP_SENDER_MAC,
   W_FLAGS,
   W_INNER_DST_ADDR,
-} from "../../core/packet_batch.ts";
+} from "../../core/packet/packet_batch.ts";
 
 const FRAME = ethernet(0x0806, arp("192.168.1.10", "192.168.1.1"));
 

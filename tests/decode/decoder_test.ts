@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type Frame, linkTypeName, PacketDecoder } from "../../core/decode/decoder.ts";
-import { PacketBatch, RECORD_WORDS } from "../../core/packet_batch.ts";
+import { PacketBatch, RECORD_WORDS } from "../../core/packet/packet_batch.ts";
 import {
   arp,
   decodeFrame,

@@ -5,10 +5,10 @@
  * hair-trigger settings, with sane and with broken packet times) and nothing downstream throws.
  */
 import assert from "node:assert/strict";
-import { applyOverrides, defaultConfig } from "../../core/config.ts";
+import { applyOverrides, defaultConfig } from "../../core/config/config.ts";
 import { PacketDecoder } from "../../core/decode/decoder.ts";
 import { DECODE_EVENTS } from "../../core/decode/events.ts";
-import { Engine } from "../../core/engine.ts";
+import { Engine } from "../../core/run/engine.ts";
 import { fuzz } from "../../tools/fuzz_lib.ts";
 import { checkRecord } from "../../tools/fuzz/check_record.ts";
 import { findFields } from "../../tools/fuzz/fields.ts";

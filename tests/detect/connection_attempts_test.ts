@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { applyOverrides, defaultConfig } from "../../core/config.ts";
+import { applyOverrides, defaultConfig } from "../../core/config/config.ts";
 import { ConnectionTracker } from "../../core/detect/connections.ts";
 import {
   type Attempt,
@@ -8,7 +8,7 @@ import {
   ATTEMPT_PENDING,
 } from "../../core/detect/detector.ts";
 import { PacketContext } from "../../core/detect/packet_context.ts";
-import { keyText } from "../../core/host_key.ts";
+import { keyText } from "../../core/packet/host_key.ts";
 import { batchOf, SECOND, T0, tcpFrame, udpFrame } from "../support/detection_run.ts";
 
 /** A tracker fed one packet at a time; what the listener saw, read during each call. */

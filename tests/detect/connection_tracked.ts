@@ -4,7 +4,7 @@
  * reported as readable lines (shared by connections_test.ts and connection_probes_test.ts).
  */
 import assert from "node:assert/strict";
-import { applyOverrides, defaultConfig } from "../../core/config.ts";
+import { applyOverrides, defaultConfig } from "../../core/config/config.ts";
 import { ConnectionTracker } from "../../core/detect/connections.ts";
 import type {
   Attempt,
@@ -13,7 +13,7 @@ import type {
   Unsolicited,
 } from "../../core/detect/detector.ts";
 import { PacketContext } from "../../core/detect/packet_context.ts";
-import { keyText } from "../../core/host_key.ts";
+import { keyText } from "../../core/packet/host_key.ts";
 import { batchOf, SECOND, T0 } from "../support/detection_run.ts";
 
 /** What the tracker reported, as readable lines. */

@@ -7,7 +7,7 @@ import {
   SIGHTING_FIRST,
   withLosses,
 } from "../../core/detect/first_sightings.ts";
-import { hostKey } from "../../core/host_key.ts";
+import { hostKey } from "../../core/packet/host_key.ts";
 import { KeyedState } from "../../core/detect/keyed_state.ts";
 
 const SECOND = 1_000_000;

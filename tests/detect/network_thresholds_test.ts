@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { applyOverrides, ConfigError, defaultConfig } from "../../core/config.ts";
+import { applyOverrides, ConfigError, defaultConfig } from "../../core/config/config.ts";
 import { networkThreshold } from "../../core/detect/network_thresholds.ts";
-import { hostKey } from "../../core/host_key.ts";
-import { parseAddress } from "../../core/ip_address.ts";
+import { hostKey } from "../../core/packet/host_key.ts";
+import { parseAddress } from "../../core/packet/ip_address.ts";
 import { DetectionRun, only, spread, T0, tcpFrame, udpFrame } from "../support/detection_run.ts";
 
 const BUSY = { networks: ["10.0.5.0/24", "2001:db8:5::/48"] };

@@ -17,7 +17,7 @@ import { startTcpdump, summarizePcap, type TcpdumpStats } from "../support/tcpdu
 export const DETECTION_TOOLS = [...REQUIRED_TOOLS, "hping3", "tcpreplay"] as const;
 
 /** The file Anomaly writes its records to, inside --log-dir. */
-export { RECORDS_FILE } from "../../core/record_writer.ts";
+export { RECORDS_FILE } from "../../core/records/record_writer.ts";
 
 /** An alert record as the tests read it. */
 export interface AlertRecord {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { BatchSummaryCollector } from "../../core/batch_summary.ts";
-import { SEG_NEXT } from "../../core/batch_rows.ts";
+import { BatchSummaryCollector } from "../../core/summary/batch_summary.ts";
+import { SEG_NEXT } from "../../core/summary/batch_rows.ts";
 import { Capture, type CaptureEnd } from "../../ffi/capture.ts";
 import { CaptureError } from "../../ffi/errors.ts";
 import {

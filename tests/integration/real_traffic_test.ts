@@ -27,7 +27,7 @@ import { writePcapng } from "../support/pcap_writer.ts";
 import { countWithFilter, summarizeWithFilter } from "../support/tcpdump.ts";
 import type { DecoderCounts, StatsRecord } from "../support/records.ts";
 import { recordScenario } from "../support/traffic.ts";
-import { DEFAULT_HOME_NETWORKS } from "../../core/direction.ts";
+import { DEFAULT_HOME_NETWORKS } from "../../core/packet/direction.ts";
 import {
   analyse,
   directionFilters,

@@ -6,10 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { DETECTOR_NAMES, type DetectorName } from "../../core/detect/catalog.ts";
-import { applyOverrides, defaultConfig } from "../../core/config.ts";
+import { applyOverrides, defaultConfig } from "../../core/config/config.ts";
 import { PacketDecoder } from "../../core/decode/decoder.ts";
-import { Engine } from "../../core/engine.ts";
-import { PacketBatch } from "../../core/packet_batch.ts";
+import { Engine } from "../../core/run/engine.ts";
+import { PacketBatch } from "../../core/packet/packet_batch.ts";
 import { loadEveValidator } from "./eve_schema.ts";
 import { EN10MB, ethernet, icmp, ipv4, ipv6, tcp, udp } from "./frames.ts";
 

@@ -46,7 +46,7 @@ import {
   W_TTL,
   W_VLAN_ID,
   W_WIRE_LEN,
-} from "../../core/packet_batch.ts";
+} from "../../core/packet/packet_batch.ts";
 import { type Frame, PacketDecoder } from "../../core/decode/decoder.ts";
 import { eventName } from "../../core/decode/events.ts";
 

@@ -3,10 +3,10 @@
  * Runs Anomaly on a capture file the way users do (`main.ts --no-ui --read`), for the tests that
  * then read the records it wrote.
  */
-import { RECORDS_FILE } from "../../core/record_writer.ts";
+import { RECORDS_FILE } from "../../core/records/record_writer.ts";
 
 /** The repository root, where main.ts is. */
-export const REPO_ROOT = decodeURIComponent(new URL("../../", import.meta.url).pathname);
+export const REPO_ROOT = decodeURIComponent(new URL("../..", import.meta.url).pathname);
 
 /**
  * Runs `deno run --allow-all main.ts --no-ui --read FILE --log-dir DIR [--config FILE]` from the

@@ -3,7 +3,7 @@
  * Reading what Anomaly writes to network_activity.jsonl: the records parsed, the last one, the
  * stats records, and the parts of a stats record that the tests check.
  */
-import type { SummarySnapshot } from "../../core/summary.ts";
+import type { SummarySnapshot } from "../../core/summary/summary.ts";
 
 /** `stats.decoder` of an EVE stats record. */
 export interface DecoderCounts {

@@ -4,7 +4,7 @@
  * files reported without stopping the run, and the CLI's exit codes.
  */
 import assert from "node:assert/strict";
-import { CONFIG_KEYS } from "../../core/config.ts";
+import { CONFIG_KEYS } from "../../core/config/config.ts";
 import { DETECTOR_NAMES } from "../../core/detect/catalog.ts";
 import { evaluate } from "../../tools/quality.ts";
 import { buildReport } from "../../tools/quality/report.ts";
@@ -17,7 +17,7 @@ import {
   writePcapng,
 } from "../support/pcap_writer.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = new URL("../..", import.meta.url).pathname;
 const KEPT = ["high_packet_rate", "unusual_port"];
 
 /** 150 SYNs from 10.1.0.5 to 10.1.0.9:80 within half a second from `atUs`. */

@@ -4,10 +4,10 @@
  * this process's own RecordWriter: the real flock, on a file description of its own.
  */
 import assert from "node:assert/strict";
-import { defaultConfig } from "../../core/config.ts";
-import { LOCK_FILE } from "../../core/log_directory.ts";
-import { RecordWriter } from "../../core/record_writer.ts";
-import type { CaptureEnd, PacketSource } from "../../core/session.ts";
+import { defaultConfig } from "../../core/config/config.ts";
+import { LOCK_FILE } from "../../core/records/log_directory.ts";
+import { RecordWriter } from "../../core/records/record_writer.ts";
+import type { CaptureEnd, PacketSource } from "../../core/run/session.ts";
 import { Controller } from "../../ui/controller.ts";
 import { createApp } from "../../ui/server.ts";
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { writeAlertFixture } from "./support.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = new URL("../..", import.meta.url).pathname;
 
 function spawnMain(args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {

@@ -5,9 +5,9 @@
  * tests in network namespaces, main.ts serving the UI there and chromium run there.
  */
 import assert from "node:assert/strict";
-import { applyOverrides, defaultConfig } from "../../core/config.ts";
+import { applyOverrides, defaultConfig } from "../../core/config/config.ts";
 import { DETECTOR_NAMES } from "../../core/detect/catalog.ts";
-import type { CaptureEnd, PacketSource } from "../../core/session.ts";
+import type { CaptureEnd, PacketSource } from "../../core/run/session.ts";
 import { Capture } from "../../ffi/capture.ts";
 import { Controller } from "../../ui/controller.ts";
 import type { ControllerOptions, SourceRequest } from "../../ui/controller_api.ts";
@@ -17,7 +17,7 @@ import type { BackgroundProcess, TestNetwork } from "../support/netns.ts";
 import { writePcap } from "../support/pcap_writer.ts";
 
 /** The repository root, where main.ts is. */
-export const ROOT = new URL("../../", import.meta.url).pathname;
+export const ROOT = new URL("../..", import.meta.url).pathname;
 
 /** Debian's chromium, which the page tests drive through playwright-core. */
 export const CHROMIUM = "/usr/bin/chromium";

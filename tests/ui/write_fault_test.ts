@@ -5,11 +5,11 @@
  * the packets come from a fake live source the test feeds.
  */
 import assert from "node:assert/strict";
-import { applyOverrides, defaultConfig } from "../../core/config.ts";
+import { applyOverrides, defaultConfig } from "../../core/config/config.ts";
 import { PacketDecoder } from "../../core/decode/decoder.ts";
-import { PacketBatch } from "../../core/packet_batch.ts";
-import { RECORDS_FILE } from "../../core/record_writer.ts";
-import type { CaptureEnd, PacketSource } from "../../core/session.ts";
+import { PacketBatch } from "../../core/packet/packet_batch.ts";
+import { RECORDS_FILE } from "../../core/records/record_writer.ts";
+import type { CaptureEnd, PacketSource } from "../../core/run/session.ts";
 import { Controller } from "../../ui/controller.ts";
 import type { ControllerEvent } from "../../ui/controller_api.ts";
 import { createApp } from "../../ui/server.ts";

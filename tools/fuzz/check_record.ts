@@ -42,7 +42,7 @@ import {
   W_TTL,
   W_VLAN_ID,
   W_WIRE_LEN,
-} from "../../core/packet_batch.ts";
+} from "../../core/packet/packet_batch.ts";
 
 /** Every flag bit the decoder may set. */
 const KNOWN_FLAGS = (1 << 15) - 1;

@@ -4,7 +4,7 @@
  * what it is, the attacker and victim, and the alerts an admin should get. An expected alert is
  * met when some alert start has its detector and the same src_ip and dest_ip where given.
  */
-import { CidrSet, parseAddress, parseCidr } from "../../core/ip_address.ts";
+import { CidrSet, parseAddress, parseCidr } from "../../core/packet/ip_address.ts";
 import type { AlertStartInfo } from "./alert_key.ts";
 
 /** One expected alert. */

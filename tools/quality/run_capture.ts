@@ -7,8 +7,8 @@
  */
 import { Capture } from "../../ffi/capture.ts";
 import { CaptureError, type CaptureErrorCode } from "../../ffi/errors.ts";
-import type { Config } from "../../core/config.ts";
-import { Engine } from "../../core/engine.ts";
+import type { Config } from "../../core/config/config.ts";
+import { Engine } from "../../core/run/engine.ts";
 import { type AlertStartInfo, readAlertRecord } from "./alert_key.ts";
 
 /** How reading a capture ended. */

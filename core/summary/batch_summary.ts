@@ -14,9 +14,9 @@
  * (`ROW_*`, each followed by its words), in the order the summary applies them. Hosts come in the
  * order they first appeared, so the summary's tables see new hosts in packet order.
  */
-import { EVENT_COUNT } from "./decode/events.ts";
-import { hostKey } from "./host_key.ts";
-import { NumericIndex } from "./numeric_index.ts";
+import { EVENT_COUNT } from "../decode/events.ts";
+import { hostKey } from "../packet/host_key.ts";
+import { NumericIndex } from "../packet/numeric_index.ts";
 import {
   F_ADDRESSES,
   F_INVALID,
@@ -36,7 +36,7 @@ import {
   W_NOTE_EVENT,
   W_SRC_ADDR,
   W_WIRE_LEN,
-} from "./packet_batch.ts";
+} from "../packet/packet_batch.ts";
 import {
   ROW_DESTINATION_V4,
   ROW_DESTINATION_V6,

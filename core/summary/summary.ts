@@ -5,11 +5,11 @@
  */
 import { HostCounterTable, type HostRanking } from "./host_counters.ts";
 import { DistinctCounter } from "./distinct_count.ts";
-import { DIRECTION_NAMES } from "./direction.ts";
-import { EVENT_COUNT, eventName } from "./decode/events.ts";
+import { DIRECTION_NAMES } from "../packet/direction.ts";
+import { EVENT_COUNT, eventName } from "../decode/events.ts";
 import { TrafficSeries } from "./traffic_series.ts";
-import { keyText, type TableKey } from "./host_key.ts";
-import { PROTOCOL_NAMES } from "./packet_batch.ts";
+import { keyText, type TableKey } from "../packet/host_key.ts";
+import { PROTOCOL_NAMES } from "../packet/packet_batch.ts";
 import type { SummaryTarget } from "./apply_rows.ts";
 
 /** Limits of the summary's tables (config keys `summary.*`). */

@@ -4,9 +4,9 @@
  * tradeoff. The README's configuration table is generated from `CONFIG_KEYS`, and a config file
  * is validated against it: an unknown key or a bad value is refused with a message naming both.
  */
-import { parseCidr } from "./ip_address.ts";
-import { DEFAULT_HOME_NETWORKS } from "./direction.ts";
-import { DETECTION_KEYS } from "./detect/detect_keys.ts";
+import { parseCidr } from "../packet/ip_address.ts";
+import { DEFAULT_HOME_NETWORKS } from "../packet/direction.ts";
+import { DETECTION_KEYS } from "../detect/detect_keys.ts";
 import { UI_KEYS } from "./ui_keys.ts";
 import { ConfigError } from "./config_error.ts";
 import { flattenKeys } from "./config_flatten.ts";

@@ -4,14 +4,14 @@
  * the headless CLI and by the UI's Start/Stop alike. The capture is injected, so core/ never
  * loads libpcap and tests can drive a session with any packet source.
  */
-import type { Config } from "./config.ts";
-import { num } from "./config.ts";
+import type { Config } from "../config/config.ts";
+import { num } from "../config/config.ts";
 import { Engine, type RecordListener } from "./engine.ts";
-import type { PacketBatch } from "./packet_batch.ts";
-import { RecordWriter, type WriterChange } from "./record_writer.ts";
-import type { WriterMode } from "./log_directory.ts";
-import { log } from "./diagnostics.ts";
-import type { KernelCounters } from "./stats_record.ts";
+import type { PacketBatch } from "../packet/packet_batch.ts";
+import { RecordWriter, type WriterChange } from "../records/record_writer.ts";
+import type { WriterMode } from "../records/log_directory.ts";
+import { log } from "../records/diagnostics.ts";
+import type { KernelCounters } from "../records/stats_record.ts";
 
 /** How a capture ended. */
 export type CaptureEnd =

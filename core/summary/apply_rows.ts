@@ -3,7 +3,7 @@
  * The main thread's side of the batch summary: applies a segment of rows (core/batch_rows.ts,
  * counted by core/batch_summary.ts in the capture worker) to the traffic summary.
  */
-import { hostKey, type TableKey } from "./host_key.ts";
+import { hostKey, type TableKey } from "../packet/host_key.ts";
 import {
   ROW_DESTINATION_V4,
   ROW_DESTINATION_V6,

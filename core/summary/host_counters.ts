@@ -8,8 +8,8 @@
  * Counters live in typed arrays indexed by insertion order (no object per host), found through
  * a KeyIndex.
  */
-import type { TableKey } from "./host_key.ts";
-import { KeyIndex } from "./numeric_index.ts";
+import type { TableKey } from "../packet/host_key.ts";
+import { KeyIndex } from "../packet/numeric_index.ts";
 
 /** Rankings of `top` and of pruning. */
 export type HostRanking = "packets" | "bytes";

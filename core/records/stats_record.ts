@@ -4,7 +4,7 @@
  * counters, and everything of ours under the top-level `summary` object.
  */
 import { eveTimestamp } from "./eve_time.ts";
-import type { SummarySnapshot, TrafficSummary } from "./summary.ts";
+import type { SummarySnapshot, TrafficSummary } from "../summary/summary.ts";
 
 /** Kernel counters from pcap_stats, for live captures. */
 export interface KernelCounters {

@@ -3,8 +3,8 @@
  * Counts distinct addresses in fixed memory: exactly up to a cap, then by HyperLogLog
  * (2^12 registers, about 1.6 % standard error).
  */
-import type { TableKey } from "./host_key.ts";
-import { mix32 } from "./hash.ts";
+import type { TableKey } from "../packet/host_key.ts";
+import { mix32 } from "../packet/hash.ts";
 
 const REGISTER_BITS = 12;
 const REGISTERS = 1 << REGISTER_BITS;

@@ -4,7 +4,7 @@
  * options are added, never renamed.
  */
 import { parseArgs } from "node:util";
-import { parseAddress } from "./ip_address.ts";
+import { parseAddress } from "../core/packet/ip_address.ts";
 
 /** Raised for a bad command line; main.ts prints the message and exits 2. */
 export class UsageError extends Error {

@@ -4,16 +4,16 @@
  * periodic (stats records, detector windows) runs on packet time, so a file gives the same
  * output as the same traffic seen live.
  */
-import { type Config, list, num } from "./config.ts";
-import { DirectionClassifier } from "./direction.ts";
-import { type PacketBatch, RECORD_WORDS, W_FLAGS, W_WIRE_LEN } from "./packet_batch.ts";
-import { applySegment } from "./apply_rows.ts";
-import { BatchSummaryCollector } from "./batch_summary.ts";
-import { SEG_BYTES, SEG_END, SEG_NEXT, SEG_PACKETS } from "./batch_rows.ts";
-import type { RecordWriter } from "./record_writer.ts";
-import { buildStatsRecord, type KernelCounters } from "./stats_record.ts";
-import { TrafficSummary } from "./summary.ts";
-import { Detection } from "./detect/detection.ts";
+import { type Config, list, num } from "../config/config.ts";
+import { DirectionClassifier } from "../packet/direction.ts";
+import { type PacketBatch, RECORD_WORDS, W_FLAGS, W_WIRE_LEN } from "../packet/packet_batch.ts";
+import { applySegment } from "../summary/apply_rows.ts";
+import { BatchSummaryCollector } from "../summary/batch_summary.ts";
+import { SEG_BYTES, SEG_END, SEG_NEXT, SEG_PACKETS } from "../summary/batch_rows.ts";
+import type { RecordWriter } from "../records/record_writer.ts";
+import { buildStatsRecord, type KernelCounters } from "../records/stats_record.ts";
+import { TrafficSummary } from "../summary/summary.ts";
+import { Detection } from "../detect/detection.ts";
 
 /** Where the packets come from, as written into records. */
 export interface SourceInfo {
