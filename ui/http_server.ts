@@ -37,10 +37,15 @@ export interface UiServer {
 /** How often node:http checks the header and request timeouts (its default is 30 s). */
 const TIMEOUT_CHECK_MS = 1000;
 
+/** How long shutdown waits for requests in flight before closing their connections. */
+const FORCE_CLOSE_MS = 1000;
+
 /** Serves `handler`; rejects when it cannot listen (the error carries node's `code`). */
 export async function serveUi(options: UiServerOptions, handler: FetchHandler): Promise<UiServer> {
   const { hostname, port, maxConnections, headerTimeoutMs, idleTimeoutMs } = options;
   const connections = new Map<Socket, { busy: number }>();
+  /** Set by shutdown: a connection closes as soon as its last request is answered. */
+  let closing = false;
   const reported = new Set<string>();
   const reportOnce = (what: string, error: unknown) => {
     const code = (error as { code?: string }).code ?? String(error);
@@ -60,6 +65,9 @@ export async function serveUi(options: UiServerOptions, handler: FetchHandler): 
     if (state !== undefined) state.busy++;
     res.once("close", () => {
       if (state !== undefined) state.busy--;
+      // Shutting down: a keep-alive connection would otherwise hold server.close() for its
+      // idle timeout after answering a request that was in flight.
+      if (closing && state !== undefined && state.busy === 0) req.socket.destroy();
     });
     bridge(req, res, { handler, fallbackHost: host }).catch((error) => {
       reportOnce("request failed", error);
@@ -73,7 +81,9 @@ export async function serveUi(options: UiServerOptions, handler: FetchHandler): 
       return;
     }
     connections.set(socket, { busy: 0 });
-    socket.on("error", (error) => reportOnce("connection error", error));
+    socket.on("error", (error) => {
+      if (!isClientGone(error)) reportOnce("connection error", error);
+    });
     socket.once("close", () => connections.delete(socket));
   });
   server.on("clientError", (_error: Error, socket: Socket) => {
@@ -101,10 +111,23 @@ export async function serveUi(options: UiServerOptions, handler: FetchHandler): 
     },
     shutdown: () =>
       new Promise<void>((resolve) => {
+        closing = true;
         server.close(() => resolve());
-        server.closeIdleConnections();
+        for (const [socket, state] of connections) if (state.busy === 0) socket.destroy();
+        // A request still in flight a second later (a stuck client) does not hold the exit.
+        const force = setTimeout(() => {
+          for (const socket of connections.keys()) socket.destroy();
+        }, FORCE_CLOSE_MS);
+        Deno.unrefTimer(force);
       }),
   };
+}
+
+/** A client that went away (closed its tab, aborted a fetch): ordinary, not worth a warning. */
+function isClientGone(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  if (code === "ECONNRESET" || code === "EPIPE" || code === "ECONNABORTED") return true;
+  return error instanceof Error && error.message === "aborted";
 }
 
 /** Closes the oldest connection with no request in flight; false when every one is busy. */
