@@ -15,12 +15,12 @@
  */
 import { NumericIndex } from "../packet/numeric_index.ts";
 import type { TrackerStats } from "./keyed_state.ts";
+import { NONE, PoolOrder } from "./pool_order.ts";
 
 const LRU_REFRESH_US = 1_000_000;
 /** Active entries moved to the back per eviction at most (bounds the work of one insert). */
 const SECOND_CHANCES = 4;
 const INITIAL_POOL = 256;
-const NONE = -1;
 const IN_TABLE = 1;
 const IN_QUEUE = 2;
 /** Generations wrap at 2^21, so a reference (generation * 2^32 + slot) stays below 2^53. */
@@ -57,16 +57,11 @@ export class ExchangeTable {
   #keys = new Float64Array(0);
   #lastSeenUs = new Float64Array(0);
   #movedUs = new Float64Array(0);
-  #prev = new Int32Array(0);
-  #next = new Int32Array(0);
+  readonly #order = new PoolOrder();
   #owners = new Uint8Array(0);
   #generation = new Int32Array(0);
   readonly #index = new NumericIndex();
   readonly #poolLimit: number;
-  #head = NONE;
-  #tail = NONE;
-  /** Unused slots, chained through #next. */
-  #free = NONE;
   #poolSize = 0;
   #size = 0;
   #evictions = 0;
@@ -97,7 +92,7 @@ export class ExchangeTable {
     const i = this.#index.get(key);
     if (i === NONE) return NONE;
     if (nowUs - this.#movedUs[i]! >= LRU_REFRESH_US) {
-      this.#moveToBack(i);
+      this.#order.moveToBack(i);
       this.#movedUs[i] = nowUs;
     }
     if (nowUs > this.#lastSeenUs[i]!) this.#lastSeenUs[i] = nowUs;
@@ -110,9 +105,8 @@ export class ExchangeTable {
    */
   add(key: number, nowUs: number): number {
     if (this.#size >= this.cap) this.#evictOne(nowUs);
-    if (this.#free === NONE) this.#grow(Math.min(this.#poolLimit, this.#poolSize * 2));
-    const i = this.#free;
-    this.#free = this.#next[i]!;
+    if (this.#order.free === NONE) this.#grow(Math.min(this.#poolLimit, this.#poolSize * 2));
+    const i = this.#order.take();
     this.#generation[i] = (this.#generation[i]! + 1) & GENERATION_MASK;
     this.#owners[i] = IN_TABLE;
     this.#keys[i] = key + 0; // -0 is 0, as in a Map
@@ -120,7 +114,7 @@ export class ExchangeTable {
     this.#movedUs[i] = nowUs;
     this.acks[i] = 0;
     this.#index.set(key, i);
-    this.#linkAtBack(i);
+    this.#order.linkAtBack(i);
     this.#size++;
     return i;
   }
@@ -159,9 +153,9 @@ export class ExchangeTable {
    */
   sweep(nowUs: number): void {
     const limit = nowUs - this.idleUs;
-    for (let i = this.#head; i !== NONE;) {
+    for (let i = this.#order.head; i !== NONE;) {
       if (this.#movedUs[i]! >= limit) break;
-      const next = this.#next[i]!;
+      const next = this.#order.next[i]!;
       if (this.#lastSeenUs[i]! < limit) {
         this.#remove(i);
         this.#expired++;
@@ -182,11 +176,11 @@ export class ExchangeTable {
 
   #evictOne(nowUs: number): void {
     for (let chances = 0; chances <= SECOND_CHANCES; chances++) {
-      const front = this.#head;
+      const front = this.#order.head;
       if (front === NONE) return;
       const lastSeen = this.#lastSeenUs[front]!;
       if (chances < SECOND_CHANCES && lastSeen > this.#movedUs[front]!) {
-        this.#moveToBack(front);
+        this.#order.moveToBack(front);
         this.#movedUs[front] = Math.max(lastSeen, nowUs);
         continue;
       }
@@ -199,37 +193,14 @@ export class ExchangeTable {
   /** Takes `i` out of the table; its slot is freed unless the pending queue still holds it. */
   #remove(i: number): void {
     this.#index.delete(this.#keys[i]!);
-    this.#unlink(i);
+    this.#order.unlink(i);
     this.#size--;
     this.#owners[i]! &= ~IN_TABLE;
     if (this.#owners[i] === 0) this.#freeSlot(i);
   }
 
   #freeSlot(i: number): void {
-    this.#next[i] = this.#free;
-    this.#free = i;
-  }
-
-  #linkAtBack(i: number): void {
-    this.#prev[i] = this.#tail;
-    this.#next[i] = NONE;
-    if (this.#tail === NONE) this.#head = i;
-    else this.#next[this.#tail] = i;
-    this.#tail = i;
-  }
-
-  #unlink(i: number): void {
-    const prev = this.#prev[i]!, next = this.#next[i]!;
-    if (prev === NONE) this.#head = next;
-    else this.#next[prev] = next;
-    if (next === NONE) this.#tail = prev;
-    else this.#prev[next] = prev;
-  }
-
-  #moveToBack(i: number): void {
-    if (this.#tail === i) return;
-    this.#unlink(i);
-    this.#linkAtBack(i);
+    this.#order.release(i);
   }
 
   /** Resizes every column to `size` slots. */
@@ -250,15 +221,9 @@ export class ExchangeTable {
     this.#keys = resized(this.#keys, new Float64Array(size));
     this.#lastSeenUs = resized(this.#lastSeenUs, new Float64Array(size));
     this.#movedUs = resized(this.#movedUs, new Float64Array(size));
-    this.#prev = resized(this.#prev, new Int32Array(size));
-    this.#next = resized(this.#next, new Int32Array(size));
+    this.#order.grow(old, size);
     this.#owners = resized(this.#owners, new Uint8Array(size));
     this.#generation = resized(this.#generation, new Int32Array(size));
-    // The new slots join the free list, lowest first.
-    for (let i = size - 1; i >= old; i--) {
-      this.#next[i] = this.#free;
-      this.#free = i;
-    }
     this.#poolSize = size;
   }
 }

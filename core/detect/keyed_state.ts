@@ -13,6 +13,7 @@
  */
 import type { TableKey } from "../packet/host_key.ts";
 import { KeyIndex } from "../packet/numeric_index.ts";
+import { NONE, PoolOrder } from "./pool_order.ts";
 
 /** What every entry carries. */
 export interface KeyedEntry {
@@ -38,20 +39,14 @@ const LRU_REFRESH_US = 1_000_000;
 const SECOND_CHANCES = 4;
 /** Pool entries allocated at first; the pool doubles up to the cap. */
 const INITIAL_POOL = 256;
-const NONE = -1;
 
 /** A capped, expiring table of per-key state, ordered from least to most recently moved. */
 export class KeyedState<V extends KeyedEntry> {
   #numericKeys = new Float64Array(0);
   #textKeys: (string | null)[] = [];
   #values: (V | undefined)[] = [];
-  #prev = new Int32Array(0);
-  #next = new Int32Array(0);
+  readonly #order = new PoolOrder();
   readonly #index = new KeyIndex();
-  #head = NONE;
-  #tail = NONE;
-  /** Unused pool indices, chained through #next. */
-  #free = NONE;
   #poolSize = 0;
   #size = 0;
   #evictions = 0;
@@ -80,7 +75,7 @@ export class KeyedState<V extends KeyedEntry> {
     if (i === NONE) return undefined;
     const entry = this.#values[i]!;
     if (nowUs - entry.movedUs >= LRU_REFRESH_US) {
-      this.#moveToBack(i);
+      this.#order.moveToBack(i);
       entry.movedUs = nowUs;
     }
     if (nowUs > entry.lastSeenUs) entry.lastSeenUs = nowUs;
@@ -107,9 +102,8 @@ export class KeyedState<V extends KeyedEntry> {
       return entry;
     }
     if (this.#size >= this.cap) this.#evictOne(entry.lastSeenUs);
-    if (this.#free === NONE) this.#grow(Math.min(this.cap, this.#poolSize * 2));
-    const i = this.#free;
-    this.#free = this.#next[i]!;
+    if (this.#order.free === NONE) this.#grow(Math.min(this.cap, this.#poolSize * 2));
+    const i = this.#order.take();
     this.#values[i] = entry;
     if (typeof key === "number") {
       this.#numericKeys[i] = key + 0; // -0 is 0, as in a Map
@@ -118,7 +112,7 @@ export class KeyedState<V extends KeyedEntry> {
       this.#textKeys[i] = key;
     }
     this.#index.set(key, i);
-    this.#linkAtBack(i);
+    this.#order.linkAtBack(i);
     this.#size++;
     return entry;
   }
@@ -136,10 +130,10 @@ export class KeyedState<V extends KeyedEntry> {
    */
   sweep(nowUs: number, onExpire?: (key: TableKey, entry: V) => void): void {
     const limit = nowUs - this.idleUs;
-    for (let i = this.#head; i !== NONE;) {
+    for (let i = this.#order.head; i !== NONE;) {
       const entry = this.#values[i]!;
       if (entry.movedUs >= limit) break;
-      const next = this.#next[i]!;
+      const next = this.#order.next[i]!;
       if (entry.lastSeenUs < limit) {
         onExpire?.(this.#keyAt(i), entry);
         this.#remove(i);
@@ -151,8 +145,8 @@ export class KeyedState<V extends KeyedEntry> {
 
   /** Every entry, front (least recently moved) first; deleting the current one is safe. */
   *entries(): IterableIterator<[TableKey, V]> {
-    for (let i = this.#head; i !== NONE;) {
-      const next = this.#next[i]!;
+    for (let i = this.#order.head; i !== NONE;) {
+      const next = this.#order.next[i]!;
       yield [this.#keyAt(i), this.#values[i]!];
       i = next;
     }
@@ -170,11 +164,11 @@ export class KeyedState<V extends KeyedEntry> {
 
   #evictOne(nowUs: number): void {
     for (let chances = 0; chances <= SECOND_CHANCES; chances++) {
-      const front = this.#head;
+      const front = this.#order.head;
       if (front === NONE) return;
       const entry = this.#values[front]!;
       if (chances < SECOND_CHANCES && entry.lastSeenUs > entry.movedUs) {
-        this.#moveToBack(front);
+        this.#order.moveToBack(front);
         entry.movedUs = Math.max(entry.lastSeenUs, nowUs);
         continue;
       }
@@ -190,34 +184,11 @@ export class KeyedState<V extends KeyedEntry> {
 
   #remove(i: number): void {
     this.#index.delete(this.#keyAt(i));
-    this.#unlink(i);
+    this.#order.unlink(i);
     this.#values[i] = undefined;
     this.#textKeys[i] = null;
-    this.#next[i] = this.#free;
-    this.#free = i;
+    this.#order.release(i);
     this.#size--;
-  }
-
-  #linkAtBack(i: number): void {
-    this.#prev[i] = this.#tail;
-    this.#next[i] = NONE;
-    if (this.#tail === NONE) this.#head = i;
-    else this.#next[this.#tail] = i;
-    this.#tail = i;
-  }
-
-  #unlink(i: number): void {
-    const prev = this.#prev[i]!, next = this.#next[i]!;
-    if (prev === NONE) this.#head = next;
-    else this.#next[prev] = next;
-    if (next === NONE) this.#tail = prev;
-    else this.#prev[next] = prev;
-  }
-
-  #moveToBack(i: number): void {
-    if (this.#tail === i) return;
-    this.#unlink(i);
-    this.#linkAtBack(i);
   }
 
   /** Resizes the pool to `size` entries. */
@@ -225,16 +196,10 @@ export class KeyedState<V extends KeyedEntry> {
     const old = this.#poolSize;
     if (size <= old) size = old + 1; // a cap of 0 or a full pool below the cap: room for one
     this.#numericKeys = resized(this.#numericKeys, new Float64Array(size));
-    this.#prev = resized(this.#prev, new Int32Array(size));
-    this.#next = resized(this.#next, new Int32Array(size));
+    this.#order.grow(old, size);
     for (let i = old; i < size; i++) {
       this.#textKeys.push(null);
       this.#values.push(undefined);
-    }
-    // The new indices join the free list, lowest first.
-    for (let i = size - 1; i >= old; i--) {
-      this.#next[i] = this.#free;
-      this.#free = i;
     }
     this.#poolSize = size;
   }
