@@ -6,12 +6,10 @@
 import { arp, be16, ethernet, icmp, ipv4, ipv6, tcp, udp, vlanTag } from "../support/frames.ts";
 import type { FixturePacket } from "../support/pcap_writer.ts";
 import type { DecoderCounts } from "../support/records.ts";
+import { REPO_ROOT as ROOT, T0_US } from "../support/base.ts";
 
-/** The repository root, where main.ts lives. */
-export const ROOT = new URL("../..", import.meta.url).pathname;
-
-/** Packet time of the first packet of every fixture: 2023-11-14T22:13:20Z. */
-export const T0_US = 1_700_000_000 * 1e6;
+/** The repository root (`ROOT`) and the fixtures' first packet time: tests/support/base.ts. */
+export { REPO_ROOT as ROOT, T0_US } from "../support/base.ts";
 
 /** The fixtures' IPv4 packets: don't-fragment set; `version` other than 4 makes one malformed. */
 function ipv4Df(

@@ -12,10 +12,10 @@ import { Engine } from "../../core/run/engine.ts";
 import { PacketBatch } from "../../core/packet/packet_batch.ts";
 import { loadEveValidator } from "./eve_schema.ts";
 import { EN10MB, ethernet, icmp, ipv4, ipv6, tcp, udp } from "./frames.ts";
+import { SECOND_US as SECOND, T0_US as T0 } from "./base.ts";
 
-/** Packet time zero of the tests, µs (2023-11-14T22:13:20Z). */
-export const T0 = 1_700_000_000_000_000;
-export const SECOND = 1_000_000;
+/** Packet time zero of the tests (`T0`) and one second (`SECOND`), µs: tests/support/base.ts. */
+export { SECOND_US as SECOND, T0_US as T0 } from "./base.ts";
 
 export const SYN = 0x02;
 export const FIN = 0x01;

@@ -5,8 +5,8 @@
  */
 import { RECORDS_FILE } from "../../core/records/record_writer.ts";
 
-/** The repository root, where main.ts is. */
-export const REPO_ROOT = decodeURIComponent(new URL("../..", import.meta.url).pathname);
+export { REPO_ROOT } from "./base.ts";
+import { REPO_ROOT } from "./base.ts";
 
 /**
  * Runs `deno run --allow-all main.ts --no-ui --read FILE --log-dir DIR [--config FILE]` from the

@@ -16,8 +16,8 @@ import {
   writePcap,
   writePcapng,
 } from "../support/pcap_writer.ts";
+import { REPO_ROOT as ROOT } from "../support/base.ts";
 
-const ROOT = new URL("../..", import.meta.url).pathname;
 const KEPT = ["high_packet_rate", "unusual_port"];
 
 /** 150 SYNs from 10.1.0.5 to 10.1.0.9:80 within half a second from `atUs`. */

@@ -4,8 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { writeAlertFixture } from "./support.ts";
-
-const ROOT = new URL("../..", import.meta.url).pathname;
+import { REPO_ROOT as ROOT } from "../support/base.ts";
 
 function spawnMain(args: string[], env: Record<string, string> = {}): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {

@@ -15,15 +15,13 @@ import type { createApp } from "../../ui/server.ts";
 import { ethernet, ipv4, udp } from "../support/frames.ts";
 import type { BackgroundProcess, TestNetwork } from "../support/netns.ts";
 import { writePcap } from "../support/pcap_writer.ts";
+import { REPO_ROOT as ROOT, T0_US } from "../support/base.ts";
 
-/** The repository root, where main.ts is. */
-export const ROOT = new URL("../..", import.meta.url).pathname;
+/** The repository root (`ROOT`) and the fixtures' first packet time: tests/support/base.ts. */
+export { REPO_ROOT as ROOT, T0_US } from "../support/base.ts";
 
 /** Debian's chromium, which the page tests drive through playwright-core. */
 export const CHROMIUM = "/usr/bin/chromium";
-
-/** Packet time of the fixture's first packet. */
-export const T0_US = 1_700_000_000 * 1e6;
 
 /** A live-looking source with no packets that runs until `stop()`. */
 export class HeldSource implements PacketSource {
