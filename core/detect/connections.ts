@@ -5,14 +5,10 @@
  * which packets nobody asked for. Detectors get these findings instead of re-deriving them.
  *
  * Tracked: TCP packets without ACK (SYN, and the FIN/NULL/Xmas probes of stealth scans), their
- * SYN-ACK/RST answers, UDP in both directions, and ICMP errors quoting TCP/UDP.
- *
- * ACK probes (nmap -sA, -sW, -PA) carry no SYN: a bare ACK (no payload) on a TCP exchange the
- * tracker does not know starts a probe, which fails when answered by a RST or left unanswered,
- * and turns out to be a connection seen mid-way when the other side sends an ACK or FIN of its
- * own or its sender keeps acking. A RST without ACK for an exchange the tracker does not know
- * answers an ACK-bearing segment its sender has no connection for: a probe we did not see (a
- * capture of the replies only), failed at once. ACK probes are never announced as attempts.
+ * SYN-ACK/RST answers and ACK probes (core/detect/tcp_exchanges.ts), UDP in both directions,
+ * and ICMP errors quoting TCP/UDP. Here: the dispatch, UDP, ICMP errors and the reports of
+ * unsolicited packets and IP protocols tried; the attempts' life (begin, answer, failure,
+ * timeout) is core/detect/exchange_attempts.ts.
  *
  * TCP exchanges have one key from either side. Segments carrying data are never looked up, so
  * bulk transfers cost the tracker one lookup per pure ACK (the receiver's side), as UDP costs
@@ -24,10 +20,9 @@
  */
 import type { TableKey } from "../packet/host_key.ts";
 import type { Config } from "../config/config.ts";
-import { list, num } from "../config/config.ts";
-import { mix32 } from "../packet/hash.ts";
+import { list } from "../config/config.ts";
 import { hostKey } from "../packet/host_key.ts";
-import { exchangeKey } from "./tuple_key.ts";
+import { fragmentKey, pairedKey } from "./tuple_key.ts";
 import {
   F_FRAGMENT,
   F_ICMP_ERROR,
@@ -36,21 +31,15 @@ import {
   W_INNER_DST_PORT,
   W_INNER_PROTO,
   W_INNER_SRC_PORT,
-  W_PAYLOAD_LEN,
   W_SRC_ADDR,
 } from "../packet/packet_batch.ts";
-import type {
-  Attempt,
-  AttemptStates,
-  FailureReason,
-  ProtocolProbe,
-  Unsolicited,
-} from "./detector.ts";
+import type { AttemptStates, ProtocolProbe, Unsolicited } from "./detector.ts";
+import { ATTEMPT_ANSWERED, ATTEMPT_PENDING } from "./detector.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
-import { ExchangeTable, X_ACK_PROBE, X_UNSOLICITED, X_V6 } from "./exchange_table.ts";
-import { SlotQueue } from "./slot_queue.ts";
+import { X_UNSOLICITED } from "./exchange_table.ts";
+import { type ConnectionListener, ExchangeAttempts } from "./exchange_attempts.ts";
+import { observeTcp } from "./tcp_exchanges.ts";
 import {
-  copyAddress,
   ICMP_EXPIRED_IN_TRANSIT,
   ICMP_NOT_FINAL,
   icmpErrorVerdict,
@@ -66,62 +55,19 @@ import {
   ROLE_INITIATOR,
   ROLE_RESPONDER,
   ROLE_UNSOLICITED,
-  TCP_ACK,
-  TCP_FIN,
-  TCP_RST,
-  TCP_SYN,
 } from "./packet_context.ts";
 
-const PENDING = 0;
-const ANSWERED = 1;
-const FAILED = 2;
-
-/**
- * Bare ACKs the sender of an ACK probe may repeat on the same exchange while it is pending
- * (nmap retransmits a probe left unanswered, usually once); one more makes it a connection
- * seen mid-way (a receiver acking data the tracker does not look up).
- */
-const ACK_PROBE_REPEATS = 2;
+export type { ConnectionListener } from "./exchange_attempts.ts";
 
 interface FragmentEntry extends KeyedEntry {
   reflectorPort: number;
 }
 
-/** The one Attempt detectors see, refilled from the table's columns before each call. */
-class AttemptView implements Attempt {
-  src: TableKey = 0;
-  dst: TableKey = 0;
-  v6 = false;
-  proto = 0;
-  srcPort = 0;
-  dstPort = 0;
-  firstUs = 0;
-  direction = 0;
-  tcpFlags = 0;
-  state = PENDING;
-  ref = 0;
-}
-
-/** Where the tracker's findings go (the detection orchestrator fans them out). */
-export interface ConnectionListener {
-  /** A new attempt; `attempt` is valid only during the call (the object is reused). */
-  attempt(attempt: Attempt, packet: PacketContext): void;
-  /** A failed attempt; `attempt` is valid only during the call (the object is reused). */
-  failure(attempt: Attempt, reason: FailureReason, nowUs: number): void;
-  unsolicited(event: Unsolicited): void;
-  /** An IP protocol tried on a host (packets of other protocols, protocol unreachables). */
-  protocol?(probe: ProtocolProbe): void;
-}
-
 /** Tracks exchanges in a bounded table, in packet time. */
 export class ConnectionTracker implements AttemptStates {
-  readonly #table: ExchangeTable;
+  readonly #attempts: ExchangeAttempts;
   readonly #fragments: KeyedState<FragmentEntry>;
-  /** Slots of pending attempts in arrival order, for timeouts (answered ones skipped on pop). */
-  readonly #pending: SlotQueue;
-  readonly #timeoutUs: number;
   readonly #reflectorPorts: Uint8Array;
-  readonly #view = new AttemptView();
   readonly #unsolicitedEvent: Unsolicited = {
     reflector: 0,
     victim: 0,
@@ -143,12 +89,8 @@ export class ConnectionTracker implements AttemptStates {
   };
 
   constructor(config: Config, readonly listener: ConnectionListener) {
-    const idleUs = num(config, "detect.connections.idle_s") * 1e6;
-    const cap = num(config, "detect.connections.max_tracked");
-    this.#timeoutUs = num(config, "detect.connections.attempt_timeout_s") * 1e6;
-    this.#table = new ExchangeTable("connections", cap, Math.max(idleUs, this.#timeoutUs), cap);
+    this.#attempts = new ExchangeAttempts(config, listener);
     this.#fragments = new KeyedState("connections.fragments", 10_000, 30e6);
-    this.#pending = new SlotQueue(cap);
     this.#reflectorPorts = new Uint8Array(65536);
     for (const port of list<number>(config, "detect.reflection.udp_ports")) {
       this.#reflectorPorts[port] = 1;
@@ -159,7 +101,9 @@ export class ConnectionTracker implements AttemptStates {
   observe(p: PacketContext): void {
     const proto = p.proto;
     if (proto === PROTO_TCP) {
-      if (p.srcPort >= 0) this.#tcp(p);
+      if (p.srcPort >= 0 && observeTcp(this.#attempts, p)) {
+        this.#reportUnsolicited(p, p.srcPort, "syn-ack");
+      }
     } else if (proto === PROTO_UDP) {
       this.#udp(p);
     } else if (proto === PROTO_ICMP || proto === PROTO_ICMPV6) {
@@ -171,149 +115,22 @@ export class ConnectionTracker implements AttemptStates {
 
   /** Fails attempts unanswered for longer than the timeout; expires idle state. */
   tick(nowUs: number): void {
-    const queue = this.#pending, table = this.#table;
-    for (let slot = queue.peek(); slot !== -1; slot = queue.peek()) {
-      const firstUs = table.firstUs[slot]!;
-      if (nowUs - firstUs < this.#timeoutUs) break;
-      queue.shift();
-      if (table.state[slot] === PENDING) {
-        table.state[slot] = FAILED;
-        this.listener.failure(this.#stored(slot), "timeout", firstUs + this.#timeoutUs);
-      }
-      table.release(slot);
-    }
-    table.sweep(nowUs);
+    this.#attempts.tick(nowUs);
     this.#fragments.sweep(nowUs);
   }
 
   /** End of capture: every attempt still pending counts as unanswered, dated `nowUs`. */
   finish(nowUs: number): void {
     this.tick(nowUs);
-    const queue = this.#pending, table = this.#table;
-    for (let slot = queue.shift(); slot !== -1; slot = queue.shift()) {
-      if (table.state[slot] === PENDING) {
-        table.state[slot] = FAILED;
-        this.listener.failure(this.#stored(slot), "timeout", Math.max(nowUs, table.firstUs[slot]!));
-      }
-      table.release(slot);
-    }
+    this.#attempts.finish(nowUs);
   }
 
   stateOf(ref: number): number {
-    return this.#table.stateOf(ref);
+    return this.#attempts.table.stateOf(ref);
   }
 
   trackers(): TrackerStats[] {
-    return [
-      this.#table.stats(),
-      {
-        name: "connections.pending",
-        size: this.#pending.size,
-        cap: this.#pending.cap,
-        evictions: this.#pending.dropped,
-        expired: 0,
-      },
-      this.#fragments.stats(),
-    ];
-  }
-
-  #tcp(p: PacketContext): void {
-    const flags = p.tcpFlags;
-    if (!(flags & TCP_ACK)) {
-      if (flags & TCP_RST) this.#bareReset(p);
-      else this.#tcpProbe(p);
-      return;
-    }
-    if (flags & TCP_SYN) this.#synAck(p);
-    else if (flags & TCP_RST) this.#reset(p);
-    else if (flags & TCP_FIN || p.fields[p.base + W_PAYLOAD_LEN] === 0) this.#ack(p);
-    // Anything else carries data: never looked up.
-  }
-
-  /** SYN, or a FIN/NULL/Xmas probe: an attempt unless this exchange is already known. */
-  #tcpProbe(p: PacketContext): void {
-    const key = pairedKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort, PROTO_TCP);
-    p.role = ROLE_INITIATOR;
-    if (this.#table.find(key, p.timestampUs) !== -1) return;
-    this.#begin(key, p, false, true);
-  }
-
-  #synAck(p: PacketContext): void {
-    const key = pairedKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort, PROTO_TCP);
-    const slot = this.#table.find(key, p.timestampUs);
-    if (slot === -1 || !this.#fromResponder(slot, p)) {
-      p.role = ROLE_UNSOLICITED;
-      this.#reportUnsolicited(p, p.srcPort, "syn-ack");
-      return;
-    }
-    p.role = ROLE_RESPONDER;
-    if (this.#table.state[slot] === PENDING) this.#table.state[slot] = ANSWERED;
-  }
-
-  /** A RST (with ACK) from the contacted side ends a pending attempt as failed. */
-  #reset(p: PacketContext): void {
-    const key = pairedKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort, PROTO_TCP);
-    const slot = this.#table.find(key, p.timestampUs);
-    if (slot === -1 || !this.#fromResponder(slot, p)) return;
-    p.role = ROLE_RESPONDER;
-    this.#failIfPending(slot, "rst", p.timestampUs);
-  }
-
-  /**
-   * A RST without ACK answers a segment that carried an ACK (RFC 9293 3.10.7.1): from the
-   * contacted side of a pending attempt it fails it. For an exchange the tracker never saw, it
-   * is the answer to an ACK probe the capture missed: that probe is inferred, failed at once.
-   */
-  #bareReset(p: PacketContext): void {
-    const key = pairedKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort, PROTO_TCP);
-    const table = this.#table;
-    const known = table.find(key, p.timestampUs);
-    if (known !== -1) {
-      if (!this.#fromResponder(known, p)) return; // the prober's own RST (nmap -sS)
-      p.role = ROLE_RESPONDER;
-      this.#failIfPending(known, "rst", p.timestampUs);
-      return;
-    }
-    p.role = ROLE_RESPONDER;
-    // The inferred probe went the other way: from this RST's destination to its source.
-    const slot = table.add(key, p.timestampUs);
-    copyAddress(p, W_DST_ADDR, table.src, slot);
-    copyAddress(p, W_SRC_ADDR, table.dst, slot);
-    table.srcPort[slot] = p.dstPort;
-    table.dstPort[slot] = p.srcPort;
-    table.proto[slot] = PROTO_TCP;
-    table.firstUs[slot] = p.timestampUs;
-    table.direction[slot] = p.direction === 0 ? 0 : 3 - p.direction;
-    table.tcpFlags[slot] = TCP_ACK;
-    table.state[slot] = FAILED;
-    table.bits[slot] = (p.v6 ? X_V6 : 0) | X_ACK_PROBE;
-    this.listener.failure(this.#stored(slot), "rst", p.timestampUs);
-  }
-
-  /**
-   * A pure ACK or a FIN (the only ACK-bearing segments looked up). On a known exchange, a sign
-   * of a connection: the initiator acking a pending SYN (its SYN-ACK was not captured), the
-   * other side speaking, or an ACK probe's sender acking on and on. On an unknown exchange, a
-   * bare ACK starts an ACK probe.
-   */
-  #ack(p: PacketContext): void {
-    const key = pairedKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort, PROTO_TCP);
-    const table = this.#table;
-    const slot = table.find(key, p.timestampUs);
-    if (slot !== -1) {
-      if (table.state[slot] !== PENDING) return;
-      if (
-        !(table.bits[slot]! & X_ACK_PROBE) || p.tcpFlags & TCP_FIN ||
-        this.#fromResponder(slot, p) ||
-        (table.acks[slot] = table.acks[slot]! + 1) > ACK_PROBE_REPEATS
-      ) {
-        table.state[slot] = ANSWERED;
-      }
-      return;
-    }
-    if (p.tcpFlags & TCP_FIN) return;
-    p.role = ROLE_INITIATOR;
-    this.#begin(key, p, false, false);
+    return [...this.#attempts.stats(), this.#fragments.stats()];
   }
 
   #udp(p: PacketContext): void {
@@ -322,15 +139,15 @@ export class ConnectionTracker implements AttemptStates {
       return;
     }
     // One lookup for both directions; the entry says which side started the exchange.
-    const key = udpKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort);
-    const table = this.#table;
+    const key = pairedKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort, PROTO_UDP);
+    const attempts = this.#attempts, table = attempts.table;
     const known = table.find(key, p.timestampUs);
     if (known !== -1) {
       const fromStarter = table.srcPort[known] === p.srcPort &&
         sameAddress(table, table.src, known, p, W_SRC_ADDR);
       if (!fromStarter) {
         p.role = ROLE_RESPONDER;
-        if (table.state[known] === PENDING) table.state[known] = ANSWERED;
+        if (table.state[known] === ATTEMPT_PENDING) table.state[known] = ATTEMPT_ANSWERED;
       } else if (table.bits[known]! & X_UNSOLICITED) {
         p.role = ROLE_UNSOLICITED;
         this.#reportUnsolicited(p, p.srcPort, "udp");
@@ -341,17 +158,17 @@ export class ConnectionTracker implements AttemptStates {
     }
     if (this.#reflectorPorts[p.srcPort] === 1 && !this.#reflectorPorts[p.dstPort]) {
       p.role = ROLE_UNSOLICITED;
-      this.#begin(key, p, true, false);
+      attempts.begin(key, p, true, false);
       this.#reportUnsolicited(p, p.srcPort, "udp");
       return;
     }
     p.role = ROLE_INITIATOR;
-    this.#begin(key, p, false, true);
+    attempts.begin(key, p, false, true);
   }
 
   /** A UDP fragment without ports: unsolicited if its first fragment was. */
   #laterFragment(p: PacketContext): void {
-    const entry = this.#fragments.get(fragmentKey(p), p.timestampUs);
+    const entry = this.#fragments.get(fragmentKey(p.srcKey, p.dstKey, p.ipId), p.timestampUs);
     if (entry === undefined) return;
     p.role = ROLE_UNSOLICITED;
     this.#reportUnsolicited(p, entry.reflectorPort, "udp");
@@ -373,9 +190,9 @@ export class ConnectionTracker implements AttemptStates {
     const victim = hostKey(f, b + W_INNER_DST_ADDR, p.v6);
     const dport = f[b + W_INNER_DST_PORT]!;
     const key = pairedKey(p.dstKey, sport, victim, dport, proto);
-    const table = this.#table;
+    const attempts = this.#attempts, table = attempts.table;
     const slot = table.find(key, p.timestampUs);
-    if (slot === -1 || table.state[slot] !== PENDING) return;
+    if (slot === -1 || table.state[slot] !== ATTEMPT_PENDING) return;
     // A TCP exchange has one key from both sides: the quoted packet must be the initiator's.
     if (
       proto === PROTO_TCP &&
@@ -389,72 +206,10 @@ export class ConnectionTracker implements AttemptStates {
     if (verdict === ICMP_EXPIRED_IN_TRANSIT) {
       // A router answered a probe sent with a short TTL (traceroute, mtr): it never reached
       // the destination, so it neither failed there nor should it time out as unanswered.
-      table.state[slot] = ANSWERED;
+      table.state[slot] = ATTEMPT_ANSWERED;
       return;
     }
-    this.#failIfPending(slot, "unreachable", p.timestampUs);
-  }
-
-  #failIfPending(slot: number, reason: FailureReason, nowUs: number): void {
-    if (this.#table.state[slot] !== PENDING) return;
-    this.#table.state[slot] = FAILED;
-    this.listener.failure(this.#stored(slot), reason, nowUs);
-  }
-
-  /**
-   * Tracks a new exchange started by `p`. `announce` tells the detectors of the attempt (ACK
-   * probes are not: a connection seen mid-way starts one too, so only their failures count).
-   */
-  #begin(key: number, p: PacketContext, unsolicited: boolean, announce: boolean): void {
-    const table = this.#table;
-    const slot = table.add(key, p.timestampUs);
-    copyAddress(p, W_SRC_ADDR, table.src, slot);
-    copyAddress(p, W_DST_ADDR, table.dst, slot);
-    table.srcPort[slot] = p.srcPort;
-    table.dstPort[slot] = p.dstPort;
-    table.proto[slot] = p.proto;
-    table.firstUs[slot] = p.timestampUs;
-    table.direction[slot] = p.direction;
-    table.tcpFlags[slot] = p.tcpFlags;
-    table.state[slot] = unsolicited ? ANSWERED : PENDING;
-    table.bits[slot] = (p.v6 ? X_V6 : 0) |
-      (unsolicited ? X_UNSOLICITED : announce ? 0 : X_ACK_PROBE);
-    if (unsolicited) return;
-    // Full: the oldest pending attempt is dropped, no longer timed out (counted).
-    table.hold(slot);
-    const dropped = this.#pending.push(slot);
-    if (dropped !== -1) table.release(dropped);
-    if (announce) this.listener.attempt(this.#fill(slot, p.srcKey, p.dstKey), p);
-  }
-
-  /** The view of `slot`, its address keys rebuilt from the columns. */
-  #stored(slot: number): Attempt {
-    const table = this.#table, v6 = (table.bits[slot]! & X_V6) !== 0;
-    return this.#fill(slot, hostKey(table.src, slot * 4, v6), hostKey(table.dst, slot * 4, v6));
-  }
-
-  #fill(slot: number, src: TableKey, dst: TableKey): Attempt {
-    const table = this.#table, view = this.#view;
-    view.src = src;
-    view.dst = dst;
-    view.v6 = (table.bits[slot]! & X_V6) !== 0;
-    view.proto = table.proto[slot]!;
-    view.srcPort = table.srcPort[slot]!;
-    view.dstPort = table.dstPort[slot]!;
-    view.firstUs = table.firstUs[slot]!;
-    view.direction = table.direction[slot]!;
-    view.tcpFlags = table.tcpFlags[slot]!;
-    view.state = table.state[slot]!;
-    view.ref = table.refOf(slot);
-    return view;
-  }
-
-  /** True when `p` comes from the side the exchange's first packet went to. */
-  #fromResponder(slot: number, p: PacketContext): boolean {
-    const table = this.#table;
-    return table.dstPort[slot] === p.srcPort &&
-      sameAddress(table, table.dst, slot, p, W_SRC_ADDR) &&
-      sameAddress(table, table.src, slot, p, W_DST_ADDR);
+    attempts.failIfPending(slot, "unreachable", p.timestampUs);
   }
 
   #reportProtocol(
@@ -477,7 +232,7 @@ export class ConnectionTracker implements AttemptStates {
 
   #reportUnsolicited(p: PacketContext, reflectorPort: number, kind: "udp" | "syn-ack"): void {
     if (kind === "udp" && p.flags & F_FRAGMENT && !p.isLaterFragment) {
-      this.#fragments.insert(fragmentKey(p), {
+      this.#fragments.insert(fragmentKey(p.srcKey, p.dstKey, p.ipId), {
         lastSeenUs: p.timestampUs,
         movedUs: p.timestampUs,
         reflectorPort,
@@ -494,21 +249,4 @@ export class ConnectionTracker implements AttemptStates {
     e.direction = p.direction;
     this.listener.unsolicited(e);
   }
-}
-
-/** The key of an exchange, the same from either side (endpoints in a fixed order). */
-function pairedKey(a: TableKey, ap: number, b: TableKey, bp: number, proto: number): number {
-  const aFirst = a < b || (a === b && ap <= bp);
-  return aFirst ? exchangeKey(a, ap, b, bp, proto) : exchangeKey(b, bp, a, ap, proto);
-}
-
-function udpKey(a: TableKey, ap: number, b: TableKey, bp: number): number {
-  return pairedKey(a, ap, b, bp, PROTO_UDP);
-}
-
-function fragmentKey(p: PacketContext): TableKey {
-  if (typeof p.srcKey === "number" && typeof p.dstKey === "number") {
-    return (mix32(p.srcKey ^ mix32(p.dstKey)) >>> 0) * 0x10000 + (p.ipId & 0xffff);
-  }
-  return exchangeKey(p.srcKey, p.ipId & 0xffff, p.dstKey, 0, 0);
 }

@@ -47,6 +47,20 @@ export function exchangeKey(
   return ipv6Key(mix32(ha ^ mix32(hb ^ ports)), mix32(ha + Math.imul(hb, 3) ^ mix32(ports + 1)));
 }
 
+/** The key of an exchange, the same from either side (endpoints in a fixed order). */
+export function pairedKey(a: TableKey, ap: number, b: TableKey, bp: number, proto: number): number {
+  const aFirst = a < b || (a === b && ap <= bp);
+  return aFirst ? exchangeKey(a, ap, b, bp, proto) : exchangeKey(b, bp, a, ap, proto);
+}
+
+/** A fragmented datagram (source, destination, IP ID) as one key: later fragments have no ports. */
+export function fragmentKey(src: TableKey, dst: TableKey, ipId: number): TableKey {
+  if (typeof src === "number" && typeof dst === "number") {
+    return (mix32(src ^ mix32(dst)) >>> 0) * 0x10000 + (ipId & 0xffff);
+  }
+  return exchangeKey(src, ipId & 0xffff, dst, 0, 0);
+}
+
 /**
  * An ordered pair of addresses as one key: an exchange key without ports or protocol (for IPv4
  * a hash, unique for pairs sharing `b`; any two others collide with a chance of 2^-52).
