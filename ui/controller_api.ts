@@ -7,7 +7,7 @@ import type { Config } from "../core/config/config.ts";
 import type { PacketSource } from "../core/run/session.ts";
 import type { SeriesPoint } from "../core/summary/traffic_series.ts";
 import type { SummarySnapshot } from "../core/summary/summary.ts";
-import type { KernelCounters } from "../core/records/stats_record.ts";
+import type { KernelCounters } from "../core/records/eve_records.ts";
 import type { AlertCounts } from "../core/detect/alerts.ts";
 import type { TrackerStats } from "../core/detect/keyed_state.ts";
 

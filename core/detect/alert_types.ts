@@ -5,6 +5,10 @@
  */
 import type { TableKey } from "../packet/host_key.ts";
 import type { DetectorName } from "./catalog.ts";
+import type { AlertRecord, AlertState } from "../records/eve_records.ts";
+
+// Record shapes, defined with the records they appear in.
+export type { AlertCounts, AlertState } from "../records/eve_records.ts";
 
 /** What a detector tells when it fires for a key the first time. */
 export interface AlertStart {
@@ -27,9 +31,6 @@ export interface AlertStart {
   explanation: string;
 }
 
-/** Lifecycle states, as written in `detection.state`. */
-export type AlertState = "start" | "update" | "end";
-
 /** An open alert as a detector caches it, for `observeCached` (opaque outside this module). */
 export interface AlertHandle {
   readonly ended: boolean;
@@ -38,21 +39,6 @@ export interface AlertHandle {
 /** Where a detector caches the open alert of a key it may observe on every packet. */
 export interface AlertCache {
   alert: AlertHandle | null;
-}
-
-/** Alert counters for stats records and the UI. */
-export interface AlertCounts {
-  started: number;
-  active: number;
-  ended: number;
-  suppressed: number;
-  dropped: number;
-  /** Ended alerts that resumed because their key fired again within `alerts.suppress_s`. */
-  resumed: number;
-  by_detector: Record<
-    string,
-    { started: number; active: number; suppressed: number; dropped: number }
-  >;
 }
 
 /** Settings of the alert manager (config keys `alerts.*`). */
@@ -70,4 +56,4 @@ export interface AlertSettings {
 }
 
 /** Receives every alert record. */
-export type AlertSink = (record: Record<string, unknown>, state: AlertState) => void;
+export type AlertSink = (record: AlertRecord, state: AlertState) => void;

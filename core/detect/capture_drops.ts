@@ -7,7 +7,7 @@
  * window. Time is the packet clock the engine passes in, never the wall clock.
  */
 import { num } from "../config/config.ts";
-import type { KernelCounters } from "../records/stats_record.ts";
+import type { KernelCounters } from "../records/eve_records.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
 import type { Detector, DetectorDeps } from "./detector.ts";

@@ -6,7 +6,7 @@
  */
 import type { TableKey } from "../packet/host_key.ts";
 import { type Config, flag, list, num } from "../config/config.ts";
-import type { KernelCounters } from "../records/stats_record.ts";
+import type { KernelCounters } from "../records/eve_records.ts";
 import { type AlertCounts, AlertManager, type AlertSink } from "./alerts.ts";
 import { DETECTOR_NAMES, type DetectorName } from "./catalog.ts";
 import { ConnectionTracker } from "./connections.ts";

@@ -6,7 +6,7 @@
  */
 import type { TableKey } from "../packet/host_key.ts";
 import type { Config } from "../config/config.ts";
-import type { KernelCounters } from "../records/stats_record.ts";
+import type { KernelCounters } from "../records/eve_records.ts";
 import type { AlertManager } from "./alerts.ts";
 import type { DetectorInfo } from "./catalog.ts";
 import type { TrackerStats } from "./keyed_state.ts";

@@ -11,7 +11,12 @@ import { applySegment } from "../summary/apply_rows.ts";
 import { BatchSummaryCollector } from "../summary/batch_summary.ts";
 import { SEG_BYTES, SEG_END, SEG_NEXT, SEG_PACKETS } from "../summary/batch_rows.ts";
 import type { RecordWriter } from "../records/record_writer.ts";
-import { buildStatsRecord, type KernelCounters } from "../records/stats_record.ts";
+import {
+  buildStatsRecord,
+  type EveRecord,
+  type KernelCounters,
+  type StatsRecord,
+} from "../records/eve_records.ts";
 import { TrafficSummary } from "../summary/summary.ts";
 import { Detection } from "../detect/detection.ts";
 
@@ -23,7 +28,7 @@ export interface SourceInfo {
 }
 
 /** Something that wants every record the engine writes (the UI's live stream, tests). */
-export type RecordListener = (record: Record<string, unknown>) => void;
+export type RecordListener = (record: EveRecord) => void;
 
 /** What the engine needs. */
 export interface EngineOptions {
@@ -132,7 +137,7 @@ export class Engine {
   }
 
   /** Ends open alerts and writes the final stats record (end of file, Stop, or a signal). */
-  finish(): Record<string, unknown> {
+  finish(): StatsRecord {
     const at = this.#clockUs >= 0 ? this.#clockUs : Date.now() * 1000;
     this.detection.finish(at);
     return this.#emitStats(at, true);
@@ -155,7 +160,7 @@ export class Engine {
     this.#nextStatsUs += (behind + 1) * this.#intervalUs;
   }
 
-  #emitStats(atUs: number, final: boolean): Record<string, unknown> {
+  #emitStats(atUs: number, final: boolean): StatsRecord {
     const start = this.#intervalStartUs >= 0 ? this.#intervalStartUs : atUs;
     const intervalS = Math.max(1, Math.round((atUs - start) / 1e6));
     const record = buildStatsRecord(this.summary, {
@@ -170,11 +175,11 @@ export class Engine {
       kernel: this.#kernel,
       source: this.source,
       final,
-      extra: {
-        series: this.summary.series.points(intervalS, Math.floor(atUs / 1e6)),
-        alerts: this.detection.alertCounts(),
-        trackers: this.detection.trackers(),
-      },
+      series: this.summary.series.points(intervalS, Math.floor(atUs / 1e6)),
+      alerts: this.detection.alertCounts(),
+      trackers: this.detection.trackers(),
+      // Records lost so far to failed writes (disk full, log directory gone).
+      recordsLost: this.#writer === null ? null : this.#writer.failures,
     });
     this.#intervalStartUs = atUs;
     this.#intervalPackets = 0;
@@ -183,11 +188,7 @@ export class Engine {
     return record;
   }
 
-  #publish(record: Record<string, unknown>): void {
-    if (record.event_type === "stats" && this.#writer !== null) {
-      // Records lost so far to failed writes (disk full, log directory gone), in the same summary.
-      (record.summary as Record<string, unknown>).records_lost = this.#writer.failures;
-    }
+  #publish(record: EveRecord): void {
     this.#writer?.write(record);
     this.#recordsWritten++;
     for (const listener of this.#listeners) listener(record);

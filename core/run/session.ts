@@ -11,7 +11,7 @@ import type { PacketBatch } from "../packet/packet_batch.ts";
 import { RecordWriter, type WriterChange } from "../records/record_writer.ts";
 import type { WriterMode } from "../records/log_directory.ts";
 import { log } from "../records/diagnostics.ts";
-import type { KernelCounters } from "../records/stats_record.ts";
+import type { KernelCounters } from "../records/eve_records.ts";
 
 /** How a capture ended. */
 export type CaptureEnd =

@@ -1,0 +1,330 @@
+/**
+ * @module eve_records
+ * The two EVE records we write, `AlertRecord` and `StatsRecord`, typed field by field as
+ * tests/schema/anomaly-eve.schema.json describes them, and their builders (every field passed in).
+ */
+import { eveTimestamp } from "./eve_time.ts";
+import type { TrafficSummary } from "../summary/summary.ts";
+import type { SeriesPoint } from "../summary/traffic_series.ts";
+import type { DetectorName } from "../detect/catalog.ts";
+import type { TrackerStats } from "../detect/keyed_state.ts";
+
+// Object type aliases rather than interfaces: they stay assignable to `Record<string, unknown>`,
+// which the JSON-handling code (printer, UI, tests) reads records as.
+
+/** Packets and bytes of one protocol or direction. */
+export type PacketsBytes = { packets: number; bytes: number };
+
+/** Suricata's `alert` object, with the fields we write. */
+export type EveAlert = {
+  action: "allowed";
+  gid: 1;
+  signature_id: number;
+  rev: number;
+  signature: string;
+  category: string;
+  severity: 1 | 2 | 3;
+};
+
+/** Alert lifecycle states, as written in `detection.state`. */
+export type AlertState = "start" | "update" | "end";
+
+/** Ours: the alert's lifecycle and evidence (`detection`). */
+export type AlertDetection = {
+  alert_id: string;
+  detector: DetectorName;
+  state: AlertState;
+  first_seen: string;
+  last_seen: string;
+  count: number;
+  observed: number;
+  peak: number;
+  threshold: number;
+  window_s: number;
+  direction: "other" | "incoming" | "outgoing";
+  explanation: string;
+  /** Only when above 0. */
+  resumed?: number;
+  /** End records only. */
+  duration_s?: number;
+};
+
+/** An EVE `alert` record. */
+export type AlertRecord = {
+  timestamp: string;
+  event_type: "alert";
+  src_ip?: string;
+  src_port?: number;
+  dest_ip?: string;
+  dest_port?: number;
+  proto?: string;
+  alert: EveAlert;
+  detection: AlertDetection;
+};
+
+/** Kernel counters from pcap_stats, as Suricata's `stats.capture` names them. */
+export type EveCapture = { kernel_packets: number; kernel_drops: number; kernel_ifdrops: number };
+
+/** Alert counters for stats records and the UI. */
+export type AlertCounts = {
+  started: number;
+  active: number;
+  ended: number;
+  suppressed: number;
+  dropped: number;
+  /** Ended alerts that resumed because their key fired again within `alerts.suppress_s`. */
+  resumed: number;
+  by_detector: Record<
+    string,
+    { started: number; active: number; suppressed: number; dropped: number }
+  >;
+};
+
+/** Ours: the traffic summary, alert counters and table sizes (`summary`). */
+export type StatsSummary = {
+  final: boolean;
+  source: { name: string; live: boolean; link_type: string };
+  interval: {
+    start: string;
+    end: string;
+    packets: number;
+    bytes: number;
+    pps: number;
+    bps: number;
+  };
+  packets: number;
+  bytes: number;
+  first_seen: string | null;
+  last_seen: string | null;
+  protocols: Record<
+    "vlan" | "ipv4" | "ipv6" | "arp" | "tcp" | "udp" | "icmpv4" | "icmpv6",
+    PacketsBytes
+  >;
+  direction: Record<"other" | "incoming" | "outgoing", PacketsBytes>;
+  top_sources_by_packets: { ip: string; packets: number; bytes: number }[];
+  top_sources_by_bytes: { ip: string; packets: number; bytes: number }[];
+  top_destinations_by_packets: { ip: string; packets: number; bytes: number }[];
+  top_destinations_by_bytes: { ip: string; packets: number; bytes: number }[];
+  top_dest_ports: { proto: string; port: number; packets: number }[];
+  unique_src_ips: number;
+  unique_dst_ips: number;
+  unique_ips_exact: boolean;
+  invalid: number;
+  truncated: number;
+  unsupported: number;
+  decode_events: Record<string, number>;
+  tracking: {
+    hosts_cap: number;
+    sources_tracked: number;
+    destinations_tracked: number;
+    source_evictions: number;
+    destination_evictions: number;
+  };
+  capture: (EveCapture & { drop_percent: number }) | null;
+  series: SeriesPoint[];
+  alerts: AlertCounts;
+  trackers: TrackerStats[];
+  /** With a records file only. */
+  records_lost?: number;
+};
+
+/** An EVE `stats` record. */
+export type StatsRecord = {
+  timestamp: string;
+  event_type: "stats";
+  stats: {
+    uptime: number;
+    decoder: {
+      pkts: number;
+      bytes: number;
+      invalid: number;
+      ipv4: number;
+      ipv6: number;
+      vlan: number;
+      arp: number;
+      tcp: number;
+      udp: number;
+      icmpv4: number;
+      icmpv6: number;
+    };
+    /** Live captures only. */
+    capture?: EveCapture;
+  };
+  summary: StatsSummary;
+};
+
+/** Every record the engine writes. */
+export type EveRecord = AlertRecord | StatsRecord;
+
+/** Everything an alert record says, times in µs of packet time. */
+export interface AlertRecordInput {
+  atUs: number;
+  srcIp?: string | undefined;
+  srcPort?: number | undefined;
+  destIp?: string | undefined;
+  destPort?: number | undefined;
+  proto?: string | undefined;
+  alert: EveAlert;
+  alertId: string;
+  detector: DetectorName;
+  state: AlertState;
+  firstSeenUs: number;
+  lastSeenUs: number;
+  count: number;
+  observed: number;
+  peak: number;
+  threshold: number;
+  windowS: number;
+  direction: AlertDetection["direction"];
+  explanation: string;
+  /** Times the alert resumed; written only when above 0. */
+  resumed: number;
+}
+
+/** The EVE alert record of `input` (`duration_s` on end records only). */
+export function buildAlertRecord(input: AlertRecordInput): AlertRecord {
+  return {
+    timestamp: eveTimestamp(input.atUs),
+    event_type: "alert",
+    ...(input.srcIp === undefined ? {} : { src_ip: input.srcIp }),
+    ...(input.srcPort === undefined ? {} : { src_port: input.srcPort }),
+    ...(input.destIp === undefined ? {} : { dest_ip: input.destIp }),
+    ...(input.destPort === undefined ? {} : { dest_port: input.destPort }),
+    ...(input.proto === undefined ? {} : { proto: input.proto }),
+    alert: input.alert,
+    detection: {
+      alert_id: input.alertId,
+      detector: input.detector,
+      state: input.state,
+      first_seen: eveTimestamp(input.firstSeenUs),
+      last_seen: eveTimestamp(input.lastSeenUs),
+      count: input.count,
+      observed: input.observed,
+      peak: input.peak,
+      threshold: input.threshold,
+      window_s: input.windowS,
+      direction: input.direction,
+      explanation: input.explanation,
+      ...(input.resumed > 0 ? { resumed: input.resumed } : {}),
+      ...(input.state === "end"
+        ? { duration_s: round3((input.lastSeenUs - input.firstSeenUs) / 1e6) }
+        : {}),
+    },
+  };
+}
+
+/** Kernel counters from pcap_stats, for live captures. */
+export interface KernelCounters {
+  received: number;
+  dropped: number;
+  ifDropped: number;
+}
+
+/** Counts over the interval a stats record covers. */
+export interface IntervalCounts {
+  startUs: number;
+  endUs: number;
+  packets: number;
+  bytes: number;
+}
+
+/** What goes into one stats record besides the traffic summary itself. */
+export interface StatsRecordInput {
+  timestampUs: number;
+  uptimeS: number;
+  interval: IntervalCounts;
+  kernel: KernelCounters | null;
+  source: StatsSummary["source"];
+  final: boolean;
+  series: SeriesPoint[];
+  alerts: AlertCounts;
+  trackers: TrackerStats[];
+  /** Records lost so far to failed writes; null without a records file (the field is left out). */
+  recordsLost: number | null;
+}
+
+/** The EVE stats record for the summary's current state. */
+export function buildStatsRecord(summary: TrafficSummary, input: StatsRecordInput): StatsRecord {
+  const snapshot = summary.snapshot();
+  const p = summary.protocolCounts();
+  const kernel = input.kernel;
+  const seconds = Math.max((input.interval.endUs - input.interval.startUs) / 1e6, 1e-6);
+  const summaryObject: StatsSummary = {
+    final: input.final,
+    source: input.source,
+    interval: {
+      start: eveTimestamp(input.interval.startUs),
+      end: eveTimestamp(input.interval.endUs),
+      packets: input.interval.packets,
+      bytes: input.interval.bytes,
+      pps: round2(input.interval.packets / seconds),
+      bps: round2((input.interval.bytes * 8) / seconds),
+    },
+    packets: snapshot.packets,
+    bytes: snapshot.bytes,
+    first_seen: snapshot.first_seen < 0 ? null : eveTimestamp(snapshot.first_seen),
+    last_seen: snapshot.last_seen < 0 ? null : eveTimestamp(snapshot.last_seen),
+    // Filled from PROTOCOL_NAMES and DIRECTION_NAMES, the names typed above.
+    protocols: snapshot.protocols as StatsSummary["protocols"],
+    direction: snapshot.direction as StatsSummary["direction"],
+    top_sources_by_packets: snapshot.top_sources_by_packets,
+    top_sources_by_bytes: snapshot.top_sources_by_bytes,
+    top_destinations_by_packets: snapshot.top_destinations_by_packets,
+    top_destinations_by_bytes: snapshot.top_destinations_by_bytes,
+    top_dest_ports: snapshot.top_dest_ports,
+    unique_src_ips: snapshot.unique_src_ips,
+    unique_dst_ips: snapshot.unique_dst_ips,
+    unique_ips_exact: snapshot.unique_ips_exact,
+    invalid: snapshot.invalid,
+    truncated: snapshot.truncated,
+    unsupported: snapshot.unsupported,
+    decode_events: snapshot.decode_events,
+    tracking: snapshot.tracking as StatsSummary["tracking"],
+    capture: kernel === null ? null : {
+      ...eveCapture(kernel),
+      drop_percent: kernel.received === 0 ? 0 : round2((100 * kernel.dropped) / kernel.received),
+    },
+    series: input.series,
+    alerts: input.alerts,
+    trackers: input.trackers,
+    ...(input.recordsLost === null ? {} : { records_lost: input.recordsLost }),
+  };
+  return {
+    timestamp: eveTimestamp(input.timestampUs),
+    event_type: "stats",
+    stats: {
+      uptime: Math.max(0, Math.round(input.uptimeS)),
+      decoder: {
+        pkts: summary.packets,
+        bytes: summary.bytes,
+        invalid: summary.invalid,
+        ipv4: p.ipv4,
+        ipv6: p.ipv6,
+        vlan: p.vlan,
+        arp: p.arp,
+        tcp: p.tcp,
+        udp: p.udp,
+        icmpv4: p.icmpv4,
+        icmpv6: p.icmpv6,
+      },
+      ...(kernel === null ? {} : { capture: eveCapture(kernel) }),
+    },
+    summary: summaryObject,
+  };
+}
+
+function eveCapture(kernel: KernelCounters): EveCapture {
+  return {
+    kernel_packets: kernel.received,
+    kernel_drops: kernel.dropped,
+    kernel_ifdrops: kernel.ifDropped,
+  };
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
