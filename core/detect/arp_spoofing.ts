@@ -24,7 +24,6 @@
  * replies, which name the victims' real MACs but come from the attacker, count for the
  * attacker, never for a victim. The binding still moves to the MAC the reply names.
  */
-import { num } from "../config/config.ts";
 import type { AlertManager } from "./alerts.ts";
 import { ARP_REPLY, ARP_REQUEST, arpAddressText, type ArpPacket, macText } from "./arp_packet.ts";
 import { detectorInfo } from "./catalog.ts";
@@ -69,12 +68,11 @@ export class ArpSpoofing implements Detector {
   readonly #alerts: AlertManager;
 
   constructor(deps: DetectorDeps) {
-    const c = deps.config;
-    this.#ipsPerMac = num(c, "detect.arp_spoofing.ips_per_mac");
-    this.#windowUs = num(c, "detect.arp_spoofing.window_s") * 1e6;
-    this.#timeoutUs = num(c, "detect.connections.attempt_timeout_s") * 1e6;
+    this.#ipsPerMac = deps.settings.arp_spoofing.ips_per_mac;
+    this.#windowUs = deps.settings.arp_spoofing.window_s * 1e6;
+    this.#timeoutUs = deps.settings.connections.attempt_timeout_s * 1e6;
     this.#distinctCap = Math.max(2 * this.#ipsPerMac, 8);
-    const cap = num(c, "detect.arp_spoofing.max_tracked");
+    const cap = deps.settings.arp_spoofing.max_tracked;
     this.#requests = new KeyedState("arp_spoofing.requests", cap, this.#timeoutUs);
     this.#bindings = new KeyedState("arp_spoofing.bindings", cap, this.#windowUs);
     this.#claimants = new KeyedState("arp_spoofing.macs", cap, this.#windowUs);

@@ -18,7 +18,6 @@
  * this completed sessions on one, and guessing after a scan is the escalation to report.
  */
 import type { TableKey } from "../packet/host_key.ts";
-import { list, num } from "../config/config.ts";
 import { keyText } from "../packet/host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
@@ -120,10 +119,10 @@ export class BruteForce implements Detector {
   constructor(deps: DetectorDeps) {
     const c = deps.config;
     this.#threshold = networkThreshold(c, "detect.brute_force.threshold");
-    this.#windowUs = num(c, "detect.brute_force.window_s") * 1e6;
-    this.#maxSessionUs = num(c, "detect.brute_force.max_session_s") * 1e6;
-    for (const port of list<number>(c, "detect.brute_force.ports")) this.#ports[port] = 1;
-    const cap = num(c, "detect.brute_force.max_tracked");
+    this.#windowUs = deps.settings.brute_force.window_s * 1e6;
+    this.#maxSessionUs = deps.settings.brute_force.max_session_s * 1e6;
+    for (const port of deps.settings.brute_force.ports) this.#ports[port] = 1;
+    const cap = deps.settings.brute_force.max_tracked;
     // A session older than max_session_s can no longer count: it expires then.
     this.#sessions = new KeyedState("brute_force.sessions", cap, this.#maxSessionUs);
     this.#pairs = new KeyedState("brute_force.pairs", cap, this.#windowUs);

@@ -6,7 +6,6 @@
  * cumulative, so a small ring of (time, received, dropped) samples gives the deltas over the
  * window. Time is the packet clock the engine passes in, never the wall clock.
  */
-import { num } from "../config/config.ts";
 import type { KernelCounters } from "../records/eve_records.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
@@ -35,10 +34,9 @@ export class CaptureDrops implements Detector {
   #evidence = { percent: 0, spanS: 0, dropped: 0, received: 0 };
 
   constructor(deps: DetectorDeps) {
-    const c = deps.config;
-    this.#percent = num(c, "detect.capture_drops.percent");
-    this.#minPackets = num(c, "detect.capture_drops.min_packets");
-    this.#windowUs = num(c, "detect.capture_drops.window_s") * 1e6;
+    this.#percent = deps.settings.capture_drops.percent;
+    this.#minPackets = deps.settings.capture_drops.min_packets;
+    this.#windowUs = deps.settings.capture_drops.window_s * 1e6;
     this.#alerts = deps.alerts;
   }
 

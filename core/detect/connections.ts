@@ -19,8 +19,7 @@
  * the columns before each call and valid only during it; `stateOf(attempt.ref)` answers later.
  */
 import type { TableKey } from "../packet/host_key.ts";
-import type { Config } from "../config/config.ts";
-import { list } from "../config/config.ts";
+import type { DetectionSettings } from "./settings.ts";
 import { hostKey } from "../packet/host_key.ts";
 import { fragmentKey, pairedKey } from "./tuple_key.ts";
 import {
@@ -88,11 +87,11 @@ export class ConnectionTracker implements AttemptStates {
     direction: 0,
   };
 
-  constructor(config: Config, readonly listener: ConnectionListener) {
-    this.#attempts = new ExchangeAttempts(config, listener);
+  constructor(settings: DetectionSettings, readonly listener: ConnectionListener) {
+    this.#attempts = new ExchangeAttempts(settings, listener);
     this.#fragments = new KeyedState("connections.fragments", 10_000, 30e6);
     this.#reflectorPorts = new Uint8Array(65536);
-    for (const port of list<number>(config, "detect.reflection.udp_ports")) {
+    for (const port of settings.reflection.udp_ports) {
       this.#reflectorPorts[port] = 1;
     }
   }

@@ -5,7 +5,8 @@
  * packet time.
  */
 import type { TableKey } from "../packet/host_key.ts";
-import { type Config, flag, list, num } from "../config/config.ts";
+import type { Config } from "../config/config.ts";
+import { detectionSettings } from "./settings.ts";
 import type { KernelCounters } from "../records/eve_records.ts";
 import { type AlertCounts, AlertManager, type AlertSink } from "./alerts.ts";
 import { DETECTOR_NAMES, type DetectorName } from "./catalog.ts";
@@ -73,19 +74,21 @@ export class Detection {
   readonly #arpPacket = new ArpPacket();
 
   constructor(config: Config, sink: AlertSink) {
+    const settings = detectionSettings(config);
+    const lifecycle = settings.alerts;
     this.alerts = new AlertManager({
-      updateIntervalS: num(config, "alerts.update_interval_s"),
-      quietS: num(config, "alerts.quiet_s"),
-      suppressS: num(config, "alerts.suppress_s"),
-      maxOpen: num(config, "alerts.max_open"),
-      maxOpenPerDetector: num(config, "alerts.max_open_per_detector"),
-      allowList: list<string>(config, "alerts.allow_list"),
+      updateIntervalS: lifecycle.update_interval_s,
+      quietS: lifecycle.quiet_s,
+      suppressS: lifecycle.suppress_s,
+      maxOpen: lifecycle.max_open,
+      maxOpenPerDetector: lifecycle.max_open_per_detector,
+      allowList: lifecycle.allow_list,
       detectorAllowLists: Object.fromEntries(
-        DETECTOR_NAMES.map((name) => [name, list<string>(config, `detect.${name}.allow_list`)]),
+        DETECTOR_NAMES.map((name) => [name, settings[name].allow_list]),
       ),
     }, sink);
-    this.#scanners = new ScannerRegistry(100_000, num(config, "alerts.quiet_s") * 1e6);
-    this.#connections = new ConnectionTracker(config, {
+    this.#scanners = new ScannerRegistry(100_000, lifecycle.quiet_s * 1e6);
+    this.#connections = new ConnectionTracker(settings, {
       attempt: (a, p) => this.#attempt(a, p),
       failure: (a, reason, now) => this.#failure(a, reason, now),
       unsolicited: (u) => this.#unsolicited(u),
@@ -93,13 +96,14 @@ export class Detection {
     });
     const deps = {
       config,
+      settings,
       alerts: this.alerts,
       scanners: this.#scanners,
       attempts: this.#connections,
       trackers: () => this.trackers(),
     };
     const enabled = (Object.keys(DETECTOR_FACTORIES) as DetectorName[])
-      .filter((name) => flag(config, `detect.${name}.enabled`));
+      .filter((name) => settings[name].enabled);
     this.detectors = enabled.map((name) => DETECTOR_FACTORIES[name]!(deps));
     this.#onPacket = this.detectors.filter((d) => d.onPacket !== undefined);
     this.#onAttempt = this.detectors.filter((d) => d.onAttempt !== undefined);

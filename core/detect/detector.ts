@@ -6,6 +6,7 @@
  */
 import type { TableKey } from "../packet/host_key.ts";
 import type { Config } from "../config/config.ts";
+import type { DetectionSettings } from "./settings.ts";
 import type { KernelCounters } from "../records/eve_records.ts";
 import type { AlertManager } from "./alerts.ts";
 import type { DetectorInfo } from "./catalog.ts";
@@ -103,7 +104,10 @@ export interface ScannerFlags {
 
 /** What a detector is built with. */
 export interface DetectorDeps {
+  /** The validated config map (for networkThreshold's per-network values). */
   config: Config;
+  /** The same config, typed (core/detect/settings.ts). */
+  settings: DetectionSettings;
   alerts: AlertManager;
   scanners: ScannerFlags;
   /** States of attempts reported earlier (the Attempt object itself is reused). */

@@ -6,8 +6,7 @@
  * through one reused Attempt (core/detect/attempt_view.ts). The TCP, UDP and ICMP-error
  * handlers (tcp_exchanges.ts, connections.ts) only decide which of these a packet means.
  */
-import type { Config } from "../config/config.ts";
-import { num } from "../config/config.ts";
+import type { DetectionSettings } from "./settings.ts";
 import { W_DST_ADDR, W_SRC_ADDR } from "../packet/packet_batch.ts";
 import type { Attempt, FailureReason, ProtocolProbe, Unsolicited } from "./detector.ts";
 import { ATTEMPT_ANSWERED, ATTEMPT_FAILED, ATTEMPT_PENDING } from "./detector.ts";
@@ -37,10 +36,10 @@ export class ExchangeAttempts {
   readonly #timeoutUs: number;
   readonly #view = new AttemptView();
 
-  constructor(config: Config, readonly listener: ConnectionListener) {
-    const idleUs = num(config, "detect.connections.idle_s") * 1e6;
-    const cap = num(config, "detect.connections.max_tracked");
-    this.#timeoutUs = num(config, "detect.connections.attempt_timeout_s") * 1e6;
+  constructor(settings: DetectionSettings, readonly listener: ConnectionListener) {
+    const idleUs = settings.connections.idle_s * 1e6;
+    const cap = settings.connections.max_tracked;
+    this.#timeoutUs = settings.connections.attempt_timeout_s * 1e6;
     this.table = new ExchangeTable("connections", cap, Math.max(idleUs, this.#timeoutUs), cap);
     this.#pending = new SlotQueue(cap);
   }

@@ -15,7 +15,6 @@
  * second packet makes the kind's state (and the destination's entry) and replays the first at
  * its time.
  */
-import { num } from "../config/config.ts";
 import { keyText } from "../packet/host_key.ts";
 import type { AlertCache, AlertHandle, AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
@@ -140,7 +139,7 @@ export class Flood implements Detector {
     this.#baseThresholds = this.#thresholds.map((t) => t.base);
     this.#destinations = new KeyedState(
       "flood.destinations",
-      num(c, "detect.flood.max_tracked"),
+      deps.settings.flood.max_tracked,
       2 * WINDOW_US,
     );
     this.#firstSeen = FirstSightings.forTable(this.#destinations);

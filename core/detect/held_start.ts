@@ -9,7 +9,7 @@
  * source was answering an attack, and the start is dropped too.
  */
 import type { TableKey } from "../packet/host_key.ts";
-import { type Config, num } from "../config/config.ts";
+import type { DetectionSettings } from "./settings.ts";
 import type { AlertCache, AlertManager, AlertStart } from "./alerts.ts";
 import type { DetectorInfo } from "./catalog.ts";
 import type { ScannerFlags } from "./detector.ts";
@@ -44,8 +44,8 @@ export class HeldStart {
 }
 
 /** The hold every scanner-sensitive detector uses: `detect.connections.attempt_timeout_s` + 1 s. */
-export function scannerHoldUs(config: Config): number {
-  return num(config, "detect.connections.attempt_timeout_s") * 1e6 + 1e6;
+export function scannerHoldUs(settings: DetectionSettings): number {
+  return settings.connections.attempt_timeout_s * 1e6 + 1e6;
 }
 
 /** Held starts of one detector, released in order of their hold's end. */

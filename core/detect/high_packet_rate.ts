@@ -14,7 +14,6 @@
  * first at its time.
  */
 import type { TableKey } from "../packet/host_key.ts";
-import { num } from "../config/config.ts";
 import { keyText } from "../packet/host_key.ts";
 import type { AlertHandle, AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
@@ -66,13 +65,13 @@ export class HighPacketRate implements Detector {
     this.#threshold = networkThreshold(deps.config, "detect.high_packet_rate.packets_per_second");
     this.#held = new HeldStarts(
       this.info,
-      num(deps.config, "detect.high_packet_rate.hold_s") * 1e6,
+      deps.settings.high_packet_rate.hold_s * 1e6,
       deps.alerts,
       deps.scanners,
     );
     this.#sources = new KeyedState(
       "high_packet_rate.sources",
-      num(deps.config, "detect.high_packet_rate.max_tracked"),
+      deps.settings.high_packet_rate.max_tracked,
       2 * WINDOW_US,
     );
     this.#firstSeen = FirstSightings.forTable(this.#sources);

@@ -12,7 +12,6 @@
  * sources cost no entry; a second probe makes the entry and replays the first at its time.
  */
 import type { TableKey } from "../packet/host_key.ts";
-import { num } from "../config/config.ts";
 import { keyText } from "../packet/host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import type { ArpPacket } from "./arp_packet.ts";
@@ -98,12 +97,12 @@ export class HostSweep implements Detector {
 
   constructor(deps: DetectorDeps) {
     this.#threshold = networkThreshold(deps.config, "detect.host_sweep.threshold");
-    this.#windowUs = num(deps.config, "detect.host_sweep.window_s") * 1e6;
+    this.#windowUs = deps.settings.host_sweep.window_s * 1e6;
     this.#scatteredThreshold = networkThreshold(
       deps.config,
       "detect.host_sweep.scattered_threshold",
     );
-    const cap = num(deps.config, "detect.host_sweep.max_tracked");
+    const cap = deps.settings.host_sweep.max_tracked;
     this.#portSweeps = new KeyedState("host_sweep.ports", cap, this.#windowUs);
     this.#icmpSweeps = new KeyedState("host_sweep.icmp", cap, this.#windowUs);
     this.#firstPortProbes = FirstSightings.forTable(this.#portSweeps);
@@ -116,7 +115,7 @@ export class HostSweep implements Detector {
       scanners: deps.scanners,
       threshold: this.#threshold.base,
       windowUs: this.#windowUs,
-      timeoutUs: num(deps.config, "detect.connections.attempt_timeout_s") * 1e6,
+      timeoutUs: deps.settings.connections.attempt_timeout_s * 1e6,
       cap,
     });
   }

@@ -20,7 +20,6 @@
  * spoofed sources cost no entry; a second one makes the entry and replays the first at its time.
  */
 import type { TableKey } from "../packet/host_key.ts";
-import { num } from "../config/config.ts";
 import { keyText } from "../packet/host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
@@ -84,16 +83,16 @@ export class PortScan implements Detector {
 
   constructor(deps: DetectorDeps) {
     this.#threshold = networkThreshold(deps.config, "detect.port_scan.threshold");
-    this.#windowUs = num(deps.config, "detect.port_scan.window_s") * 1e6;
+    this.#windowUs = deps.settings.port_scan.window_s * 1e6;
     this.#pairs = new KeyedState(
       "port_scan.pairs",
-      num(deps.config, "detect.port_scan.max_tracked"),
+      deps.settings.port_scan.max_tracked,
       this.#windowUs,
     );
     this.#protocolThreshold = networkThreshold(deps.config, "detect.port_scan.protocol_threshold");
     this.#protocolPairs = new KeyedState(
       "port_scan.protocols",
-      num(deps.config, "detect.port_scan.max_tracked"),
+      deps.settings.port_scan.max_tracked,
       this.#windowUs,
     );
     this.#firstFailures = FirstSightings.forTable(this.#pairs);

@@ -7,7 +7,6 @@
  * 1-second sliding window of packet time.
  */
 import type { TableKey } from "../packet/host_key.ts";
-import { num } from "../config/config.ts";
 import { keyText } from "../packet/host_key.ts";
 import type { AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
@@ -71,7 +70,7 @@ export class Reflection implements Detector {
     this.#threshold = networkThreshold(deps.config, "detect.reflection.packets_per_second");
     this.#victims = new KeyedState(
       "reflection.victims",
-      num(deps.config, "detect.reflection.max_tracked"),
+      deps.settings.reflection.max_tracked,
       2 * WINDOW_US,
     );
     this.#alerts = deps.alerts;

@@ -12,7 +12,6 @@
  * not in the table: spoofed sources cost no entry; a second attempt makes the entry and replays
  * the first at its time.
  */
-import { num } from "../config/config.ts";
 import { keyText } from "../packet/host_key.ts";
 import type { AlertHandle, AlertManager } from "./alerts.ts";
 import { detectorInfo } from "./catalog.ts";
@@ -63,10 +62,10 @@ export class UniqueConnections implements Detector {
 
   constructor(deps: DetectorDeps) {
     this.#threshold = networkThreshold(deps.config, "detect.unique_connections.threshold");
-    this.#windowUs = num(deps.config, "detect.unique_connections.window_s") * 1e6;
+    this.#windowUs = deps.settings.unique_connections.window_s * 1e6;
     this.#sources = new KeyedState(
       "unique_connections.sources",
-      num(deps.config, "detect.unique_connections.max_tracked"),
+      deps.settings.unique_connections.max_tracked,
       this.#windowUs,
     );
     this.#firstSeen = FirstSightings.forTable(this.#sources);
@@ -74,7 +73,7 @@ export class UniqueConnections implements Detector {
     this.#scanners = deps.scanners;
     this.#held = new HeldStarts(
       this.info,
-      num(deps.config, "detect.unique_connections.hold_s") * 1e6,
+      deps.settings.unique_connections.hold_s * 1e6,
       deps.alerts,
       deps.scanners,
     );

@@ -30,7 +30,6 @@
  * alert about the burst: every candidate of the burst still held is folded into it.
  */
 import type { TableKey } from "../packet/host_key.ts";
-import { list, num } from "../config/config.ts";
 import { W_DST_ADDR } from "../packet/packet_batch.ts";
 import { keyText } from "../packet/host_key.ts";
 import type { AlertManager } from "./alerts.ts";
@@ -111,31 +110,31 @@ export class UnusualPort implements Detector {
   readonly #attempts: AttemptStates;
 
   constructor(deps: DetectorDeps) {
-    for (const port of list<number>(deps.config, "detect.unusual_port.tcp_ports")) {
+    for (const port of deps.settings.unusual_port.tcp_ports) {
       this.#commonTcp[port] = 1;
     }
-    for (const port of list<number>(deps.config, "detect.unusual_port.udp_ports")) {
+    for (const port of deps.settings.unusual_port.udp_ports) {
       this.#commonUdp[port] = 1;
     }
     // Unanswered probes (filtered ports) are known to be failed only once they time out, and
     // the tracker reports them once a second: a hold shorter than that would let a scan's
     // first probes alert before port_scan or host_sweep can flag their source.
-    const holdUs = num(deps.config, "detect.unusual_port.hold_s") * 1e6;
-    const timeoutUs = num(deps.config, "detect.connections.attempt_timeout_s") * 1e6;
+    const holdUs = deps.settings.unusual_port.hold_s * 1e6;
+    const timeoutUs = deps.settings.connections.attempt_timeout_s * 1e6;
     this.#holdUs = holdUs === 0 ? 0 : Math.max(holdUs, timeoutUs + 1e6);
     this.#candidates = new KeyedState(
       "unusual_port.candidates",
-      num(deps.config, "detect.unusual_port.max_tracked"),
+      deps.settings.unusual_port.max_tracked,
       this.#holdUs,
     );
     this.#services = new KeyedState(
       "unusual_port.services",
-      num(deps.config, "detect.unusual_port.max_tracked"),
+      deps.settings.unusual_port.max_tracked,
       SERVICE_WINDOW_US,
     );
-    this.#maxSources = num(deps.config, "detect.unusual_port.max_sources_per_service");
-    this.#udpMaxPort = num(deps.config, "detect.unusual_port.udp_max_port");
-    this.#maxNewPerSecond = num(deps.config, "detect.unusual_port.max_new_per_second");
+    this.#maxSources = deps.settings.unusual_port.max_sources_per_service;
+    this.#udpMaxPort = deps.settings.unusual_port.udp_max_port;
+    this.#maxNewPerSecond = deps.settings.unusual_port.max_new_per_second;
     this.#alerts = deps.alerts;
     this.#scanners = deps.scanners;
     this.#attempts = deps.attempts;

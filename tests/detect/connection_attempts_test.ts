@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { applyOverrides, defaultConfig } from "../../core/config/config.ts";
 import { ConnectionTracker } from "../../core/detect/connections.ts";
+import { detectionSettings } from "../../core/detect/settings.ts";
 import {
   type Attempt,
   ATTEMPT_ANSWERED,
@@ -18,7 +19,7 @@ function tracker(overrides: unknown = {}) {
     `${keyText(a.src)}:${a.srcPort} -> ${keyText(a.dst)}:${a.dstPort} at ${
       (a.firstUs - T0) / SECOND
     } s`;
-  const t = new ConnectionTracker(applyOverrides(defaultConfig(), overrides), {
+  const t = new ConnectionTracker(detectionSettings(applyOverrides(defaultConfig(), overrides)), {
     attempt: (a) => seen.push({ event: `attempt ${line(a)}`, attempt: a, ref: a.ref }),
     failure: (a, reason) => seen.push({ event: `${reason} ${line(a)}`, attempt: a, ref: a.ref }),
     unsolicited: () => {},

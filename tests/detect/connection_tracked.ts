@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { applyOverrides, defaultConfig } from "../../core/config/config.ts";
 import { ConnectionTracker } from "../../core/detect/connections.ts";
+import { detectionSettings } from "../../core/detect/settings.ts";
 import type {
   Attempt,
   FailureReason,
@@ -25,7 +26,8 @@ export class Tracked {
   readonly #packet = new PacketContext();
 
   constructor(overrides: unknown = {}) {
-    this.tracker = new ConnectionTracker(applyOverrides(defaultConfig(), overrides), {
+    const settings = detectionSettings(applyOverrides(defaultConfig(), overrides));
+    this.tracker = new ConnectionTracker(settings, {
       attempt: (a: Attempt) => this.events.push(`attempt ${describe(a)}`),
       failure: (a: Attempt, reason: FailureReason, nowUs: number) => {
         // A copy: the tracker reuses its Attempt object, valid only during the call.
