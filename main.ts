@@ -15,7 +15,6 @@ import {
   configAsObject,
   ConfigError,
   defaultConfig,
-  flag,
   loadConfigFile,
   num,
 } from "./core/config/config.ts";
@@ -27,6 +26,7 @@ import {
 } from "./core/records/diagnostics.ts";
 import { LogDirectoryError } from "./core/records/record_writer.ts";
 import { Session, type SessionResult } from "./core/run/session.ts";
+import { captureOptions } from "./core/run/capture_options.ts";
 import { VERSION } from "./core/version.ts";
 import { AlertPrinter } from "./app/alert_printer.ts";
 import { Controller } from "./ui/controller.ts";
@@ -64,15 +64,11 @@ async function runHeadless(cli: CliOptions, config: Config): Promise<number> {
   try {
     let capture: Capture;
     try {
-      capture = await Capture.open({
+      capture = await Capture.open(captureOptions(config, {
         ...(cli.read !== undefined ? { read: cli.read } : { device: device! }),
         filter: cli.filter ?? "",
-        snaplen: num(config, "capture.snaplen"),
-        bufferSize: num(config, "capture.buffer_mib") * 1024 * 1024,
-        nice: num(config, "capture.nice"),
-        promiscuous: flag(config, "capture.promiscuous"),
         signal: stopping.signal,
-      });
+      }));
     } catch (error) {
       if (!stopping.signal.aborted) throw error;
       await setUpDiagnostics();
@@ -149,13 +145,7 @@ async function runUi(cli: CliOptions, config: Config): Promise<number> {
     hostAddresses,
     durationS: cli.durationS,
     openSource: async (request) => {
-      const capture = await Capture.open({
-        ...request,
-        snaplen: num(config, "capture.snaplen"),
-        bufferSize: num(config, "capture.buffer_mib") * 1024 * 1024,
-        nice: num(config, "capture.nice"),
-        promiscuous: flag(config, "capture.promiscuous"),
-      });
+      const capture = await Capture.open(captureOptions(config, request));
       for (const warning of capture.warnings) log.warn(warning);
       return capture;
     },

@@ -15,6 +15,7 @@ import { abandonOpen } from "./abandoned_open.ts";
 import { libpcap } from "./libpcap.ts";
 import { setProcessNice } from "./priority.ts";
 import { CaptureError, type CaptureErrorCode } from "./errors.ts";
+import { DEFAULT_CAPTURE_SETTINGS } from "../core/run/capture_options.ts";
 
 export interface CaptureOptions {
   /** A pcap or pcapng file to read (instead of a device). */
@@ -23,13 +24,16 @@ export interface CaptureOptions {
   device?: string;
   /** BPF filter (tcpdump syntax); "" = everything. */
   filter?: string;
-  /** Bytes kept per packet (live). Default 262144. */
+  /** Bytes kept per packet (live). Default: capture.snaplen's default. */
   snaplen?: number;
-  /** Promiscuous mode (live). Default true. */
+  /** Promiscuous mode (live). Default: capture.promiscuous's default. */
   promiscuous?: boolean;
-  /** Kernel buffer in bytes (live). Default 32 MiB. */
+  /** Kernel buffer in bytes (live). Default: capture.buffer_mib's default. */
   bufferSize?: number;
-  /** Nice value of the capture threads (worker and caller) for a live capture. Default 0. */
+  /**
+   * Nice value of the capture threads (worker and caller) for a live capture. Default:
+   * capture.nice's default (all four from core/run/capture_options.ts, the one place).
+   */
   nice?: number;
   /** Packets per batch. Default 4096. */
   batchSize?: number;
@@ -149,10 +153,10 @@ export class Capture {
       read,
       device,
       filter = "",
-      snaplen = 262144,
-      promiscuous = true,
-      bufferSize = 32 * 1024 * 1024,
-      nice = 0,
+      snaplen = DEFAULT_CAPTURE_SETTINGS.snaplen,
+      promiscuous = DEFAULT_CAPTURE_SETTINGS.promiscuous,
+      bufferSize = DEFAULT_CAPTURE_SETTINGS.bufferSize,
+      nice = DEFAULT_CAPTURE_SETTINGS.nice,
       batchSize = 4096,
       reuseBatches = true,
       signal,

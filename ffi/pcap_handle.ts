@@ -48,12 +48,12 @@ export interface PcapStats {
 export interface LiveOptions {
   /** Device name, e.g. "eth0" (see `listDevices()`). */
   device: string;
-  /** Bytes kept per packet. Default 262144. */
-  snaplen?: number;
-  /** Promiscuous mode. Default true. */
-  promiscuous?: boolean;
-  /** Kernel buffer in bytes. Default 32 MiB. */
-  bufferSize?: number;
+  /** Bytes kept per packet (no default here: see core/run/capture_options.ts). */
+  snaplen: number;
+  /** Promiscuous mode. */
+  promiscuous: boolean;
+  /** Kernel buffer in bytes. */
+  bufferSize: number;
   /** Deliver packets as they arrive rather than when a block fills. Default true. */
   immediate?: boolean;
   /** Read timeout in ms (does not fire on an idle Linux TPACKET_V3 socket). Default 100. */
@@ -101,9 +101,9 @@ export class PcapHandle {
   static openLive(options: LiveOptions): PcapHandle {
     const {
       device,
-      snaplen = 262144,
-      promiscuous = true,
-      bufferSize = 32 * 1024 * 1024,
+      snaplen,
+      promiscuous,
+      bufferSize,
       immediate = true,
       timeoutMs = 100,
     } = options;

@@ -8,6 +8,7 @@ import { parseCidr } from "../packet/ip_address.ts";
 import { DEFAULT_HOME_NETWORKS } from "../packet/direction.ts";
 import { DETECTION_KEYS } from "../detect/detect_keys.ts";
 import { UI_KEYS } from "./ui_keys.ts";
+import { CAPTURE_KEYS } from "./capture_keys.ts";
 import { ConfigError } from "./config_error.ts";
 import { flattenKeys } from "./config_flatten.ts";
 import { readConfigJson } from "./config_file.ts";
@@ -88,43 +89,7 @@ export const CONFIG_KEYS: KeySpec[] = [
     max: 1000,
     doc: "Entries in each top-N list of the summary.",
   },
-  {
-    key: "capture.snaplen",
-    kind: "integer",
-    default: 512,
-    min: 64,
-    max: 262_144,
-    doc: "Bytes kept of each live packet. Anomaly reads headers only, so a small snaplen " +
-      "costs nothing in detection and cuts copying and kernel drops; raise it only for very " +
-      "long IPv6 extension-header chains.",
-  },
-  {
-    key: "capture.buffer_mib",
-    kind: "integer",
-    default: 32,
-    min: 1,
-    max: 2047,
-    doc: "Kernel capture buffer in MiB. Larger absorbs longer bursts without drops at the " +
-      "cost of locked memory (32 MiB held 0 drops at 0.7 M packets/s here). At most 2047: " +
-      "libpcap takes the size in bytes as a C int.",
-  },
-  {
-    key: "capture.nice",
-    kind: "integer",
-    default: -10,
-    min: -20,
-    max: 19,
-    doc: "Nice value of Anomaly's threads during a live capture (needs root or " +
-      "CAP_SYS_NICE; otherwise a warning and normal priority). Busy processes sharing the " +
-      "cores starved a normal-priority capture into 37 % kernel drops here; at -10, none. " +
-      "0 leaves the priority alone.",
-  },
-  {
-    key: "capture.promiscuous",
-    kind: "boolean",
-    default: true,
-    doc: "Capture traffic not addressed to this host (needed on a mirror port or hub).",
-  },
+  ...CAPTURE_KEYS,
   ...UI_KEYS,
   ...DETECTION_KEYS,
 ];

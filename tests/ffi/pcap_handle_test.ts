@@ -59,7 +59,12 @@ if (Deno.uid() !== 0) console.log("skip: PcapHandle.openLive() test: live captur
 Deno.test("PcapHandle.openLive() on loopback: snaplen, filter, stats, non-blocking", {
   ignore: Deno.uid() !== 0,
 }, () => {
-  using handle = PcapHandle.openLive({ device: "lo", snaplen: 128, bufferSize: 1 << 20 });
+  using handle = PcapHandle.openLive({
+    device: "lo",
+    snaplen: 128,
+    promiscuous: true,
+    bufferSize: 1 << 20,
+  });
   assert.equal(handle.live, true);
   assert.equal(handle.snaplen, 128);
   assert.equal(handle.linkType, 1);
