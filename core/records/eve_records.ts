@@ -4,7 +4,7 @@
  * tests/schema/anomaly-eve.schema.json describes them, and their builders (every field passed in).
  */
 import { eveTimestamp } from "./eve_time.ts";
-import type { TrafficSummary } from "../summary/summary.ts";
+import type { SummarySnapshot, TrafficSummary } from "../summary/summary.ts";
 import type { SeriesPoint } from "../summary/traffic_series.ts";
 import type { DetectorName } from "../detect/catalog.ts";
 import type { TrackerStats } from "../detect/keyed_state.ts";
@@ -80,8 +80,17 @@ export type AlertCounts = {
   >;
 };
 
+/**
+ * The summary snapshot's fields that a stats record writes as they are (the top lists, unique
+ * counts, decode counters): typed once, in SummarySnapshot.
+ */
+type SnapshotFields = Omit<
+  SummarySnapshot,
+  "packets" | "bytes" | "first_seen" | "last_seen" | "protocols" | "direction" | "tracking"
+>;
+
 /** Ours: the traffic summary, alert counters and table sizes (`summary`). */
-export type StatsSummary = {
+export type StatsSummary = SnapshotFields & {
   final: boolean;
   source: { name: string; live: boolean; link_type: string };
   interval: {
@@ -101,18 +110,6 @@ export type StatsSummary = {
     PacketsBytes
   >;
   direction: Record<"other" | "incoming" | "outgoing", PacketsBytes>;
-  top_sources_by_packets: { ip: string; packets: number; bytes: number }[];
-  top_sources_by_bytes: { ip: string; packets: number; bytes: number }[];
-  top_destinations_by_packets: { ip: string; packets: number; bytes: number }[];
-  top_destinations_by_bytes: { ip: string; packets: number; bytes: number }[];
-  top_dest_ports: { proto: string; port: number; packets: number }[];
-  unique_src_ips: number;
-  unique_dst_ips: number;
-  unique_ips_exact: boolean;
-  invalid: number;
-  truncated: number;
-  unsupported: number;
-  decode_events: Record<string, number>;
   tracking: {
     hosts_cap: number;
     sources_tracked: number;

@@ -3,49 +3,12 @@
  * Reading what Anomaly writes to network_activity.jsonl: the records parsed, the last one, the
  * stats records, and the parts of a stats record that the tests check.
  */
-import type { SummarySnapshot } from "../../core/summary/summary.ts";
+import type { StatsRecord } from "../../core/records/eve_records.ts";
 
+/** The stats record, its `summary` and its `stats.decoder`: core's types (eve_records.ts). */
+export type { StatsRecord, StatsSummary as SummaryRecord } from "../../core/records/eve_records.ts";
 /** `stats.decoder` of an EVE stats record. */
-export interface DecoderCounts {
-  pkts: number;
-  bytes: number;
-  invalid: number;
-  ipv4: number;
-  ipv6: number;
-  vlan: number;
-  arp: number;
-  tcp: number;
-  udp: number;
-  icmpv4: number;
-  icmpv6: number;
-}
-
-interface Counter {
-  packets: number;
-  bytes: number;
-}
-
-/**
- * A stats record's `summary`: the traffic summary's snapshot (core's type; first_seen and
- * last_seen become timestamps) plus what the stats record adds.
- */
-export interface SummaryRecord
-  extends Omit<SummarySnapshot, "first_seen" | "last_seen" | "direction"> {
-  final: boolean;
-  interval: { start: string; end: string; packets: number; bytes: number };
-  direction: Record<"other" | "incoming" | "outgoing", Counter>;
-}
-
-/** The parts of a stats record the tests read. */
-export interface StatsRecord {
-  timestamp: string;
-  event_type: "stats";
-  stats: {
-    decoder: DecoderCounts;
-    capture?: { kernel_packets: number; kernel_drops: number; kernel_ifdrops: number };
-  };
-  summary: SummaryRecord;
-}
+export type DecoderCounts = StatsRecord["stats"]["decoder"];
 
 /** Line `i` (0-based) of `path` parsed; fails on a line that is not a JSON object. */
 function parseRecord(path: string, line: string, i: number): Record<string, unknown> {
