@@ -7,16 +7,8 @@
  * sends its probes in well under a second); ACK probes are no connection attempts, so
  * unique_connections and unusual_port stay silent.
  */
-import assert from "node:assert/strict";
 import { canUseNamespaces, TestNetwork } from "../support/netns.ts";
-import {
-  type AlertExpectation,
-  analyseFile,
-  checkAlerts,
-  DETECTION_TOOLS,
-  recordWhile,
-  sysctl,
-} from "./support.ts";
+import { type AlertExpectation, DETECTION_TOOLS, scanWithNmap, sysctl } from "./support.ts";
 
 const unavailable = await canUseNamespaces(DETECTION_TOOLS);
 if (unavailable !== null) console.log(`skip: detection tests with real ACK scans (${unavailable})`);
@@ -32,22 +24,8 @@ Deno.test({
     await sysctl(net, net.b.ns, "net.ipv4.icmp_ratelimit=0");
 
     /** Records `argv` run in A, checks nmap's own report, then Anomaly's alerts. */
-    async function scan(
-      name: string,
-      argv: string[],
-      report: RegExp,
-      expected: AlertExpectation,
-    ): Promise<void> {
-      const pcap = `${directory}/${name}.pcap`;
-      const { result } = await recordWhile(
-        net.a,
-        pcap,
-        () => net.exec(net.a.ns, ["nmap", "-n", "--max-retries", "1", ...argv], { timeoutS: 30 }),
-      );
-      assert.match(result.stdout, report, `nmap's report:\n${result.stdout}`);
-      const run = await analyseFile(pcap, `${directory}/log-${name}`);
-      checkAlerts(run, expected);
-    }
+    const scan = (name: string, argv: string[], report: RegExp, expected: AlertExpectation) =>
+      scanWithNmap(net, { directory, name, argv, report, expected });
 
     /** port_scan A -> B whose sentence matches `signature`; never one from B. */
     const scanOfB = (signature: RegExp): AlertExpectation => ({

@@ -6,16 +6,8 @@
  * well under a second; unique_connections: 200 ports are 200 distinct (host, port, protocol));
  * unusual_port must stay silent, since its hold lets the recognised scan silence it.
  */
-import assert from "node:assert/strict";
 import { canUseNamespaces, TestNetwork } from "../support/netns.ts";
-import {
-  type AlertExpectation,
-  analyseFile,
-  checkAlerts,
-  DETECTION_TOOLS,
-  recordWhile,
-  sysctl,
-} from "./support.ts";
+import { type AlertExpectation, DETECTION_TOOLS, scanWithNmap, sysctl } from "./support.ts";
 
 const unavailable = await canUseNamespaces(DETECTION_TOOLS);
 if (unavailable !== null) console.log(`skip: detection tests with real scans (${unavailable})`);
@@ -31,22 +23,8 @@ Deno.test({
     await sysctl(net, net.b.ns, "net.ipv4.icmp_ratelimit=0");
 
     /** Records `argv` run in A, checks nmap's own report, then Anomaly's alerts. */
-    async function scan(
-      name: string,
-      argv: string[],
-      report: RegExp,
-      expected: AlertExpectation,
-    ): Promise<void> {
-      const pcap = `${directory}/${name}.pcap`;
-      const { result } = await recordWhile(
-        net.a,
-        pcap,
-        () => net.exec(net.a.ns, ["nmap", "-n", "--max-retries", "1", ...argv], { timeoutS: 30 }),
-      );
-      assert.match(result.stdout, report, `nmap's report:\n${result.stdout}`);
-      const run = await analyseFile(pcap, `${directory}/log-${name}`);
-      checkAlerts(run, expected);
-    }
+    const scan = (name: string, argv: string[], report: RegExp, expected: AlertExpectation) =>
+      scanWithNmap(net, { directory, name, argv, report, expected });
 
     /** port_scan A -> B naming `proto`; never B -> A, nor the other protocol. */
     const scanOfB = (proto: "TCP" | "UDP"): AlertExpectation => ({

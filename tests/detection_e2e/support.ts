@@ -189,6 +189,30 @@ const validateEve = loadEveValidator();
  * Checks a run's alerts: each validates against tests/schema/anomaly-eve.schema.json,
  * every start ends exactly once, each required alert started, and nothing else started.
  */
+/** One nmap run of a scan test: where its capture and logs go, what nmap and Anomaly must say. */
+export interface NmapScan {
+  directory: string;
+  name: string;
+  /** nmap's arguments after `-n --max-retries 1`. */
+  argv: string[];
+  /** What nmap's own report must match (the scan really ran). */
+  report: RegExp;
+  expected: AlertExpectation;
+}
+
+/** Records `nmap` run in A, checks nmap's own report, then Anomaly's alerts on the recording. */
+export async function scanWithNmap(net: TestNetwork, scan: NmapScan): Promise<void> {
+  const { directory, name, argv, report, expected } = scan;
+  const pcap = `${directory}/${name}.pcap`;
+  const { result } = await recordWhile(
+    net.a,
+    pcap,
+    () => net.exec(net.a.ns, ["nmap", "-n", "--max-retries", "1", ...argv], { timeoutS: 30 }),
+  );
+  assert.match(result.stdout, report, `nmap's report:\n${result.stdout}`);
+  checkAlerts(await analyseFile(pcap, `${directory}/log-${name}`), expected);
+}
+
 export function checkAlerts(run: AnalysisRun, expected: AlertExpectation): void {
   const context = `alert records of ${run.file}:\n${describeAlerts(run)}`;
   for (const alert of run.alerts) {
