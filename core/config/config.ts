@@ -234,7 +234,7 @@ function checkRange(
 
 /**
  * Loads and validates a JSON config file on top of the defaults. The file is read as hostile
- * input (core/config_file.ts: regular files only, bounded size and depth, no duplicate keys);
+ * input (core/config/config_file.ts: regular files only, bounded size and depth, no duplicate keys);
  * every error is a one-line ConfigError naming the file.
  */
 export function loadConfigFile(

@@ -1,7 +1,7 @@
 /**
  * @module config_spec
- * The shape of a documented config key (KeySpec), shared by core/config.ts and the key tables
- * (core/ui_keys.ts, core/detect/detect_keys.ts); a leaf module, so neither imports the other.
+ * The shape of a documented config key (KeySpec), shared by core/config/config.ts and the key tables
+ * (core/config/ui_keys.ts, core/detect/detect_keys.ts); a leaf module, so neither imports the other.
  */
 
 /** The kinds of value a key takes. */

@@ -20,7 +20,7 @@ export const ARP_REPLY = 2;
 /** One ARP packet (IPv4 over Ethernet), unpacked. Valid only during the call that receives it. */
 export class ArpPacket {
   timestampUs = 0;
-  /** 0 other, 1 incoming, 2 outgoing (core/direction.ts). */
+  /** 0 other, 1 incoming, 2 outgoing (core/packet/direction.ts). */
   direction = 0;
   /** ARP_REQUEST, ARP_REPLY or another operation. */
   op = 0;

@@ -68,7 +68,7 @@ export class PacketContext {
   base = 0;
   flags = 0;
   timestampUs = 0;
-  /** 0 other, 1 incoming, 2 outgoing (core/direction.ts). */
+  /** 0 other, 1 incoming, 2 outgoing (core/packet/direction.ts). */
   direction = 0;
   wireLen = 0;
   /** True when the packet has IP addresses (F_ADDRESSES). */

@@ -124,7 +124,7 @@ export class PacketBatch {
   /** `capacity * RECORD_WORDS` words, one record per packet. */
   readonly fields: Int32Array;
   /**
-   * The summary's rows for these packets (core/batch_summary.ts), when counted where the batch
+   * The summary's rows for these packets (core/summary/batch_summary.ts), when counted where the batch
    * was decoded; null makes the engine count them itself.
    */
   summaryRows: Float64Array | null = null;

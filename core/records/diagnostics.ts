@@ -5,7 +5,7 @@
  *
  * anomaly.log is opened for each line, in append mode (a UI and a headless run on one log
  * directory both append whole lines), never through a symlink nor unless it is a regular file
- * (core/safe_file.ts); a refused file is said once on stderr and not written.
+ * (core/records/safe_file.ts); a refused file is said once on stderr and not written.
  */
 import {
   configure,

@@ -11,8 +11,8 @@
  * start and the end of each such episode, once each.
  *
  * Hostile directories: the records file is opened without following symlinks and only when it
- * is a regular file (core/safe_file.ts), in append mode, and only by the holder of the log
- * directory's lock (core/log_directory.ts): a second writer is refused, never interleaved.
+ * is a regular file (core/records/safe_file.ts), in append mode, and only by the holder of the log
+ * directory's lock (core/records/log_directory.ts): a second writer is refused, never interleaved.
  */
 import { DIAGNOSTICS_FILE } from "./diagnostics.ts";
 import {

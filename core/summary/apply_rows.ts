@@ -1,7 +1,7 @@
 /**
  * @module apply_rows
- * The main thread's side of the batch summary: applies a segment of rows (core/batch_rows.ts,
- * counted by core/batch_summary.ts in the capture worker) to the traffic summary.
+ * The main thread's side of the batch summary: applies a segment of rows (core/summary/batch_rows.ts,
+ * counted by core/summary/batch_summary.ts in the capture worker) to the traffic summary.
  */
 import { hostKey, type TableKey } from "../packet/host_key.ts";
 import {

@@ -1,7 +1,7 @@
 /**
  * @module batch_rows
- * The format of the traffic summary's rows (core/batch_summary.ts writes them in the capture
- * worker, core/apply_rows.ts applies them on the main thread). Rows are one Float64Array, cut
+ * The format of the traffic summary's rows (core/summary/batch_summary.ts writes them in the capture
+ * worker, core/summary/apply_rows.ts applies them on the main thread). Rows are one Float64Array, cut
  * into segments: each segment is a header of SEGMENT_WORDS words, then tagged rows (`ROW_*`,
  * each followed by its words), in the order the summary applies them.
  */

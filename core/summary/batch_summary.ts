@@ -1,7 +1,7 @@
 /**
  * @module batch_summary
  * The traffic summary's share of a batch, counted where the batch is decoded (the capture worker)
- * and applied on the main thread (core/apply_rows.ts) as a few rows per batch: the summary's
+ * and applied on the main thread (core/summary/apply_rows.ts) as a few rows per batch: the summary's
  * per-packet work leaves the thread that runs detection. The engine collects batches that arrive
  * without rows (tests, benchmarks) with the same code.
  *
@@ -10,7 +10,7 @@
  * packet plus a whole number of seconds) never falls inside a segment, so the segments before a
  * boundary count exactly the packets before it.
  *
- * Layout (core/batch_rows.ts): each segment is a header of SEGMENT_WORDS words, then tagged rows
+ * Layout (core/summary/batch_rows.ts): each segment is a header of SEGMENT_WORDS words, then tagged rows
  * (`ROW_*`, each followed by its words), in the order the summary applies them. Hosts come in the
  * order they first appeared, so the summary's tables see new hosts in packet order.
  */

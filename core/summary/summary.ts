@@ -34,7 +34,7 @@ export const DEFAULT_SUMMARY_LIMITS: SummaryLimits = {
 const PORT_PROTOCOLS = ["TCP", "UDP"] as const;
 
 /**
- * Accumulates the traffic summary from batch rows (core/batch_summary.ts) and, per packet, the
+ * Accumulates the traffic summary from batch rows (core/summary/batch_summary.ts) and, per packet, the
  * direction (decided on the main thread).
  */
 export class TrafficSummary implements SummaryTarget {
