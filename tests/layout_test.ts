@@ -75,7 +75,9 @@ Deno.test("layout: app/, core/, ffi/, ui/, tools/, bench/ and testing/ do not im
 });
 
 Deno.test("layout: one detector does not import another", () => {
-  const detectors = new Set<string>(DETECTOR_NAMES.map((name) => `core/detect/${name}.ts`));
+  const detectors = new Set<string>(
+    DETECTOR_NAMES.map((name) => `core/detect/detectors/${name}.ts`),
+  );
   assert.deepEqual(importersOf((t) => detectors.has(t), (f) => detectors.has(f)), []);
 });
 
@@ -95,4 +97,31 @@ Deno.test("layout: every module of app/, core/, ffi/, ui/, tools/, bench/ and te
     !/^\/\*\*\n \* @module [a-z0-9_]+\n/.test(Deno.readTextFileSync(`${ROOT}/${file}`))
   );
   assert.deepEqual(missing, []);
+});
+
+Deno.test("layout: core/detect/ holds alerts/, detectors/ (every detector) and tracking/", () => {
+  for (const name of DETECTOR_NAMES) {
+    assert.ok(graph.has(`core/detect/detectors/${name}.ts`), `no core/detect/detectors/${name}.ts`);
+  }
+  const folders = ["alerts", "detectors", "tracking"];
+  for (const folder of folders) {
+    assert.ok(Deno.statSync(`${ROOT}/core/detect/${folder}`).isDirectory);
+  }
+});
+
+Deno.test("layout: tests mirror the tree (X_test.ts sits at tests/<folder of X.ts>/)", () => {
+  const modules = new Map<string, string[]>();
+  for (const file of sourceFiles(ROOT, ["app", "core", "ffi", "ui"])) {
+    const name = file.slice(file.lastIndexOf("/") + 1).replace(/\.ts$/, "");
+    modules.set(name, [...(modules.get(name) ?? []), file.slice(0, file.lastIndexOf("/"))]);
+  }
+  const misplaced = sourceFiles(ROOT, ["tests"]).filter((test) => test.endsWith("_test.ts"))
+    .flatMap((test) => {
+      const name = test.slice(test.lastIndexOf("/") + 1).replace(/_test\.ts$/, "");
+      const folders = modules.get(name);
+      if (folders?.length !== 1) return [];
+      const want = `tests/${folders[0]}/${name}_test.ts`;
+      return test === want ? [] : [`${test} (want ${want})`];
+    });
+  assert.deepEqual(misplaced, []);
 });

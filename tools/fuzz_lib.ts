@@ -1,6 +1,6 @@
 /**
  * @module fuzz_lib
- * The decoder fuzzer behind `deno task fuzz` (tools/fuzz.ts) and tests/decode/fuzz_test.ts.
+ * The decoder fuzzer behind `deno task fuzz` (tools/fuzz.ts) and tests/core/decode/fuzz_test.ts.
  *
  * Frames are made from valid seeds of every link type we decode (EN10MB plain and with VLAN/QinQ
  * stacks, LINUX_SLL, LINUX_SLL2, NULL in both byte orders, LOOP, RAW 12/14/101, IPV4, IPV6) times

@@ -8,9 +8,9 @@ import type { TableKey } from "../packet/host_key.ts";
 import type { Config } from "../config/config.ts";
 import { detectionSettings } from "./settings.ts";
 import type { KernelCounters } from "../records/eve_records.ts";
-import { type AlertCounts, AlertManager, type AlertSink } from "./alerts.ts";
+import { type AlertCounts, AlertManager, type AlertSink } from "./alerts/alerts.ts";
 import { DETECTOR_NAMES, type DetectorName } from "./catalog.ts";
-import { ConnectionTracker } from "./connections.ts";
+import { ConnectionTracker } from "./tracking/connections.ts";
 import type {
   Attempt,
   Detector,
@@ -19,7 +19,7 @@ import type {
   ScannerFlags,
   Unsolicited,
 } from "./detector.ts";
-import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
+import { type KeyedEntry, KeyedState, type TrackerStats } from "./tracking/keyed_state.ts";
 import { PacketContext } from "./packet_context.ts";
 import { ArpPacket } from "./arp_packet.ts";
 import { F_ARP, F_INVALID, F_TRUNCATED, F_UNSUPPORTED } from "../packet/packet_batch.ts";

@@ -8,14 +8,14 @@ import type { TableKey } from "../packet/host_key.ts";
 import type { Config } from "../config/config.ts";
 import type { DetectionSettings } from "./settings.ts";
 import type { KernelCounters } from "../records/eve_records.ts";
-import type { AlertManager } from "./alerts.ts";
+import type { AlertManager } from "./alerts/alerts.ts";
 import type { DetectorInfo } from "./catalog.ts";
-import type { TrackerStats } from "./keyed_state.ts";
+import type { TrackerStats } from "./tracking/keyed_state.ts";
 import type { PacketContext } from "./packet_context.ts";
 import type { ArpPacket } from "./arp_packet.ts";
 
 /**
- * A connection attempt seen by the tracker (core/detect/connections.ts). The tracker hands every
+ * A connection attempt seen by the tracker (core/detect/tracking/connections.ts). The tracker hands every
  * detector the same object, refilled from its tables before each call: it is valid only during
  * the call. A detector that needs an attempt later copies the fields it needs, and asks
  * `DetectorDeps.attempts.stateOf(attempt.ref)` for its state.

@@ -4,17 +4,17 @@
  */
 import type { DetectorName } from "./catalog.ts";
 import type { Detector, DetectorDeps } from "./detector.ts";
-import { createHighPacketRate } from "./high_packet_rate.ts";
-import { createFlood } from "./flood.ts";
-import { createReflection } from "./reflection.ts";
-import { createCaptureDrops } from "./capture_drops.ts";
-import { createStateSaturation } from "./state_saturation.ts";
-import { createHostSweep } from "./host_sweep.ts";
-import { createPortScan } from "./port_scan.ts";
-import { createUniqueConnections } from "./unique_connections.ts";
-import { createUnusualPort } from "./unusual_port.ts";
-import { createArpSpoofing } from "./arp_spoofing.ts";
-import { createBruteForce } from "./brute_force.ts";
+import { createHighPacketRate } from "./detectors/high_packet_rate.ts";
+import { createFlood } from "./detectors/flood.ts";
+import { createReflection } from "./detectors/reflection.ts";
+import { createCaptureDrops } from "./detectors/capture_drops.ts";
+import { createStateSaturation } from "./detectors/state_saturation.ts";
+import { createHostSweep } from "./detectors/host_sweep.ts";
+import { createPortScan } from "./detectors/port_scan.ts";
+import { createUniqueConnections } from "./detectors/unique_connections.ts";
+import { createUnusualPort } from "./detectors/unusual_port.ts";
+import { createArpSpoofing } from "./detectors/arp_spoofing.ts";
+import { createBruteForce } from "./detectors/brute_force.ts";
 
 /** Factories by detector name. */
 export const DETECTOR_FACTORIES: Partial<Record<DetectorName, (deps: DetectorDeps) => Detector>> = {

@@ -1,7 +1,7 @@
 /**
  * @module settings
  * Detection's config as one typed, read-only object (`settings.port_scan.threshold`), built once
- * from the validated Config map by `detectionSettings`; tests/detect/settings_test.ts checks
+ * from the validated Config map by `detectionSettings`; tests/core/detect/settings_test.ts checks
  * that every key of DETECTION_KEYS is in it with its value.
  */
 import { type Config, flag, list, type NetworkOverride, num } from "../config/config.ts";

@@ -88,7 +88,7 @@ export class NumericIndex {
  * 52-bit hash in [2^52, 2^53): a Map of strings under a flood of new IPv6 hosts spent a fifth of
  * the main thread in lookups and rehashing after deletions. Two texts with the same hash, or a
  * text whose hash equals a numeric key of the same table, share an entry: about 1 in 10^9 at a
- * full table, as for the numeric tuple keys (core/detect/tuple_key.ts).
+ * full table, as for the numeric tuple keys (core/detect/tracking/tuple_key.ts).
  */
 export class KeyIndex {
   readonly #numbers = new NumericIndex();

@@ -7,7 +7,7 @@ import { eveTimestamp } from "./eve_time.ts";
 import type { SummarySnapshot, TrafficSummary } from "../summary/summary.ts";
 import type { SeriesPoint } from "../summary/traffic_series.ts";
 import type { DetectorName } from "../detect/catalog.ts";
-import type { TrackerStats } from "../detect/keyed_state.ts";
+import type { TrackerStats } from "../detect/tracking/keyed_state.ts";
 
 // Object type aliases rather than interfaces: they stay assignable to `Record<string, unknown>`,
 // which the JSON-handling code (printer, UI, tests) reads records as.

@@ -1,0 +1,61 @@
+/**
+ * @module alert_record
+ * An open alert as the alert manager keeps it, and what its EVE alert record (start, update, end)
+ * says (built by core/records/eve_records.ts).
+ */
+import { type AlertRecord, buildAlertRecord } from "../../records/eve_records.ts";
+import { DIRECTION_NAMES } from "../../packet/direction.ts";
+import type { DetectorInfo } from "../catalog.ts";
+import type { AlertHandle, AlertStart, AlertState } from "./alert_types.ts";
+
+/** An open (or ended, resumable) alert: what its records say. */
+export interface OpenAlert extends AlertHandle {
+  ended: boolean;
+  id: string;
+  info: DetectorInfo;
+  start: AlertStart;
+  firstSeenUs: number;
+  lastSeenUs: number;
+  lastUpdateUs: number;
+  count: number;
+  countAtUpdate: number;
+  observed: number;
+  peak: number;
+  /** Times the alert resumed after it had ended (within `alerts.suppress_s`). */
+  resumed: number;
+}
+
+/** The EVE record of `alert` in `state` at packet time `atUs`. */
+export function alertRecord(alert: OpenAlert, state: AlertState, atUs: number): AlertRecord {
+  const s = alert.start, info = alert.info;
+  return buildAlertRecord({
+    atUs,
+    srcIp: s.srcIp,
+    srcPort: s.srcPort,
+    destIp: s.destIp,
+    destPort: s.destPort,
+    proto: s.proto,
+    alert: {
+      action: "allowed",
+      gid: 1,
+      signature_id: info.signatureId,
+      rev: info.rev,
+      signature: s.render(state === "start" ? s.observed : alert.peak),
+      category: info.category,
+      severity: info.severity,
+    },
+    alertId: alert.id,
+    detector: info.name,
+    state,
+    firstSeenUs: alert.firstSeenUs,
+    lastSeenUs: alert.lastSeenUs,
+    count: alert.count,
+    observed: state === "start" ? s.observed : alert.observed,
+    peak: alert.peak,
+    threshold: s.threshold,
+    windowS: s.windowS,
+    direction: DIRECTION_NAMES[s.direction] ?? "other",
+    explanation: s.explanation,
+    resumed: alert.resumed,
+  });
+}

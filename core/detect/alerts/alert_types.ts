@@ -1,0 +1,59 @@
+/**
+ * @module alert_types
+ * What detectors and the engine exchange with the alert manager (core/detect/alerts/alerts.ts): an
+ * alert's start, its lifecycle states, cached handles, counters, settings and the record sink.
+ */
+import type { TableKey } from "../../packet/host_key.ts";
+import type { DetectorName } from "../catalog.ts";
+import type { AlertRecord, AlertState } from "../../records/eve_records.ts";
+
+// Record shapes, defined with the records they appear in.
+export type { AlertCounts, AlertState } from "../../records/eve_records.ts";
+
+/** What a detector tells when it fires for a key the first time. */
+export interface AlertStart {
+  /** Unique within the detector: the attacker, victim or pair the alert is about. */
+  key: TableKey;
+  timestampUs: number;
+  srcIp?: string;
+  destIp?: string;
+  srcPort?: number;
+  destPort?: number;
+  proto?: string;
+  observed: number;
+  threshold: number;
+  windowS: number;
+  /** 0 other, 1 incoming, 2 outgoing. */
+  direction: number;
+  /** The evidence sentence for `alert.signature`, for a given observation. */
+  render(observed: number): string;
+  /** Why this fired, in plain words, for `detection.explanation`. */
+  explanation: string;
+}
+
+/** An open alert as a detector caches it, for `observeCached` (opaque outside this module). */
+export interface AlertHandle {
+  readonly ended: boolean;
+}
+
+/** Where a detector caches the open alert of a key it may observe on every packet. */
+export interface AlertCache {
+  alert: AlertHandle | null;
+}
+
+/** Settings of the alert manager (config keys `alerts.*`). */
+export interface AlertSettings {
+  updateIntervalS: number;
+  quietS: number;
+  suppressS: number;
+  maxOpen: number;
+  /** Open alerts one detector may hold (`alerts.max_open_per_detector`; default `maxOpen`). */
+  maxOpenPerDetector?: number;
+  /** Global allow-list: alerts whose source or destination is inside are suppressed. */
+  allowList: readonly string[];
+  /** Per-detector allow-lists. */
+  detectorAllowLists: Partial<Record<DetectorName, readonly string[]>>;
+}
+
+/** Receives every alert record. */
+export type AlertSink = (record: AlertRecord, state: AlertState) => void;
