@@ -5,7 +5,7 @@
  * full disk, /dev/full) never ends or slows the capture: its errors are counted, said once as a
  * warning when they start, and in the run's final message.
  */
-import { alertLine } from "../core/detect/alert_line.ts";
+import { alertLine } from "../core/detect/alerts/alert_line.ts";
 import { describe } from "../core/records/log_directory.ts";
 
 const encoder = new TextEncoder();

@@ -274,7 +274,7 @@ export function finalStats(records: AnyRecord[]): AnyRecord {
 }
 
 /** Tracker sizes and caps of a final stats record (summary.trackers). */
-export type { TrackerStats } from "../core/detect/keyed_state.ts";
+export type { TrackerStats } from "../core/detect/tracking/keyed_state.ts";
 
 /** A sparkline of `values` scaled from 0 to `top` (so a flat line stays flat). */
 export function sparkline(values: number[], top = Math.max(...values)): string {

@@ -8,8 +8,8 @@ import type { PacketSource } from "../core/run/session.ts";
 import type { SeriesPoint } from "../core/summary/traffic_series.ts";
 import type { SummarySnapshot } from "../core/summary/summary.ts";
 import type { KernelCounters } from "../core/records/eve_records.ts";
-import type { AlertCounts } from "../core/detect/alerts.ts";
-import type { TrackerStats } from "../core/detect/keyed_state.ts";
+import type { AlertCounts } from "../core/detect/alerts/alerts.ts";
+import type { TrackerStats } from "../core/detect/tracking/keyed_state.ts";
 
 /** Where the capture is in its life. */
 export type CaptureState = "idle" | "starting" | "capturing" | "stopping" | "stopped" | "error";
