@@ -122,9 +122,14 @@ export function mainArgs(args: readonly string[]): string[] {
 }
 
 /** Runs main.ts to its end (killed after `timeoutMs`). */
-export async function runMain(args: readonly string[], timeoutMs = 30_000): Promise<RunResult> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: mainArgs(args),
+export async function runMain(
+  args: readonly string[],
+  timeoutMs = 30_000,
+  wrapper: readonly string[] = [],
+): Promise<RunResult> {
+  const [program, ...before] = [...wrapper, Deno.execPath()];
+  const output = await new Deno.Command(program, {
+    args: [...before, ...mainArgs(args)],
     cwd: ROOT,
     env: { NO_COLOR: "1" },
     stdin: "null",
@@ -141,6 +146,16 @@ export async function runMain(args: readonly string[], timeoutMs = 30_000): Prom
 
 /** A diagnostics line (LogTape, "anomaly: info: ..."), as opposed to the final error line. */
 const DIAGNOSTIC = /^anomaly: (trace|debug|info|warning|error|fatal): /;
+
+/**
+ * Runs a command with the capabilities that let root read any file (CAP_DAC_OVERRIDE,
+ * CAP_DAC_READ_SEARCH) dropped, so permission bits hold for it as for any other user.
+ */
+export const WITHOUT_DAC_OVERRIDE: readonly string[] = [
+  "setpriv",
+  "--inh-caps=-dac_override,-dac_read_search",
+  "--bounding-set=-dac_override,-dac_read_search",
+];
 
 /**
  * Asserts that stderr holds exactly one error line ("anomaly: " then the message; diagnostics
