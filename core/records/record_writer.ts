@@ -127,7 +127,15 @@ export class RecordWriter {
    * capture can go on and writing resumes once the problem is gone.
    */
   write(record: unknown): boolean {
-    const line = encoder.encode(JSON.stringify(record) + "\n");
+    return this.writeLine(JSON.stringify(record));
+  }
+
+  /**
+   * Appends one record already serialized (`json`, without its newline): the engine serializes
+   * each record once, and outputs beside the file send these very bytes.
+   */
+  writeLine(json: string): boolean {
+    const line = encoder.encode(json + "\n");
     try {
       if (this.#file !== null) this.#checkIdentity();
       if (this.#size > 0 && this.#size + line.length > this.rotation.maxBytes) this.#rotate();

@@ -27,8 +27,11 @@ export interface SourceInfo {
   link_type: string;
 }
 
-/** Something that wants every record the engine writes (the UI's live stream, tests). */
-export type RecordListener = (record: EveRecord) => void;
+/**
+ * Something that wants every record the engine writes (the UI's live stream, the alert store,
+ * outputs, tests): the record and its line, exactly as written to the records file (no newline).
+ */
+export type RecordListener = (record: EveRecord, line: string) => void;
 
 /** What the engine needs. */
 export interface EngineOptions {
@@ -189,8 +192,9 @@ export class Engine {
   }
 
   #publish(record: EveRecord): void {
-    this.#writer?.write(record);
+    const line = JSON.stringify(record);
+    this.#writer?.writeLine(line);
     this.#recordsWritten++;
-    for (const listener of this.#listeners) listener(record);
+    for (const listener of this.#listeners) listener(record, line);
   }
 }
