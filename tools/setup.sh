@@ -32,6 +32,7 @@ if [ "$mode" = "test" ]; then
   need_cmd /usr/sbin/vsftpd vsftpd
   need_cmd hydra hydra
   need_cmd medusa medusa
+  need_cmd tshark tshark # Community ID checked against tshark's communityid field
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0
