@@ -146,6 +146,15 @@ function isKey(key: string): boolean {
 
 /** Checks one value against its spec; returns it normalised. */
 export function validate(spec: KeySpec, value: unknown): KeySpec["default"] {
+  const normalised = validateKind(spec, value);
+  const problem = spec.check?.(normalised as never) ?? null;
+  if (problem !== null) {
+    throw new ConfigError(`Bad value ${shown(value)} for "${spec.key}": ${problem}`);
+  }
+  return normalised;
+}
+
+function validateKind(spec: KeySpec, value: unknown): KeySpec["default"] {
   const fail = (allowed: string): never => {
     throw new ConfigError(`Bad value ${shown(value)} for "${spec.key}": ${allowed}`);
   };
@@ -173,6 +182,17 @@ export function validate(spec: KeySpec, value: unknown): KeySpec["default"] {
     case "network_overrides":
       if (!Array.isArray(value)) fail(NETWORK_OVERRIDES_SHAPE);
       return (value as unknown[]).map((entry, i) => networkOverride(spec.key, entry, i));
+    case "string":
+      if (typeof value !== "string") fail("expected a string");
+      return value as string;
+    case "strings":
+      if (!Array.isArray(value) || value.some((v) => typeof v !== "string")) {
+        fail('expected a list of strings, e.g. ["alert"]');
+      }
+      return [...(value as string[])];
+    case "string_map":
+      if (!isStringMap(value)) fail('expected an object of strings, e.g. {"X-Token": "abc"}');
+      return { ...(value as Record<string, string>) };
   }
 }
 
@@ -208,6 +228,11 @@ function networkOverride(key: string, entry: unknown, index: number): NetworkOve
     throw new ConfigError(`Bad value for ${where}: it sets no threshold`);
   }
   return { networks: cidrs, ...values };
+}
+
+function isStringMap(value: unknown): value is Record<string, string> {
+  return value !== null && typeof value === "object" && !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === "string");
 }
 
 /** A value as the user wrote it, for a message: JSON, but 1e400 as Infinity, and cut short. */

@@ -5,7 +5,16 @@
  */
 
 /** The kinds of value a key takes. */
-export type KeyKind = "integer" | "number" | "boolean" | "cidrs" | "ports" | "network_overrides";
+export type KeyKind =
+  | "integer"
+  | "number"
+  | "boolean"
+  | "cidrs"
+  | "ports"
+  | "network_overrides"
+  | "string"
+  | "strings"
+  | "string_map";
 
 /**
  * One entry of a `network_overrides` key, normalised as it is printed and read back: the
@@ -20,11 +29,23 @@ export interface KeySpec {
   /** Dotted path, e.g. "log.max_bytes". */
   key: string;
   kind: KeyKind;
-  default: number | boolean | readonly string[] | readonly number[] | readonly NetworkOverride[];
+  default:
+    | number
+    | boolean
+    | string
+    | readonly string[]
+    | readonly number[]
+    | readonly NetworkOverride[]
+    | Readonly<Record<string, string>>;
   min?: number;
   max?: number;
   /** A threshold that `detect.network_thresholds` may set per network. */
   perNetwork?: boolean;
+  /**
+   * A further check of a value of the right kind (an address's scheme, a mode's name): why it is
+   * refused, with the fix, or null when it is fine.
+   */
+  check?: (value: never) => string | null;
   /** What it does and what raising or lowering it costs. */
   doc: string;
 }
