@@ -25,6 +25,19 @@ import { type AlertQuery, RecentAlerts } from "./recent_alerts.ts";
 
 const ACTIVE: ReadonlySet<CaptureState> = new Set(["starting", "capturing", "stopping"]);
 
+/** The last capture's facts every viewer sees, kept to restore them when a start is refused. */
+interface SharedFacts {
+  state: CaptureState;
+  source: string | null;
+  filter: string;
+  message: string | null;
+  saved: SavedRecords | null;
+  warning: string | null;
+  alertWarning: string | null;
+  endedAt: Date | null;
+  since: Date | null;
+}
+
 /** Owns the capture's state machine and at most one Session. */
 export class Controller {
   readonly #options: ControllerOptions;
@@ -196,6 +209,7 @@ export class Controller {
         "No capture device is up with an address: choose an interface",
       );
     }
+    const before = this.#sharedFacts();
     this.#source = read ?? device!;
     this.#filter = filter;
     this.#message = null;
@@ -214,7 +228,7 @@ export class Controller {
       );
     } catch (error) {
       if (signal.aborted) return this.#stoppedWhileStarting();
-      throw this.#failStart(error);
+      throw this.#failStart(error, before);
     } finally {
       this.#opening = null;
     }
@@ -274,7 +288,22 @@ export class Controller {
     return this.status();
   }
 
-  #failStart(error: unknown): ControllerError {
+  /** What every viewer sees of the last capture (restored when a start is refused with 400). */
+  #sharedFacts(): SharedFacts {
+    return {
+      state: this.#state,
+      source: this.#source,
+      filter: this.#filter,
+      message: this.#message,
+      saved: this.#saved,
+      warning: this.#warning,
+      alertWarning: this.#alertWarning,
+      endedAt: this.#endedAt,
+      since: this.#since,
+    };
+  }
+
+  #failStart(error: unknown, before?: SharedFacts): ControllerError {
     const message = error instanceof Error ? error.message : String(error);
     const code = (error as { code?: string }).code;
     // 409 when another run writes the log directory: a conflict, like a capture in progress.
@@ -283,11 +312,26 @@ export class Controller {
       : code === "in_use"
       ? 409
       : 500;
+    const field = code === "bad_filter"
+      ? "filter"
+      : code === "no_such_device"
+      ? "interface"
+      : undefined;
+    if (status === 400 && before !== undefined) {
+      // A bad filter or device is the requester's mistake: it is told (400, next to the field),
+      // and the state every other viewer sees goes back to what it was instead of "error".
+      ({ source: this.#source, filter: this.#filter, message: this.#message } = before);
+      ({ saved: this.#saved, warning: this.#warning, alertWarning: this.#alertWarning } = before);
+      ({ endedAt: this.#endedAt, since: this.#since } = before);
+      this.#setState(before.state);
+      log.warn("Refused a start: {message}", { message });
+      return new ControllerError(status, message, field);
+    }
     this.#message = message;
     this.#endedAt = new Date();
     this.#setState("error");
     log.warn("Cannot start the capture: {message}", { message });
-    return new ControllerError(status, message);
+    return new ControllerError(status, message, field);
   }
 
   async #stop(): Promise<Status> {

@@ -101,7 +101,12 @@ export type Subscriber = (event: ControllerEvent) => void;
 /** A request the controller refuses, with the HTTP status that says why. */
 export class ControllerError extends Error {
   override name = "ControllerError";
-  constructor(readonly status: 400 | 409 | 500, message: string) {
+  constructor(
+    readonly status: 400 | 409 | 500,
+    message: string,
+    /** The request field at fault (a bad filter, an unknown device), for the page to point at. */
+    readonly field?: "filter" | "interface",
+  ) {
     super(message);
   }
 }

@@ -22,13 +22,8 @@ import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { FailureBudgets } from "./failure_budget.ts";
 import { tokenGuard } from "./token_guard.ts";
 import { readBodyCapped } from "./read_body.ts";
-import page from "./index.html" with { type: "text" };
-import script from "./app.js" with { type: "text" };
-import formatScript from "./format.js" with { type: "text" };
-import chartModule from "./chart.js" with { type: "text" };
-import style from "./style.css" with { type: "text" };
-import chartScript from "uplot/dist/uPlot.iife.min.js" with { type: "text" };
-import chartStyle from "uplot/dist/uPlot.min.css" with { type: "text" };
+import { ASSETS } from "./page_assets.ts";
+import { summaryInRange } from "./summary_range.ts";
 
 /** Options of the app. */
 export interface AppOptions {
@@ -59,17 +54,9 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-const ASSETS: Record<string, { body: string; type: string }> = {
-  "/": { body: page, type: "text/html; charset=utf-8" },
-  "/app.js": { body: script, type: "text/javascript; charset=utf-8" },
-  "/format.js": { body: formatScript, type: "text/javascript; charset=utf-8" },
-  "/chart.js": { body: chartModule, type: "text/javascript; charset=utf-8" },
-  "/style.css": { body: style, type: "text/css; charset=utf-8" },
-  "/vendor/uplot.js": { body: chartScript, type: "text/javascript; charset=utf-8" },
-  "/vendor/uplot.css": { body: chartStyle, type: "text/css; charset=utf-8" },
-};
-
 const START_FIELDS = ["interface", "filter"] as const;
+/** The chart's stored seconds before any capture (summary.series_seconds' default). */
+const SERIES_SECONDS = 300;
 const ALERT_QUERY = ["limit", "severity", "detector"] as const;
 const MAX_BODY_BYTES = 64 * 1024;
 const MAX_FILTER_LENGTH = 8192;
@@ -180,7 +167,16 @@ export function createApp(controller: Controller, options: AppOptions = {}): Hon
     return c.json({ alerts: controller.alerts({ limit, severity, detector }) });
   });
 
-  app.get("/api/summary", (c) => c.json(controller.summary()));
+  app.get("/api/summary", (c) => {
+    const query = c.req.query();
+    const problem = unknownFields(query, ["seconds"]);
+    if (problem !== null) return error(c, 400, problem.replace("field", "parameter"));
+    const seconds = query.seconds === undefined ? undefined : wholeNumber(query.seconds, 1, 86_400);
+    if (seconds === null) {
+      return error(c, 400, `Bad seconds "${query.seconds}": expected 1 to 86400`);
+    }
+    return c.json(summaryInRange(controller, seconds, SERIES_SECONDS));
+  });
 
   app.get("/api/events", (c) => {
     c.header("X-Accel-Buffering", "no");
@@ -353,7 +349,11 @@ function wholeNumber(text: string, min: number, max: number): number | null {
 }
 
 function controllerError(c: Context, e: unknown): Response {
-  if (e instanceof ControllerError) return error(c, e.status, e.message);
+  if (e instanceof ControllerError) {
+    // "field" lets the page show the error next to the filter or interface that caused it.
+    if (e.field !== undefined) return c.json({ error: e.message, field: e.field }, e.status);
+    return error(c, e.status, e.message);
+  }
   throw e;
 }
 

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { CONTENT_SECURITY_POLICY, createApp } from "../../ui/server.ts";
+import { PAGE_SCRIPTS } from "../../ui/page_assets.ts";
 import {
   errorOf,
   fileController,
@@ -85,9 +86,16 @@ Deno.test("the page's assets are embedded and served with their types", async ()
     assert.ok(response.headers.get("Content-Security-Policy"), path);
     assert.match(await response.text(), content, path);
   }
-  for (const path of ["/app.js", "/format.js", "/chart.js"]) {
-    const script = await (await app.request(path)).text();
+  assert.ok(PAGE_SCRIPTS.length >= 9, PAGE_SCRIPTS.join(", "));
+  for (const path of PAGE_SCRIPTS) {
+    const response = await app.request(path);
+    assert.match(response.headers.get("Content-Type")!, /^text\/javascript/, path);
+    const script = await response.text();
     assert.doesNotMatch(script, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/, path);
+    // Every module a page script imports is served (and so embedded for deno compile).
+    for (const [, imported] of script.matchAll(/from "\.(\/[a-z_]+\.js)"/g)) {
+      assert.ok(PAGE_SCRIPTS.includes(imported!), `${path} imports ${imported}, not served`);
+    }
   }
 });
 
@@ -181,11 +189,13 @@ Deno.test("a bad BPF filter answers 400 with libpcap's message and starts nothin
   const app = createApp(controller);
   const response = await post(app, "/api/start", JSON.stringify({ filter: "tcp port x" }));
   assert.equal(response.status, 400);
-  const message = await errorOf(response);
-  assert.match(message, /Bad filter "tcp port x": unknown port 'x'/);
+  const body = await response.json();
+  assert.match(body.error, /Bad filter "tcp port x": unknown port 'x'/);
+  assert.equal(body.field, "filter", "the page shows the error next to the filter field");
+  // The requester's mistake is not everyone's: the shared state stays idle, without a message.
   const status = await (await app.request("/api/status")).json();
-  assert.equal(status.state, "error");
-  assert.equal(status.message, message);
+  assert.equal(status.state, "idle");
+  assert.equal(status.message, null);
   assert.equal(controller.sessionsStarted, 0);
   // An interface is refused in file mode.
   const device = await post(app, "/api/start", JSON.stringify({ interface: "eth0" }));
