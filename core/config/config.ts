@@ -9,6 +9,7 @@ import { DEFAULT_HOME_NETWORKS } from "../packet/direction.ts";
 import { DETECTION_KEYS } from "../detect/detect_keys.ts";
 import { UI_KEYS } from "./ui_keys.ts";
 import { CAPTURE_KEYS } from "./capture_keys.ts";
+import { STORE_KEYS } from "./store_keys.ts";
 import { ConfigError } from "./config_error.ts";
 import { flattenKeys } from "./config_flatten.ts";
 import { readConfigJson } from "./config_file.ts";
@@ -90,6 +91,7 @@ export const CONFIG_KEYS: KeySpec[] = [
     doc: "Entries in each top-N list of the summary.",
   },
   ...CAPTURE_KEYS,
+  ...STORE_KEYS,
   ...UI_KEYS,
   ...DETECTION_KEYS,
 ];

@@ -12,6 +12,7 @@ import { RecordWriter, type WriterChange } from "../records/record_writer.ts";
 import type { WriterMode } from "../records/log_directory.ts";
 import { log } from "../records/diagnostics.ts";
 import type { KernelCounters } from "../records/eve_records.ts";
+import { AlertStoreWriter } from "../store/alert_store_writer.ts";
 
 /** How a capture ended. */
 export type CaptureEnd =
@@ -69,6 +70,8 @@ export class Session {
   readonly engine: Engine;
   readonly source: PacketSource;
   readonly writer: RecordWriter | null;
+  /** The alert history beside the records (null without a log directory or when it failed). */
+  readonly store: AlertStoreWriter | null;
   readonly done: Promise<SessionResult>;
   #ticker: ReturnType<typeof setInterval> | undefined;
   #ingestErrors = 0;
@@ -97,12 +100,18 @@ export class Session {
         options.onWriteProblem?.(message, change);
       };
     }
+    // Opened after the records file, whose lock makes this run the history's one writer.
+    this.store = options.logDirectory === null
+      ? null
+      : AlertStoreWriter.open(options.logDirectory, config);
+    const listeners = [...(options.listeners ?? [])];
+    if (this.store !== null) listeners.push(this.store.listener);
     this.engine = new Engine({
       config,
       writer: this.writer,
       source: { name: source.source, live: source.live, link_type: source.linkTypeName },
       hostAddresses: options.hostAddresses ?? [],
-      listeners: options.listeners ?? [],
+      listeners,
     });
     this.engine.detection.alerts.onFirstDrop = (message) => {
       log.warn("{message}", { message });
@@ -147,6 +156,7 @@ export class Session {
       clearInterval(this.#ticker);
     }
     this.engine.finish();
+    this.store?.close();
     this.writer?.close();
     return {
       end,
