@@ -27,6 +27,7 @@ import {
 import { LogDirectoryError } from "./core/records/record_writer.ts";
 import { Session, type SessionResult } from "./core/run/session.ts";
 import { captureOptions } from "./core/run/capture_options.ts";
+import { outputSettings } from "./core/outputs/output_settings.ts";
 import { VERSION } from "./core/version.ts";
 import { AlertPrinter } from "./app/alert_printer.ts";
 import { Controller } from "./ui/controller.ts";
@@ -44,6 +45,7 @@ async function main(args: string[]): Promise<number> {
   if (cli.version) return print(`anomaly ${VERSION}`);
   const fromFile = cli.config === undefined ? defaultConfig() : loadConfigFile(cli.config);
   const config = applyOverrides(fromFile, cli.overrides);
+  outputSettings(config); // an output enabled without its URL or command: exit 2 now, not at Start
   if (cli.printConfig) return print(JSON.stringify(configAsObject(config), null, 2));
   if (cli.listInterfaces) return print(formatDevices());
   if (!cli.noUi) return await runUi(cli, config);

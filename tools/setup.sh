@@ -33,6 +33,9 @@ if [ "$mode" = "test" ]; then
   need_cmd hydra hydra
   need_cmd medusa medusa
   need_cmd tshark tshark # Community ID checked against tshark's communityid field
+  need_cmd redis-server redis-server # outputs.redis checked against a real server
+  need_cmd redis-cli redis-tools
+  need_cmd /usr/sbin/rsyslogd rsyslog # outputs.syslog checked against rsyslogd
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -5,6 +5,7 @@
  * Prometheus reads as a counter reset; alert records by detector and state add up across captures.
  */
 import type { Controller } from "./controller.ts";
+import { outputMetricLines } from "./output_metrics.ts";
 
 /** The Content-Type of the text format. */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -143,6 +144,7 @@ export function renderMetrics(controller: Controller): string {
       [{ side: "destination" }, tracking.destination_evictions ?? 0],
     ],
   );
+  out.push(...outputMetricLines(controller.session?.outputs?.counts() ?? null));
   return out.join("\n") + "\n";
 }
 

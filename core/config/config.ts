@@ -9,6 +9,7 @@ import { DEFAULT_HOME_NETWORKS } from "../packet/direction.ts";
 import { DETECTION_KEYS } from "../detect/detect_keys.ts";
 import { UI_KEYS } from "./ui_keys.ts";
 import { CAPTURE_KEYS } from "./capture_keys.ts";
+import { OUTPUT_KEYS } from "../outputs/output_keys.ts";
 import { STORE_KEYS } from "./store_keys.ts";
 import { ConfigError } from "./config_error.ts";
 import { flattenKeys } from "./config_flatten.ts";
@@ -93,6 +94,7 @@ export const CONFIG_KEYS: KeySpec[] = [
   ...CAPTURE_KEYS,
   ...STORE_KEYS,
   ...UI_KEYS,
+  ...OUTPUT_KEYS,
   ...DETECTION_KEYS,
 ];
 

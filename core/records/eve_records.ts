@@ -80,6 +80,18 @@ export type AlertCounts = {
   >;
 };
 
+/** What one output beside the records file did with the records offered to it. */
+export type OutputCounts = {
+  /** Records the server took (for UDP syslog: handed to the kernel). */
+  sent: number;
+  /** Records lost without an attempt: the queue was full, or still held at the end's deadline. */
+  dropped: number;
+  /** Records given up after their attempts failed (refused, too large, a hook that failed). */
+  failed: number;
+  /** Records waiting in the queue now. */
+  queued: number;
+};
+
 /**
  * The summary snapshot's fields that a stats record writes as they are (the top lists, unique
  * counts, decode counters): typed once, in SummarySnapshot.
@@ -123,6 +135,8 @@ export type StatsSummary = SnapshotFields & {
   trackers: TrackerStats[];
   /** With a records file only. */
   records_lost?: number;
+  /** By output name (syslog, redis, webhook, exec), for the enabled outputs only. */
+  outputs?: Record<string, OutputCounts>;
 };
 
 /** An EVE `stats` record. */
@@ -238,6 +252,8 @@ export interface StatsRecordInput {
   trackers: TrackerStats[];
   /** Records lost so far to failed writes; null without a records file (the field is left out). */
   recordsLost: number | null;
+  /** Counts of the enabled outputs; null (the field is left out) when none is enabled. */
+  outputs?: Record<string, OutputCounts> | null;
 }
 
 /** The EVE stats record for the summary's current state. */
@@ -285,6 +301,7 @@ export function buildStatsRecord(summary: TrafficSummary, input: StatsRecordInpu
     alerts: input.alerts,
     trackers: input.trackers,
     ...(input.recordsLost === null ? {} : { records_lost: input.recordsLost }),
+    ...(input.outputs == null ? {} : { outputs: input.outputs }),
   };
   return {
     timestamp: eveTimestamp(input.timestampUs),

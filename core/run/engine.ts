@@ -15,6 +15,7 @@ import {
   buildStatsRecord,
   type EveRecord,
   type KernelCounters,
+  type OutputCounts,
   type StatsRecord,
 } from "../records/eve_records.ts";
 import { TrafficSummary } from "../summary/summary.ts";
@@ -42,6 +43,8 @@ export interface EngineOptions {
   /** The host's own addresses (live captures), for the incoming/outgoing split. */
   hostAddresses?: readonly string[];
   listeners?: RecordListener[];
+  /** The outputs' counts for each stats record (core/outputs/); none when no output is on. */
+  outputCounts?: () => Record<string, OutputCounts>;
 }
 
 /** Runs the summary (and later the detectors) over packet records on packet time. */
@@ -54,6 +57,7 @@ export class Engine {
   readonly #collector = new BatchSummaryCollector();
   readonly #writer: RecordWriter | null;
   readonly #listeners: RecordListener[];
+  readonly #outputCounts: (() => Record<string, OutputCounts>) | undefined;
   readonly #intervalUs: number;
   #clockUs = -1;
   /** The packet-time second the detectors last ticked at. */
@@ -81,6 +85,7 @@ export class Engine {
     });
     this.#writer = options.writer;
     this.#listeners = options.listeners ?? [];
+    this.#outputCounts = options.outputCounts;
     this.#intervalUs = num(config, "stats.interval_s") * 1e6;
     this.detection = new Detection(config, (record) => this.#publish(record));
   }
@@ -183,6 +188,7 @@ export class Engine {
       trackers: this.detection.trackers(),
       // Records lost so far to failed writes (disk full, log directory gone).
       recordsLost: this.#writer === null ? null : this.#writer.failures,
+      outputs: this.#outputCounts?.() ?? null,
     });
     this.#intervalStartUs = atUs;
     this.#intervalPackets = 0;

@@ -11,7 +11,8 @@ import type { PacketBatch } from "../packet/packet_batch.ts";
 import { RecordWriter, type WriterChange } from "../records/record_writer.ts";
 import type { WriterMode } from "../records/log_directory.ts";
 import { log } from "../records/diagnostics.ts";
-import type { KernelCounters } from "../records/eve_records.ts";
+import type { KernelCounters, OutputCounts } from "../records/eve_records.ts";
+import { OutputSet } from "../outputs/output_set.ts";
 import { AlertStoreWriter } from "../store/alert_store_writer.ts";
 
 /** How a capture ended. */
@@ -41,6 +42,8 @@ export interface SessionResult {
   writeFailures: number;
   /** Why writes last failed, or null if none did. */
   writeError: string | null;
+  /** What each enabled output sent, dropped and failed, once flushed; null when none is on. */
+  outputs: Record<string, OutputCounts> | null;
 }
 
 /** Options of a session. */
@@ -72,6 +75,8 @@ export class Session {
   readonly writer: RecordWriter | null;
   /** The alert history beside the records (null without a log directory or when it failed). */
   readonly store: AlertStoreWriter | null;
+  /** The outputs beside the records file (syslog, Redis, webhook, exec); null when none is on. */
+  readonly outputs: OutputSet | null;
   readonly done: Promise<SessionResult>;
   #ticker: ReturnType<typeof setInterval> | undefined;
   #ingestErrors = 0;
@@ -81,6 +86,8 @@ export class Session {
   constructor(options: SessionOptions) {
     const { config, source } = options;
     this.source = source;
+    // First: a bad output setting throws before anything is opened; outputs connect lazily.
+    this.outputs = OutputSet.fromConfig(config);
     this.writer = options.logDirectory === null ? null : RecordWriter.open(options.logDirectory, {
       maxBytes: num(config, "log.max_bytes"),
       maxFiles: num(config, "log.max_files"),
@@ -106,12 +113,15 @@ export class Session {
       : AlertStoreWriter.open(options.logDirectory, config);
     const listeners = [...(options.listeners ?? [])];
     if (this.store !== null) listeners.push(this.store.listener);
+    const outputs = this.outputs;
+    if (outputs !== null) listeners.push(outputs.listener);
     this.engine = new Engine({
       config,
       writer: this.writer,
       source: { name: source.source, live: source.live, link_type: source.linkTypeName },
       hostAddresses: options.hostAddresses ?? [],
       listeners,
+      ...(outputs === null ? {} : { outputCounts: () => outputs.counts() }),
     });
     this.engine.detection.alerts.onFirstDrop = (message) => {
       log.warn("{message}", { message });
@@ -158,6 +168,8 @@ export class Session {
     this.engine.finish();
     this.store?.close();
     this.writer?.close();
+    // Bounded by outputs.flush_s: a server that is down delays the end, never blocks it.
+    const outputs = (await this.outputs?.close()) ?? null;
     return {
       end,
       packets: this.engine.summary.packets,
@@ -165,6 +177,7 @@ export class Session {
       recordsPath: this.writer?.path ?? null,
       writeFailures: this.writer?.failures ?? 0,
       writeError: this.#writeError,
+      outputs,
     };
   }
 }
