@@ -52,9 +52,8 @@ export interface RedisServer extends AsyncDisposable {
   subscribe(channel: string): Promise<{ messages(): string[]; stop(): Promise<void> }>;
 }
 
-/** Starts redis-server on a free 127.0.0.1 port, persisting nothing. */
-export async function startRedis(directory: string): Promise<RedisServer> {
-  const port = freeTcpPort();
+/** Starts redis-server on `port` (default a free one) of 127.0.0.1, persisting nothing. */
+export async function startRedis(directory: string, port = freeTcpPort()): Promise<RedisServer> {
   const child = new Deno.Command("redis-server", {
     args: ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
     cwd: directory,
