@@ -27,6 +27,12 @@ import {
 import { LogDirectoryError } from "./core/records/record_writer.ts";
 import { Session, type SessionResult } from "./core/run/session.ts";
 import { captureOptions } from "./core/run/capture_options.ts";
+import {
+  captureEndFacts,
+  captureEndText,
+  logCaptureStart,
+  logStartup,
+} from "./core/run/run_log.ts";
 import { outputSettings } from "./core/outputs/output_settings.ts";
 import { VERSION } from "./core/version.ts";
 import { AlertPrinter } from "./app/alert_printer.ts";
@@ -81,7 +87,9 @@ async function runHeadless(cli: CliOptions, config: Config): Promise<number> {
       );
       return EXIT_OK;
     }
-    return await runSession(capture, config, cli.logDir, cli.durationS, stopping.signal);
+    return await runSession(capture, config, cli.logDir, cli.durationS, stopping.signal, {
+      filter: cli.filter ?? "",
+    });
   } finally {
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   }
@@ -93,6 +101,7 @@ async function runSession(
   logDir: string,
   durationS: number | undefined,
   stopping: AbortSignal,
+  { filter }: { filter: string },
 ): Promise<number> {
   let session: Session;
   const printer = new AlertPrinter({
@@ -112,11 +121,8 @@ async function runSession(
     throw error;
   }
   await setUpDiagnostics({ logDirectory: logDir });
-  log.info("Capturing from {source} ({linkType}); records go to {path}", {
-    source: capture.source,
-    linkType: capture.linkTypeName,
-    path: session.writer?.path,
-  });
+  logStartup(config, { version: VERSION, libpcap: libpcapVersion() });
+  logCaptureStart(session, { filter });
   for (const warning of capture.warnings) log.warn(warning);
   const stop = () => void session.stop();
   stopping.addEventListener("abort", stop);
@@ -125,7 +131,7 @@ async function runSession(
   const result = await session.done;
   clearTimeout(timer);
   stopping.removeEventListener("abort", stop);
-  return report(result, capture, printer);
+  return report(result, session, printer);
 }
 
 /** The web UI: serves until SIGINT or SIGTERM, which stop any capture cleanly first. */
@@ -171,7 +177,9 @@ async function runUi(cli: CliOptions, config: Config): Promise<number> {
   }
   const address = server.addr;
   const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
-  console.log(`Anomaly UI: http://${host}:${address.port}/`);
+  const url = `http://${host}:${address.port}/`;
+  console.log(`Anomaly UI: ${url}`);
+  logStartup(config, { version: VERSION, url, libpcap: libpcapVersion() });
   if (token !== undefined) {
     console.log("API calls need the token: open the URL with #token=TOKEN or enter it in the page");
   }
@@ -198,8 +206,9 @@ class UiError extends Error {
   override name = "UiError";
 }
 
-function report(result: SessionResult, capture: Capture, printer: AlertPrinter): number {
-  const what = `${result.packets} packets from ${capture.source}`;
+function report(result: SessionResult, session: Session, printer: AlertPrinter): number {
+  const facts = captureEndFacts(session, result);
+  const what = `${result.packets} packets from ${session.source.source}`;
   let where = `${result.records} record${result.records === 1 ? "" : "s"} in ${result.recordsPath}`;
   if (result.writeFailures > 0) {
     where += `; ${result.writeFailures} records could not be written and are lost (${
@@ -209,12 +218,13 @@ function report(result: SessionResult, capture: Capture, printer: AlertPrinter):
   where += printer.summary();
   const end = result.end;
   if (!("message" in end)) {
-    if (result.writeFailures > 0 || printer.failed > 0) log.warn(`Done: ${what}; ${where}`);
-    else log.info(`Done: ${what}; ${where}`);
+    const done = `Done: ${what}, ${captureEndText(facts)}; ${where}`;
+    if (result.writeFailures > 0 || printer.failed > 0) log.warn(done, { ...facts });
+    else log.info(done, { ...facts });
     return EXIT_OK;
   }
   fail(`${end.message} (processed ${what}; ${where})`);
-  logFileOnly.error(`${end.message} (processed ${what}; ${where})`);
+  logFileOnly.error(`${end.message} (processed ${what}; ${where})`, { ...facts });
   return EXIT_RUNTIME;
 }
 

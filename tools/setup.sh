@@ -36,6 +36,7 @@ if [ "$mode" = "test" ]; then
   need_cmd redis-server redis-server # outputs.redis checked against a real server
   need_cmd redis-cli redis-tools
   need_cmd /usr/sbin/rsyslogd rsyslog # outputs.syslog checked against rsyslogd
+  need_cmd promtool prometheus # /metrics checked with promtool check metrics
 fi
 
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -9,6 +9,7 @@
 import { log } from "../core/records/diagnostics.ts";
 import type { PacketSource, SessionResult } from "../core/run/session.ts";
 import { Session } from "../core/run/session.ts";
+import { type CaptureClient, logCaptureEnd, logCaptureStart } from "../core/run/run_log.ts";
 import {
   type CaptureState,
   ControllerError,
@@ -144,8 +145,11 @@ export class Controller {
    * Starts a capture on `request.interface` (or the default) with `request.filter`. Rejects with
    * ControllerError: 409 while a capture is active, 400 for a bad filter or device, 500 else.
    */
-  start(request: { interface?: string; filter?: string } = {}): Promise<Status> {
-    return this.#serialise(() => this.#start(request));
+  start(
+    request: { interface?: string; filter?: string } = {},
+    client?: CaptureClient,
+  ): Promise<Status> {
+    return this.#serialise(() => this.#start(request, client));
   }
 
   /**
@@ -186,7 +190,10 @@ export class Controller {
     return result;
   }
 
-  async #start(request: { interface?: string; filter?: string }): Promise<Status> {
+  async #start(
+    request: { interface?: string; filter?: string },
+    client: CaptureClient | undefined,
+  ): Promise<Status> {
     if (this.#closed) throw new ControllerError(409, "Anomaly is shutting down");
     if (ACTIVE.has(this.#state)) {
       throw new ControllerError(
@@ -261,10 +268,7 @@ export class Controller {
     this.#sessionsStarted++;
     this.#since = new Date();
     this.#setState("capturing");
-    log.info("Capturing from {source}; records go to {path}", {
-      source: source.source,
-      path: session.writer?.path ?? "(memory)",
-    });
+    logCaptureStart(session, { filter, client });
     session.done.then(
       (result) => this.#ended(session, result),
       (error) => this.#ended(session, null, error),
@@ -371,11 +375,8 @@ export class Controller {
     this.#message = message;
     this.#broadcast({ type: "summary", data: this.summary() });
     this.#setState(message === null ? "stopped" : "error");
-    log.info("Capture ended: {packets} packets; {records} records in {path}", {
-      packets: result?.packets ?? 0,
-      records: result?.records ?? 0,
-      path: result?.recordsPath ?? "(memory)",
-    });
+    if (result !== null) logCaptureEnd(session, result);
+    else log.warn("Capture of {source} ended: {message}", { source: this.#source, message });
   }
 
   #onRecord(record: Record<string, unknown>): void {

@@ -16,6 +16,7 @@ import { streamSSE } from "hono/streaming";
 import { DETECTOR_NAMES } from "../core/detect/catalog.ts";
 import { isLoopbackHost } from "../core/packet/ip_address.ts";
 import { log } from "../core/records/diagnostics.ts";
+import type { CaptureClient } from "../core/run/run_log.ts";
 import type { Controller } from "./controller.ts";
 import { ControllerError, type ControllerEvent } from "./controller_api.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
@@ -124,7 +125,7 @@ export function createApp(controller: Controller, options: AppOptions = {}): Hon
       request.filter = body.filter;
     }
     try {
-      return c.json(await controller.start(request));
+      return c.json(await controller.start(request, apiClient(c, token !== undefined)));
     } catch (e) {
       return controllerError(c, e);
     }
@@ -346,6 +347,18 @@ function wholeNumber(text: string, min: number, max: number): number | null {
   if (!/^\d{1,9}$/.test(text)) return null;
   const value = Number(text);
   return value >= min && value <= max ? value : null;
+}
+
+/** Who sent an API request, for the log line of the capture it starts. */
+function apiClient(c: Context, tokenRequired: boolean): CaptureClient {
+  const peer = (c.env as { remoteAddr?: { hostname?: string; port?: number } } | undefined)
+    ?.remoteAddr;
+  const host = peer?.hostname ?? "unknown";
+  const address = host.includes(":") ? `[${host}]` : host;
+  return {
+    address: peer?.port === undefined ? address : `${address}:${peer.port}`,
+    token: tokenRequired,
+  };
 }
 
 function controllerError(c: Context, e: unknown): Response {

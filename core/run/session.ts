@@ -78,6 +78,8 @@ export class Session {
   /** The outputs beside the records file (syslog, Redis, webhook, exec); null when none is on. */
   readonly outputs: OutputSet | null;
   readonly done: Promise<SessionResult>;
+  /** When the session was created: its capture's start, for the duration the log reports. */
+  readonly startedAt = new Date();
   #ticker: ReturnType<typeof setInterval> | undefined;
   #ingestErrors = 0;
   #writeError: string | null = null;
