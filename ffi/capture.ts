@@ -37,6 +37,11 @@ export interface CaptureOptions {
   nice?: number;
   /** Packets per batch. Default 4096. */
   batchSize?: number;
+  /**
+   * Copy each packet's frame bytes into its batch (`PacketBatch.frames`), for the packets behind
+   * an alert (core/pcap/). Default false.
+   */
+  keepFrames?: boolean;
   /** Hand batch buffers back to the worker after `onBatch` returns. Default true. */
   reuseBatches?: boolean;
   /**
@@ -159,6 +164,7 @@ export class Capture {
       nice = DEFAULT_CAPTURE_SETTINGS.nice,
       batchSize = 4096,
       reuseBatches = true,
+      keepFrames = false,
       signal,
     } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -192,6 +198,7 @@ export class Capture {
       bufferSize,
       batchSize,
       nice,
+      keepFrames,
     };
     const worker = new Worker(new URL("./capture_worker.ts", import.meta.url).href, {
       type: "module",
@@ -280,11 +287,14 @@ export class Capture {
   }
 
   #onBatch(msg: FromWorker & { type: "batch" }): void {
-    const { timestampsUs, fields, summaryRows } = msg;
+    const { timestampsUs, fields, summaryRows, frames, frameStarts } = msg;
     if (this.#sinkError === null && this.#sink !== null) {
       const batch = new PacketBatch(this.#batchSize, { timestampsUs, fields });
       batch.count = msg.count;
       batch.summaryRows = summaryRows.subarray(0, msg.summaryLength);
+      batch.frames = frames ?? null;
+      batch.frameStarts = frameStarts ?? null;
+      batch.framesLength = msg.framesLength;
       try {
         this.#sink.onBatch(batch);
       } catch (e) {
@@ -294,11 +304,22 @@ export class Capture {
     if (this.#ended) return;
     const ack: { message: ToWorker; transfer: Transferable[] } = this.#reuse
       ? {
-        message: { type: "ack", buffers: { timestampsUs, fields, summaryRows } },
+        message: {
+          type: "ack",
+          buffers: {
+            timestampsUs,
+            fields,
+            summaryRows,
+            ...(frames && frameStarts ? { frames, frameStarts } : {}),
+          },
+        },
         transfer: [
           timestampsUs.buffer as ArrayBuffer,
           fields.buffer as ArrayBuffer,
           summaryRows.buffer as ArrayBuffer,
+          ...(frames && frameStarts
+            ? [frames.buffer as ArrayBuffer, frameStarts.buffer as ArrayBuffer]
+            : []),
         ],
       }
       : { message: { type: "ack" }, transfer: [] };

@@ -19,6 +19,8 @@ export interface WorkerOpenOptions {
   batchSize: number;
   /** Nice value for the capture threads of a live capture (0: leave alone). */
   nice: number;
+  /** Copy each packet's frame bytes into the batch (`frames`), for alert pcaps (core/pcap/). */
+  keepFrames?: boolean;
 }
 
 /** The arrays of a `PacketBatch` and its summary rows, moved between threads. */
@@ -27,6 +29,9 @@ export interface BatchBuffers {
   fields: Int32Array;
   /** Room for summary rows (core/summary/batch_summary.ts); the rows fill its start. */
   summaryRows: Float64Array;
+  /** With `keepFrames`: the frames' bytes and where each packet's starts (PacketBatch). */
+  frames?: Uint8Array;
+  frameStarts?: Int32Array;
 }
 
 export type ToWorker =
@@ -46,7 +51,7 @@ export type FromWorker =
     warnings: string[];
   }
   | { type: "open_failed"; error: { code: CaptureErrorCode; message: string } }
-  | ({ type: "batch"; count: number; summaryLength: number } & BatchBuffers)
+  | ({ type: "batch"; count: number; summaryLength: number; framesLength: number } & BatchBuffers)
   | { type: "stats"; received: number; dropped: number; ifDropped: number }
   | {
     type: "end";

@@ -15,6 +15,7 @@ import { BatchSummaryCollector } from "../core/summary/batch_summary.ts";
 import { PacketBatch } from "../core/packet/packet_batch.ts";
 import type { BatchBuffers, FromWorker, ToWorker, WorkerOpenOptions } from "./capture_protocol.ts";
 import { defaultDevice } from "./devices.ts";
+import { FrameCopier } from "./frame_copy.ts";
 import { CaptureError } from "./errors.ts";
 import { setThreadNice } from "./priority.ts";
 import { PcapHandle, READ_EOF, READ_NONE, READ_PACKET } from "./pcap_handle.ts";
@@ -44,6 +45,8 @@ const summary = new BatchSummaryCollector();
 let stopRequested = false;
 let inFlight = 0;
 let batchSize = 4096;
+/** Set by `keepFrames`: each packet's bytes travel with its batch (alert pcaps). */
+let frameCopier: FrameCopier | null = null;
 const pool: BatchBuffers[] = [];
 let wake: (() => void) | null = null;
 let startResolve: (() => void) | null = null;
@@ -83,6 +86,7 @@ scope.onmessage = (event) => {
 
 function open(options: WorkerOpenOptions): void {
   batchSize = options.batchSize;
+  if (options.keepFrames) frameCopier = new FrameCopier();
   try {
     if (options.read !== undefined) {
       handle = PcapHandle.openOffline(options.read);
@@ -173,7 +177,26 @@ let summaryRoom: Float64Array = new Float64Array(SUMMARY_ROWS);
 function takeBatch(): PacketBatch {
   const buffers = pool.pop();
   summaryRoom = buffers?.summaryRows ?? new Float64Array(SUMMARY_ROWS);
-  return new PacketBatch(batchSize, buffers);
+  const batch = new PacketBatch(batchSize, buffers);
+  if (frameCopier !== null) {
+    const frames = buffers?.frames && buffers.frameStarts
+      ? { frames: buffers.frames, frameStarts: buffers.frameStarts }
+      : FrameCopier.buffers(batchSize);
+    batch.frames = frames.frames;
+    batch.frameStarts = frames.frameStarts;
+  }
+  return batch;
+}
+
+/** Reads `frame` into `batch`: its bytes when kept, then its record. Returns true when full. */
+function addPacket(frame: Frame, decoder: PacketDecoder, batch: PacketBatch): boolean {
+  if (frameCopier === null) {
+    decoder.decode(frame, batch);
+    return batch.count >= batch.capacity;
+  }
+  frameCopier.keep(frame, batch);
+  decoder.decode(frame, batch);
+  return batch.count >= batch.capacity || !FrameCopier.hasRoom(batch);
 }
 
 /** Counts the summary's rows of a non-empty batch and posts both (the buffers move). */
@@ -181,6 +204,15 @@ function postBatch(batch: PacketBatch): void {
   const { timestampsUs, fields } = batch;
   const rows = summary.collect(batch, summaryRoom);
   const summaryRows = new Float64Array(rows.buffer, 0, rows.buffer.byteLength / 8);
+  const transfer = [
+    timestampsUs.buffer as ArrayBuffer,
+    fields.buffer as ArrayBuffer,
+    summaryRows.buffer as ArrayBuffer,
+  ];
+  const { frames, frameStarts } = batch;
+  if (frames !== null && frameStarts !== null) {
+    transfer.push(frames.buffer as ArrayBuffer, frameStarts.buffer as ArrayBuffer);
+  }
   post({
     type: "batch",
     count: batch.count,
@@ -188,11 +220,9 @@ function postBatch(batch: PacketBatch): void {
     fields,
     summaryRows,
     summaryLength: rows.length,
-  }, [
-    timestampsUs.buffer as ArrayBuffer,
-    fields.buffer as ArrayBuffer,
-    summaryRows.buffer as ArrayBuffer,
-  ]);
+    framesLength: batch.framesLength,
+    ...(frames !== null && frameStarts !== null ? { frames, frameStarts } : {}),
+  }, transfer);
   inFlight++;
 }
 
@@ -219,9 +249,8 @@ async function readOffline(
     for (;;) {
       const status = h.next(frame);
       if (status === READ_PACKET) {
-        decoder.decode(frame, batch);
         packets++;
-        if (batch.count >= batch.capacity) {
+        if (addPacket(frame, decoder, batch)) {
           postBatch(batch);
           state.packets = packets;
           await flowControl();
@@ -254,9 +283,8 @@ async function readLive(
     for (;;) {
       const status = h.next(frame);
       if (status === READ_PACKET) {
-        decoder.decode(frame, batch);
         state.packets++;
-        if (batch.count >= batch.capacity) {
+        if (addPacket(frame, decoder, batch)) {
           postBatch(batch);
           await flowControl();
           batch = takeBatch();

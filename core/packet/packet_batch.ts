@@ -115,6 +115,9 @@ export const F_ICMP_ERROR = 1 << 13;
 /** W_SRC_ADDR/W_DST_ADDR hold the outermost IP header's addresses (F_IPV4 or F_IPV6 says which). */
 export const F_ADDRESSES = 1 << 14;
 
+/** Bytes of one frame kept at most with the batch (a frame's captured length beyond is cut). */
+export const FRAME_KEEP_MAX = 65_535;
+
 /** A batch of decoded packets, reused or transferred whole between threads. */
 export class PacketBatch {
   /** Packets filled so far. */
@@ -128,6 +131,14 @@ export class PacketBatch {
    * was decoded; null makes the engine count them itself.
    */
   summaryRows: Float64Array | null = null;
+  /**
+   * The packets' raw frames (core/pcap/: the packets behind an alert), when the capture keeps
+   * them: packet i is `frames[frameStarts[i], frameStarts[i] + its W_CAP_LEN words' bytes)`,
+   * cut to FRAME_KEEP_MAX; the bytes in use are `frames[0, framesLength)`. Null otherwise.
+   */
+  frames: Uint8Array | null = null;
+  frameStarts: Int32Array | null = null;
+  framesLength = 0;
 
   constructor(
     readonly capacity: number,
@@ -141,6 +152,7 @@ export class PacketBatch {
   clear(): void {
     this.count = 0;
     this.summaryRows = null;
+    this.framesLength = 0;
   }
 
   /** True when no further packet fits. */
