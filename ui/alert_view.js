@@ -28,6 +28,7 @@ export async function showAlert(container, id) {
       severityBadge(a.severity),
       ` ${a.signature ?? d.detector ?? id}`,
     ]),
+    element("p", { className: "explanation", text: d.message ?? "" }),
     element("p", { className: "explanation", text: d.explanation ?? "" }),
     keyFacts([
       ["Alert", id],
@@ -140,7 +141,10 @@ function timelineTable(timeline) {
     return tr;
   });
   return element("div", { className: "table-wrap" }, [
-    element("table", { id: "timeline", className: "timeline" }, [head, element("tbody", {}, rows)]),
+    element("table", { className: "timeline", attrs: { id: "timeline" } }, [
+      head,
+      element("tbody", {}, rows),
+    ]),
   ]);
 }
 

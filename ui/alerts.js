@@ -80,7 +80,9 @@ export function alertRow(item, { onAck } = {}) {
   if (item.dest_ip) hosts.push(hostLink(item.dest_ip));
   cell(tr, hosts, "hosts", "Source → destination");
   const what = [viewLink(`#alert=${encodeURIComponent(id)}`, a.signature ?? id, "alert-link")];
-  if (d.explanation) what.push(element("p", { className: "explanation", text: d.explanation }));
+  // The record's own sentence ("... probed 1000 ports"), else the detector's explanation.
+  const sentence = d.message ?? d.explanation;
+  if (sentence) what.push(element("p", { className: "explanation", text: sentence }));
   cell(tr, what, "evidence", "Alert");
   const stateText = ended ? `ended ${formatDateTime(ended)}` : d.state === "end" ? "ended" : "open";
   cell(tr, stateText, `alert-state state-${d.state}`, "State");
