@@ -39,6 +39,7 @@ import { AlertPrinter } from "./app/alert_printer.ts";
 import { Controller } from "./ui/controller.ts";
 import { checkListenPolicy, createApp } from "./ui/server.ts";
 import { serveUi, type UiServer } from "./ui/http_server.ts";
+import { AlertHistory } from "./core/store/alert_history.ts";
 import { uiServerOptions } from "./ui/server_options.ts";
 
 const EXIT_OK = 0;
@@ -161,6 +162,7 @@ async function runUi(cli: CliOptions, config: Config): Promise<number> {
   const app = createApp(controller, {
     token,
     tokenFailuresPerS: num(config, "ui.token_failures_per_s"),
+    history: new AlertHistory(cli.logDir),
   });
   let server: UiServer;
   try {

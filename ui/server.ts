@@ -13,7 +13,6 @@
  */
 import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
-import { DETECTOR_NAMES } from "../core/detect/catalog.ts";
 import { isLoopbackHost } from "../core/packet/ip_address.ts";
 import { log } from "../core/records/diagnostics.ts";
 import type { CaptureClient } from "../core/run/run_log.ts";
@@ -23,6 +22,9 @@ import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 import { FailureBudgets } from "./failure_budget.ts";
 import { tokenGuard } from "./token_guard.ts";
 import { readBodyCapped } from "./read_body.ts";
+import { AlertHistory } from "../core/store/alert_history.ts";
+import { registerAlertRoutes } from "./alert_routes.ts";
+import { registerHostRoutes } from "./host_routes.ts";
 import { ASSETS } from "./page_assets.ts";
 import { summaryInRange } from "./summary_range.ts";
 
@@ -38,6 +40,8 @@ export interface AppOptions {
   keepAliveMs?: number;
   /** Wrong or missing tokens answered per second and client address (default 2). */
   tokenFailuresPerS?: number;
+  /** The alert history GET /api/alerts and /api/hosts answer from (default: none, empty). */
+  history?: AlertHistory;
 }
 
 /** The shortest token accepted off loopback: 16 characters resist guessing at any rate. */
@@ -58,7 +62,6 @@ export const CONTENT_SECURITY_POLICY = [
 const START_FIELDS = ["interface", "filter"] as const;
 /** The chart's stored seconds before any capture (summary.series_seconds' default). */
 const SERIES_SECONDS = 300;
-const ALERT_QUERY = ["limit", "severity", "detector"] as const;
 const MAX_BODY_BYTES = 64 * 1024;
 const MAX_FILTER_LENGTH = 8192;
 
@@ -143,30 +146,9 @@ export function createApp(controller: Controller, options: AppOptions = {}): Hon
     }
   });
 
-  app.get("/api/alerts", (c) => {
-    const query = c.req.query();
-    const problem = unknownFields(query, ALERT_QUERY);
-    if (problem !== null) return error(c, 400, problem.replace("field", "parameter"));
-    const limit = query.limit === undefined ? 100 : wholeNumber(query.limit, 1, 1000);
-    if (limit === null) return error(c, 400, `Bad limit "${query.limit}": expected 1 to 1000`);
-    const severity = query.severity === undefined ? undefined : wholeNumber(query.severity, 1, 255);
-    if (severity === null) {
-      return error(
-        c,
-        400,
-        `Bad severity "${query.severity}": expected a whole number from 1 to 255`,
-      );
-    }
-    const detector = query.detector || undefined;
-    if (detector !== undefined && !(DETECTOR_NAMES as readonly string[]).includes(detector)) {
-      return error(
-        c,
-        400,
-        `Unknown detector "${detector}": expected one of ${DETECTOR_NAMES.join(", ")}`,
-      );
-    }
-    return c.json({ alerts: controller.alerts({ limit, severity, detector }) });
-  });
+  const history = options.history ?? new AlertHistory(null);
+  registerAlertRoutes(app, history);
+  registerHostRoutes(app, { history, traffic: () => controller.session?.engine.summary ?? null });
 
   app.get("/api/summary", (c) => {
     const query = c.req.query();

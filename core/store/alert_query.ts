@@ -68,31 +68,20 @@ export function alertFilter(query: AlertQuery): SqlFilter {
   }
   if (query.acked !== undefined) add("acked = ?", query.acked ? 1 : 0);
   if (query.q !== undefined && query.q !== "") {
-    // LIKE is case-insensitive for ASCII; the user's % and _ are matched literally.
-    const pattern = `%${query.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    const columns = [
-      "signature",
-      "message",
-      "explanation",
-      "detector",
-      "src_ip",
-      "dest_ip",
-      "alert_id",
-    ];
-    add(
-      `(${columns.map((c) => `coalesce(${c}, '') LIKE ? ESCAPE '\\'`).join(" OR ")})`,
-      ...columns.map(() => pattern),
-    );
+    // One column holds the searched texts in lower case (core/store/alert_row.ts): one
+    // comparison per row; the user's % and _ are matched literally.
+    const pattern = `%${query.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    add("search LIKE ? ESCAPE '\\'", pattern);
   }
   return { where: clauses.length === 0 ? "1" : clauses.join(" AND "), args };
 }
 
-/** The ORDER BY clause of `query`: its key, then time and insertion as tie-breaks. */
+/** The ORDER BY clause of `query`: its key, then the newest first among equals. */
 export function alertOrder(query: AlertQuery): string {
-  const order = query.order ?? defaultOrder(query.sort ?? "time");
-  const direction = order === "asc" ? "ASC" : "DESC";
-  const column = SORT_COLUMNS[query.sort ?? "time"];
-  return `${column} ${direction}, last_us ${direction}, rowid ${direction}`;
+  const sort = query.sort ?? "time";
+  const direction = (query.order ?? defaultOrder(sort)) === "asc" ? "ASC" : "DESC";
+  if (sort === "time") return `last_us ${direction}, rowid ${direction}`;
+  return `${SORT_COLUMNS[sort]} ${direction}, last_us DESC, rowid DESC`;
 }
 
 /**

@@ -15,6 +15,8 @@ export type AlertRowValues = {
   explanation: string;
   /** The alert's own sentence (detection.message), when the record has one. */
   message: string | null;
+  /** The searched text (GET /api/alerts?q=): the texts, detector, addresses and id, lower case. */
+  search: string;
   src_ip: string | null;
   dest_ip: string | null;
   at_us: number;
@@ -50,6 +52,15 @@ export function alertRowValues(record: AlertRecord, storedMs: number): AlertRowV
     signature: record.alert.signature,
     explanation: d.explanation,
     message: typeof message === "string" ? message : null,
+    search: [
+      record.alert.signature,
+      message,
+      d.explanation,
+      d.detector,
+      record.src_ip,
+      record.dest_ip,
+      d.alert_id,
+    ].filter((t) => typeof t === "string").join("\n").toLowerCase(),
     src_ip: record.src_ip ?? null,
     dest_ip: record.dest_ip ?? null,
     at_us: eveTimeUs(record.timestamp),

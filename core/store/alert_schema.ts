@@ -20,6 +20,7 @@ CREATE TABLE IF NOT EXISTS alerts (
   signature TEXT NOT NULL,
   explanation TEXT NOT NULL,
   message TEXT,
+  search TEXT NOT NULL,
   src_ip TEXT,
   dest_ip TEXT,
   started_us INTEGER NOT NULL,
@@ -40,6 +41,8 @@ CREATE INDEX IF NOT EXISTS alerts_dest ON alerts(dest_ip, last_us);
 CREATE INDEX IF NOT EXISTS alerts_detector ON alerts(detector, last_us);
 CREATE INDEX IF NOT EXISTS alerts_state ON alerts(state, last_us);
 CREATE INDEX IF NOT EXISTS alerts_stored ON alerts(stored_ms);
+CREATE INDEX IF NOT EXISTS alerts_duration ON alerts(duration_s);
+CREATE INDEX IF NOT EXISTS alerts_severity ON alerts(severity, last_us);
 CREATE TABLE IF NOT EXISTS records (
   alert_id TEXT NOT NULL,
   seq INTEGER NOT NULL,

@@ -23,15 +23,16 @@ const FLUSH_RECORDS = 500;
 const EVICT_EVERY_MS = 10_000;
 
 const UPSERT = `
-INSERT INTO alerts (alert_id, detector, state, severity, signature, explanation, message,
+INSERT INTO alerts (alert_id, detector, state, severity, signature, explanation, message, search,
   src_ip, dest_ip,
   started_us, started, last_us, last, ended, duration_s, records, pcap, stored_ms)
-VALUES (:alert_id, :detector, :state, :severity, :signature, :explanation, :message,
+VALUES (:alert_id, :detector, :state, :severity, :signature, :explanation, :message, :search,
   :src_ip, :dest_ip,
   :at_us, :at, :at_us, :at, :ended, coalesce(:end_duration, 0), 1, :pcap, :stored_ms)
 ON CONFLICT(alert_id) DO UPDATE SET
   detector = excluded.detector, state = excluded.state, severity = excluded.severity,
   signature = excluded.signature, explanation = excluded.explanation, message = excluded.message,
+  search = excluded.search,
   src_ip = excluded.src_ip, dest_ip = excluded.dest_ip,
   last_us = excluded.last_us, last = excluded.last, ended = excluded.ended,
   duration_s = coalesce(:end_duration, max(0, (excluded.last_us - alerts.started_us) / 1e6)),
@@ -45,6 +46,7 @@ export class AlertStoreWriter {
   readonly #db: DatabaseSync;
   readonly #upsert: StatementSync;
   readonly #insertRecord: StatementSync;
+  readonly #hasRecord: StatementSync;
   readonly #bounds: StoreBounds;
   readonly #flushMs: number;
   #pending: [AlertRecord, string][] = [];
@@ -66,6 +68,7 @@ export class AlertStoreWriter {
     this.#db = db;
     this.#upsert = db.prepare(UPSERT);
     this.#insertRecord = db.prepare("INSERT INTO records (alert_id, seq, line) VALUES (?, ?, ?)");
+    this.#hasRecord = db.prepare("SELECT 1 AS found FROM records WHERE alert_id = ? AND line = ?");
     this.#bounds = {
       maxAgeDays: num(config, "store.max_age_days"),
       maxBytes: num(config, "store.max_bytes"),
@@ -140,6 +143,9 @@ export class AlertStoreWriter {
     this.#db.exec("BEGIN IMMEDIATE");
     try {
       for (const [record, line] of batch) {
+        // Alert ids come from packet time: reading the same file again gives the same records,
+        // which the history already holds (an alert keeps one timeline, not two).
+        if (this.#hasRecord.get(record.detection.alert_id, line) !== undefined) continue;
         const row = this.#upsert.get(alertRowValues(record, storedMs)) as { records: number };
         this.#insertRecord.run(record.detection.alert_id, row.records, line);
       }

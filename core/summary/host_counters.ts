@@ -65,6 +65,12 @@ export class HostCounterTable {
     return true;
   }
 
+  /** The packets and bytes counted for `key`, or null when it is not in the table. */
+  lookup(key: TableKey): { packets: number; bytes: number } | null {
+    const row = this.#index.get(key);
+    return row < 0 ? null : { packets: this.#packets[row]!, bytes: this.#bytes[row]! };
+  }
+
   /** The `n` hosts ranked highest (ties: the host counted first). */
   top(n: number, by: HostRanking): HostRow[] {
     const ranks = by === "packets" ? this.#packets : this.#bytes;

@@ -116,6 +116,21 @@ export class TrafficSummary implements SummaryTarget {
     if (this.#destinations.count(key, packets, bytes)) this.#distinctDestinations.add(key);
   }
 
+  /**
+   * What one host sent (as a source) and received (as a destination), or null while it is in
+   * neither table (never seen, or evicted under many hosts).
+   */
+  hostTraffic(key: TableKey): HostTraffic | null {
+    const sent = this.#sources.lookup(key), received = this.#destinations.lookup(key);
+    if (sent === null && received === null) return null;
+    return {
+      packets_sent: sent?.packets ?? 0,
+      bytes_sent: sent?.bytes ?? 0,
+      packets_received: received?.packets ?? 0,
+      bytes_received: received?.bytes ?? 0,
+    };
+  }
+
   /** Protocol counters by `stats.decoder` name. */
   protocolCounts(): Record<(typeof PROTOCOL_NAMES)[number], number> {
     return Object.fromEntries(
@@ -188,6 +203,14 @@ export class TrafficSummary implements SummaryTarget {
     });
     return all.sort((a, b) => b.packets - a.packets || a.port - b.port).slice(0, n);
   }
+}
+
+/** One host's counters in the summary (`TrafficSummary.hostTraffic`). */
+export interface HostTraffic {
+  packets_sent: number;
+  bytes_sent: number;
+  packets_received: number;
+  bytes_received: number;
 }
 
 /** What `TrafficSummary.snapshot()` returns. */
