@@ -225,7 +225,7 @@ async function analyse(file: string): Promise<Outcome> {
     return {
       seconds,
       peakRssMiB,
-      floodSignature: flood?.alert.signature ?? null,
+      floodSignature: flood?.detection.message ?? null,
       alertStarts,
       trackers: final.summary.trackers ?? [],
       tracking: final.summary.tracking ?? {},

@@ -11,6 +11,7 @@ import { UI_KEYS } from "./ui_keys.ts";
 import { CAPTURE_KEYS } from "./capture_keys.ts";
 import { OUTPUT_KEYS } from "../outputs/output_keys.ts";
 import { STORE_KEYS } from "./store_keys.ts";
+import { RECORD_KEYS } from "./record_keys.ts";
 import { ConfigError } from "./config_error.ts";
 import { flattenKeys } from "./config_flatten.ts";
 import { readConfigJson } from "./config_file.ts";
@@ -93,6 +94,7 @@ export const CONFIG_KEYS: KeySpec[] = [
   },
   ...CAPTURE_KEYS,
   ...STORE_KEYS,
+  ...RECORD_KEYS,
   ...UI_KEYS,
   ...OUTPUT_KEYS,
   ...DETECTION_KEYS,

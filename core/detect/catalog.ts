@@ -2,7 +2,8 @@
  * @module catalog
  * The detectors' stable identities: name, Suricata-style signature id (local range, one per
  * detector, never reused), revision (bumped when a detector's meaning changes), classification
- * text from Suricata's classification.config, and severity (1 high .. 3 low).
+ * text from Suricata's classification.config, severity (1 high .. 3 low), and the rule's fixed
+ * name (`alert.signature`, "ANOMALY Port scan").
  */
 
 /** Every detector, in signature-id order. Names are a contract: pipelines filter on them. */
@@ -26,6 +27,11 @@ export type DetectorName = (typeof DETECTOR_NAMES)[number];
 export interface DetectorInfo {
   name: DetectorName;
   signatureId: number;
+  /**
+   * EVE's `alert.signature`: one fixed text per signature id (a contract, like the id: SIEMs
+   * name the rule by it). The alert's own sentence goes to `detection.message`.
+   */
+  signature: string;
   rev: number;
   category: string;
   severity: 1 | 2 | 3;
@@ -40,6 +46,7 @@ const MISC = "Misc activity";
 
 const INFO: Record<DetectorName, Omit<DetectorInfo, "name">> = {
   high_packet_rate: {
+    signature: "ANOMALY High packet rate from one source",
     signatureId: 1_000_001,
     rev: 1,
     category: BAD,
@@ -47,6 +54,7 @@ const INFO: Record<DetectorName, Omit<DetectorInfo, "name">> = {
     summary: "one source IP sends more than N packets in a 1-second window",
   },
   unique_connections: {
+    signature: "ANOMALY Connections to many destinations from one source",
     signatureId: 1_000_002,
     rev: 1,
     category: BAD,
@@ -54,6 +62,7 @@ const INFO: Record<DetectorName, Omit<DetectorInfo, "name">> = {
     summary: "one source opens connections to more than N distinct (host, port, protocol)",
   },
   unusual_port: {
+    signature: "ANOMALY Connection attempt to an unusual port",
     signatureId: 1_000_003,
     rev: 1,
     category: "A client was using an unusual port",
@@ -61,6 +70,7 @@ const INFO: Record<DetectorName, Omit<DetectorInfo, "name">> = {
     summary: "a connection attempt to a service port outside the common lists",
   },
   port_scan: {
+    signature: "ANOMALY Port scan",
     signatureId: 1_000_004,
     rev: 1,
     category: SCAN,
@@ -69,6 +79,7 @@ const INFO: Record<DetectorName, Omit<DetectorInfo, "name">> = {
       "unanswered attempts",
   },
   host_sweep: {
+    signature: "ANOMALY Host sweep",
     signatureId: 1_000_005,
     rev: 1,
     category: SCAN,
@@ -77,6 +88,7 @@ const INFO: Record<DetectorName, Omit<DetectorInfo, "name">> = {
       "one source probes more than N hosts on one port, with ICMP echo, or with unanswered ARP",
   },
   flood: {
+    signature: "ANOMALY Flood toward one destination",
     signatureId: 1_000_006,
     rev: 1,
     category: DOS,
@@ -84,6 +96,7 @@ const INFO: Record<DetectorName, Omit<DetectorInfo, "name">> = {
     summary: "SYN, UDP or ICMP traffic toward one destination beyond a rate, from any sources",
   },
   reflection: {
+    signature: "ANOMALY Reflection or amplification toward one host",
     signatureId: 1_000_007,
     rev: 1,
     category: DOS,
@@ -91,6 +104,7 @@ const INFO: Record<DetectorName, Omit<DetectorInfo, "name">> = {
     summary: "unsolicited responses from reflector ports (amplification) or SYN-ACKs toward a host",
   },
   capture_drops: {
+    signature: "ANOMALY Capture dropping packets",
     signatureId: 1_000_008,
     rev: 1,
     category: MISC,
@@ -98,6 +112,7 @@ const INFO: Record<DetectorName, Omit<DetectorInfo, "name">> = {
     summary: "the kernel dropped more than 5 % of packets over a minute (live captures)",
   },
   state_saturation: {
+    signature: "ANOMALY Detection state saturated",
     signatureId: 1_000_009,
     rev: 2, // 2: also alerts when a detector's alerts are dropped at its open-alert cap
     category: MISC,
@@ -106,6 +121,7 @@ const INFO: Record<DetectorName, Omit<DetectorInfo, "name">> = {
       "detector's alerts are dropped at its cap (one per detector): detection may miss keys",
   },
   brute_force: {
+    signature: "ANOMALY Login brute force",
     signatureId: 1_000_010,
     rev: 1,
     category: "Attempted User Privilege Gain",
@@ -113,6 +129,7 @@ const INFO: Record<DetectorName, Omit<DetectorInfo, "name">> = {
     summary: "one source opens many short sessions to one login service of one host",
   },
   arp_spoofing: {
+    signature: "ANOMALY ARP spoofing",
     signatureId: 1_000_011,
     rev: 1,
     category: "Misc Attack",

@@ -5,7 +5,7 @@
  * packet time.
  */
 import type { TableKey } from "../packet/host_key.ts";
-import type { Config } from "../config/config.ts";
+import { type Config, num } from "../config/config.ts";
 import { detectionSettings } from "./settings.ts";
 import type { KernelCounters } from "../records/eve_records.ts";
 import { type AlertCounts, AlertManager, type AlertSink } from "./alerts/alerts.ts";
@@ -86,6 +86,7 @@ export class Detection {
       detectorAllowLists: Object.fromEntries(
         DETECTOR_NAMES.map((name) => [name, settings[name].allow_list]),
       ),
+      communityIdSeed: num(config, "community_id.seed"),
     }, sink);
     this.#scanners = new ScannerRegistry(100_000, lifecycle.quiet_s * 1e6);
     this.#connections = new ConnectionTracker(settings, {
@@ -125,9 +126,12 @@ export class Detection {
       }
       return;
     }
+    const alerts = this.alerts;
+    alerts.currentPacket = p; // an alert started now names it as its trigger
     this.#connections.observe(p);
     const detectors = this.#onPacket;
     for (let i = 0; i < detectors.length; i++) detectors[i]!.onPacket!(p);
+    alerts.currentPacket = null;
   }
 
   /** Packet time moved on: timeouts, expiry, alert updates and ends. */

@@ -8,6 +8,7 @@ import type { SummarySnapshot, TrafficSummary } from "../summary/summary.ts";
 import type { SeriesPoint } from "../summary/traffic_series.ts";
 import type { DetectorName } from "../detect/catalog.ts";
 import type { TrackerStats } from "../detect/tracking/keyed_state.ts";
+import type { AlertTrigger, EveEndpoint, RecordOrigin } from "./pivot_fields.ts";
 
 // Object type aliases rather than interfaces: they stay assignable to `Record<string, unknown>`,
 // which the JSON-handling code (printer, UI, tests) reads records as.
@@ -24,6 +25,8 @@ export type EveAlert = {
   signature: string;
   category: string;
   severity: 1 | 2 | 3;
+  source?: EveEndpoint;
+  target?: EveEndpoint;
 };
 
 /** Alert lifecycle states, as written in `detection.state`. */
@@ -42,14 +45,16 @@ export type AlertDetection = {
   threshold: number;
   window_s: number;
   direction: "other" | "incoming" | "outgoing";
+  message: string;
   explanation: string;
+  trigger?: AlertTrigger;
   /** Only when above 0. */
   resumed?: number;
   /** End records only. */
   duration_s?: number;
 };
 
-/** An EVE `alert` record. */
+/** An EVE `alert` record; the engine adds its origin (pivot_fields.ts `withOrigin`). */
 export type AlertRecord = {
   timestamp: string;
   event_type: "alert";
@@ -58,9 +63,10 @@ export type AlertRecord = {
   dest_ip?: string;
   dest_port?: number;
   proto?: string;
+  community_id?: string;
   alert: EveAlert;
   detection: AlertDetection;
-};
+} & Partial<RecordOrigin>;
 
 /** Kernel counters from pcap_stats, as Suricata's `stats.capture` names them. */
 export type EveCapture = { kernel_packets: number; kernel_drops: number; kernel_ifdrops: number };
@@ -162,7 +168,7 @@ export type StatsRecord = {
     capture?: EveCapture;
   };
   summary: StatsSummary;
-};
+} & Partial<RecordOrigin>;
 
 /** Every record the engine writes. */
 export type EveRecord = AlertRecord | StatsRecord;
@@ -175,6 +181,7 @@ export interface AlertRecordInput {
   destIp?: string | undefined;
   destPort?: number | undefined;
   proto?: string | undefined;
+  communityId?: string | undefined;
   alert: EveAlert;
   alertId: string;
   detector: DetectorName;
@@ -187,7 +194,9 @@ export interface AlertRecordInput {
   threshold: number;
   windowS: number;
   direction: AlertDetection["direction"];
+  message: string;
   explanation: string;
+  trigger?: AlertTrigger | undefined;
   /** Times the alert resumed; written only when above 0. */
   resumed: number;
 }
@@ -202,6 +211,7 @@ export function buildAlertRecord(input: AlertRecordInput): AlertRecord {
     ...(input.destIp === undefined ? {} : { dest_ip: input.destIp }),
     ...(input.destPort === undefined ? {} : { dest_port: input.destPort }),
     ...(input.proto === undefined ? {} : { proto: input.proto }),
+    ...(input.communityId === undefined ? {} : { community_id: input.communityId }),
     alert: input.alert,
     detection: {
       alert_id: input.alertId,
@@ -215,7 +225,9 @@ export function buildAlertRecord(input: AlertRecordInput): AlertRecord {
       threshold: input.threshold,
       window_s: input.windowS,
       direction: input.direction,
+      message: input.message,
       explanation: input.explanation,
+      ...(input.trigger === undefined ? {} : { trigger: input.trigger }),
       ...(input.resumed > 0 ? { resumed: input.resumed } : {}),
       ...(input.state === "end"
         ? { duration_s: round3((input.lastSeenUs - input.firstSeenUs) / 1e6) }

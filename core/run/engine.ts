@@ -18,6 +18,7 @@ import {
   type OutputCounts,
   type StatsRecord,
 } from "../records/eve_records.ts";
+import { type RecordOrigin, withOrigin } from "../records/pivot_fields.ts";
 import { TrafficSummary } from "../summary/summary.ts";
 import { Detection } from "../detect/detection.ts";
 
@@ -57,6 +58,8 @@ export class Engine {
   readonly #collector = new BatchSummaryCollector();
   readonly #writer: RecordWriter | null;
   readonly #listeners: RecordListener[];
+  /** `host`, and `in_iface` or `capture_file`, for every record. */
+  readonly #origin: RecordOrigin;
   readonly #outputCounts: (() => Record<string, OutputCounts>) | undefined;
   readonly #intervalUs: number;
   #clockUs = -1;
@@ -85,6 +88,7 @@ export class Engine {
     });
     this.#writer = options.writer;
     this.#listeners = options.listeners ?? [];
+    this.#origin = recordOrigin(config, options.source);
     this.#outputCounts = options.outputCounts;
     this.#intervalUs = num(config, "stats.interval_s") * 1e6;
     this.detection = new Detection(config, (record) => this.#publish(record));
@@ -193,14 +197,25 @@ export class Engine {
     this.#intervalStartUs = atUs;
     this.#intervalPackets = 0;
     this.#intervalBytes = 0;
-    this.#publish(record);
-    return record;
+    return this.#publish(record) as StatsRecord;
   }
 
-  #publish(record: EveRecord): void {
+  #publish(unstamped: EveRecord): EveRecord {
+    const record = withOrigin(unstamped, this.#origin);
     const line = JSON.stringify(record);
     this.#writer?.writeLine(line);
     this.#recordsWritten++;
     for (const listener of this.#listeners) listener(record, line);
+    return record;
   }
+}
+
+/**
+ * The origin every record carries: `sensor.name` or the machine's hostname as `host`; the
+ * device of a live capture as `in_iface`, the file read as `capture_file`.
+ */
+export function recordOrigin(config: Config, source: SourceInfo): RecordOrigin {
+  const name = config.get("sensor.name");
+  const host = typeof name === "string" && name !== "" ? name : Deno.hostname();
+  return source.live ? { host, in_iface: source.name } : { host, capture_file: source.name };
 }

@@ -74,6 +74,11 @@ Deno.test({
 
         const { all, final } = statsRecords(`${logDir}/${RECORDS}`);
         assert.ok(all.length >= 1);
+        for (const record of readRecords(`${logDir}/${RECORDS}`)) {
+          assert.equal(record.in_iface, a.iface, "in_iface on every record of a live capture");
+          assert.equal(record.capture_file, undefined);
+          assert.equal(record.host, Deno.hostname(), "host: the hostname by default");
+        }
         assert.equal(final.stats.decoder.icmpv4, 40, "20 echo requests + 20 replies");
         assert.equal(final.stats.decoder.pkts, 40, "the filter kept only ICMP");
         const capture = final.stats.capture;

@@ -27,9 +27,9 @@ Deno.test({
     const scan = (name: string, argv: string[], report: RegExp, expected: AlertExpectation) =>
       scanWithNmap(net, { directory, name, argv, report, expected });
 
-    /** port_scan A -> B whose sentence matches `signature`; never one from B. */
-    const scanOfB = (signature: RegExp): AlertExpectation => ({
-      required: [{ detector: "port_scan", src_ip: a, dest_ip: b, signature }],
+    /** port_scan A -> B whose sentence matches `message`; never one from B. */
+    const scanOfB = (message: RegExp): AlertExpectation => ({
+      required: [{ detector: "port_scan", src_ip: a, dest_ip: b, message }],
       allowed: ["high_packet_rate"],
       forbidden: [{ detector: "port_scan", src_ip: b }],
     });

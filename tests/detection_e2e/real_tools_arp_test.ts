@@ -55,7 +55,7 @@ Deno.test({
       assert.match(result.stdout, /\(2 hosts up\)/, `nmap's report:\n${result.stdout}`);
       const run = await analyseFile(pcap, `${directory}/log-nmap-sn`);
       checkAlerts(run, {
-        required: [{ detector: "host_sweep", src_ip: a, signature: /unanswered ARP requests/ }],
+        required: [{ detector: "host_sweep", src_ip: a, message: /unanswered ARP requests/ }],
         forbidden: [{ detector: "host_sweep", src_ip: b }],
       });
     });
@@ -73,15 +73,15 @@ Deno.test({
       });
       const run = await analyseFile(pcap, `${directory}/log-arpspoof`);
       checkAlerts(run, {
-        required: [{ detector: "arp_spoofing", signature: new RegExp(`^${macA} `) }],
-        forbidden: [{ detector: "arp_spoofing", signature: new RegExp(`^(?!${macA} )`) }],
+        required: [{ detector: "arp_spoofing", message: new RegExp(`^${macA} `) }],
+        forbidden: [{ detector: "arp_spoofing", message: new RegExp(`^(?!${macA} )`) }],
       });
       const records = run.alerts.filter((a) => a.detection.detector === "arp_spoofing");
       assert.equal(records.length, 2, `one alert, start and end:\n${describeAlerts(run)}`);
       // The end record counts the restore replies (B's MAC, sent from A's) into A's alert.
       const end = records.find((a) => a.detection.state === "end");
       assert.match(
-        end?.alert.signature ?? "",
+        end?.detection.message ?? "",
         /; \d+ of its replies named another MAC as the ARP sender/,
         `the restore replies in A's alert:\n${describeAlerts(run)}`,
       );

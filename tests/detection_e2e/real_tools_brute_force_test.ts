@@ -79,7 +79,7 @@ Deno.test({
           dest_ip: b,
           dest_port: port,
           proto: "TCP",
-          signature: new RegExp(
+          message: new RegExp(
             `^${a.replaceAll(".", "\\.")} made \\d+ short sessions to ` +
               `${service} on ${b.replaceAll(".", "\\.")} in `,
           ),
@@ -90,7 +90,7 @@ Deno.test({
       };
       checkAlerts(run, expected);
       const [alert] = starts(run).filter((s) => s.detection.detector === "brute_force");
-      console.log(`${name}: ${alert!.alert.signature}`);
+      console.log(`${name}: ${alert!.detection.message}`);
     }
 
     // -w 5: hydra's ssh module otherwise idles 32 s between rounds of connections.

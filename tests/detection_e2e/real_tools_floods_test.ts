@@ -2,7 +2,7 @@
  * Floods by a real hping3 from namespace A toward B, each bounded by a packet count and by
  * `timeout`, recorded with tcpdump in A and read back with `main.ts --read` at default settings:
  * SYN, UDP and ICMP echo floods, from A's own address and with --rand-source, each raise flood
- * with dest_ip = B and its kind in the signature. Before Anomaly is asked, tcpdump's count of
+ * with dest_ip = B and its kind in detection.message. Before Anomaly is asked, tcpdump's count of
  * the flood's peak second shows the capture clearly exceeds the default threshold. Beside flood
  * only high_packet_rate may fire (A, or B answering, sends far more than 100 packets a second);
  * with spoofed sources no source sends more than a packet or two.
@@ -108,14 +108,14 @@ Deno.test({
             required: [{
               detector: "flood",
               dest_ip: b,
-              signature: new RegExp(`\\b${flood.kind} (echo )?flood`, "i"),
+              message: new RegExp(`\\b${flood.kind} (echo )?flood`, "i"),
             }],
             allowed: ["high_packet_rate"],
             forbidden: [
               // A flood of one kind is not reported as another, nor against the sender.
               ...others.map((kind) => ({
                 detector: "flood" as const,
-                signature: new RegExp(`\\b${kind} (echo )?flood`, "i"),
+                message: new RegExp(`\\b${kind} (echo )?flood`, "i"),
               })),
               { detector: "flood", dest_ip: a },
               // Spoofed sources each send a packet or two: no source is a high-rate sender.

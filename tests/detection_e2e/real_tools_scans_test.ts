@@ -28,11 +28,11 @@ Deno.test({
 
     /** port_scan A -> B naming `proto`; never B -> A, nor the other protocol. */
     const scanOfB = (proto: "TCP" | "UDP"): AlertExpectation => ({
-      required: [{ detector: "port_scan", src_ip: a, dest_ip: b, signature: new RegExp(proto) }],
+      required: [{ detector: "port_scan", src_ip: a, dest_ip: b, message: new RegExp(proto) }],
       allowed: ["high_packet_rate", "unique_connections"],
       forbidden: [
         { detector: "port_scan", src_ip: b },
-        { detector: "port_scan", signature: new RegExp(proto === "TCP" ? "UDP" : "TCP") },
+        { detector: "port_scan", message: new RegExp(proto === "TCP" ? "UDP" : "TCP") },
       ],
     });
 

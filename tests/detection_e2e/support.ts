@@ -33,6 +33,8 @@ export interface AlertRecord {
     alert_id: string;
     detector: string;
     state: "start" | "update" | "end";
+    /** The alert's sentence (alert.signature is the rule's fixed name). */
+    message: string;
     count: number;
     observed: number;
     threshold: number;
@@ -58,8 +60,8 @@ export interface AlertMatch {
   dest_ip?: string;
   dest_port?: number;
   proto?: string;
-  /** Must match `alert.signature`. */
-  signature?: RegExp;
+  /** Must match `detection.message` (the alert's sentence). */
+  message?: RegExp;
 }
 
 /** What a scenario's alerts are checked against. */
@@ -157,7 +159,7 @@ export async function startLiveAnomaly(
 export function describeAlert(a: AlertRecord): string {
   const port = a.dest_port === undefined ? "" : `:${a.dest_port}`;
   const flow = `${a.src_ip ?? "*"} -> ${a.dest_ip ?? "*"}${port}${a.proto ? ` ${a.proto}` : ""}`;
-  return `${a.detection.detector} ${a.detection.state} ${flow} "${a.alert.signature}"`;
+  return `${a.detection.detector} ${a.detection.state} ${flow} "${a.detection.message}"`;
 }
 
 /** Every alert record of a run, one per line (or "(none)"). */
@@ -176,11 +178,11 @@ function matches(a: AlertRecord, m: Partial<AlertMatch>): boolean {
   for (const key of ["src_ip", "dest_ip", "dest_port", "proto"] as const) {
     if (m[key] !== undefined && a[key] !== m[key]) return false;
   }
-  return m.signature === undefined || m.signature.test(a.alert.signature);
+  return m.message === undefined || m.message.test(a.detection.message);
 }
 
 function describeMatch(m: Partial<AlertMatch>): string {
-  return JSON.stringify({ ...m, signature: m.signature?.source });
+  return JSON.stringify({ ...m, message: m.message?.source });
 }
 
 const validateEve = loadEveValidator();

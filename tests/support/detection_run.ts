@@ -9,6 +9,7 @@ import { DETECTOR_NAMES, type DetectorName } from "../../core/detect/catalog.ts"
 import { applyOverrides, defaultConfig } from "../../core/config/config.ts";
 import { PacketDecoder } from "../../core/decode/decoder.ts";
 import { Engine } from "../../core/run/engine.ts";
+import type { AlertTrigger } from "../../core/records/pivot_fields.ts";
 import { PacketBatch } from "../../core/packet/packet_batch.ts";
 import { loadEveValidator } from "./eve_schema.ts";
 import { EN10MB, ethernet, icmp, ipv4, ipv6, tcp, udp } from "./frames.ts";
@@ -39,9 +40,22 @@ export interface Alert {
   dest_ip?: string;
   dest_port?: number;
   proto?: string;
-  alert: { signature: string; signature_id: number; category: string; severity: number };
+  community_id?: string;
+  host: string;
+  in_iface?: string;
+  capture_file?: string;
+  alert: {
+    signature: string;
+    signature_id: number;
+    category: string;
+    severity: number;
+    source?: { ip: string; port?: number };
+    target?: { ip: string; port?: number };
+  };
   detection: {
     detector: string;
+    message: string;
+    trigger?: AlertTrigger;
     state: "start" | "update" | "end";
     alert_id: string;
     count: number;

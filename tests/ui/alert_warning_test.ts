@@ -84,12 +84,12 @@ Deno.test("a detector dropping alerts shows a warning in /api/status and counts 
   assert.equal(alerts.length, 1, "the flood is alerted");
   assert.equal(alerts[0].triage.records, 2, "start and end");
   const saturation = await (await app.request("/api/alerts?detector=state_saturation")).json();
-  const signatures = saturation.alerts.map((a: { alert: { signature: string } }) =>
-    a.alert.signature
+  const messages = saturation.alerts.map((a: { detection: { message: string } }) =>
+    a.detection.message
   );
   assert.ok(
-    signatures.some((s: string) => /^30 new unusual_port alerts were dropped/.test(s)),
-    JSON.stringify(signatures),
+    messages.some((s: string) => /^30 new unusual_port alerts were dropped/.test(s)),
+    JSON.stringify(messages),
   );
 });
 

@@ -16,6 +16,10 @@ export interface AlertStartInfo {
   destIp?: string;
   destPort?: number;
   proto?: string;
+  /**
+   * The alert's sentence: `detection.message` (before the constant rule names, records carried
+   * it in `alert.signature`, read when there is no message).
+   */
   signature: string;
   /** The (detector, key) identity, for restarts. */
   key: string;
@@ -51,7 +55,11 @@ export function readAlertRecord(record: Record<string, unknown>): AlertRecordFie
   const start: AlertStartInfo = {
     detector,
     atUs,
-    signature: typeof alert?.signature === "string" ? alert.signature : "",
+    signature: typeof detection.message === "string"
+      ? detection.message
+      : typeof alert?.signature === "string"
+      ? alert.signature
+      : "",
     key: "",
   };
   if (typeof record.src_ip === "string") start.srcIp = record.src_ip;

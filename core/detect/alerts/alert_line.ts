@@ -8,8 +8,14 @@ interface AlertRecordView {
   event_type: string;
   src_ip?: string;
   dest_ip?: string;
-  alert: { signature: string; severity: number };
-  detection: { detector: string; state: string; count: number; duration_s?: number };
+  alert: { severity: number };
+  detection: {
+    detector: string;
+    state: string;
+    count: number;
+    duration_s?: number;
+    message: string;
+  };
 }
 
 /** The stdout line of an alert record, or null for records that get none (stats, updates). */
@@ -24,5 +30,5 @@ export function alertLine(record: Record<string, unknown>): string | null {
     : "";
   const label = state === "start" ? "ALERT" : "END  ";
   return `${r.timestamp} ${label} [sev ${r.alert.severity}] ${r.detection.detector} ${who}: ` +
-    `${r.alert.signature}${tail}`;
+    `${r.detection.message}${tail}`;
 }

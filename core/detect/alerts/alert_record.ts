@@ -4,6 +4,7 @@
  * says (built by core/records/eve_records.ts).
  */
 import { type AlertRecord, buildAlertRecord } from "../../records/eve_records.ts";
+import type { EveEndpoint } from "../../records/pivot_fields.ts";
 import { DIRECTION_NAMES } from "../../packet/direction.ts";
 import type { DetectorInfo } from "../catalog.ts";
 import type { AlertHandle, AlertStart, AlertState } from "./alert_types.ts";
@@ -23,6 +24,8 @@ export interface OpenAlert extends AlertHandle {
   peak: number;
   /** Times the alert resumed after it had ended (within `alerts.suppress_s`). */
   resumed: number;
+  /** Community ID of `start.trigger`, computed once when the alert opened. */
+  communityId: string | undefined;
 }
 
 /** The EVE record of `alert` in `state` at packet time `atUs`. */
@@ -35,14 +38,17 @@ export function alertRecord(alert: OpenAlert, state: AlertState, atUs: number): 
     destIp: s.destIp,
     destPort: s.destPort,
     proto: s.proto,
+    communityId: alert.communityId,
     alert: {
       action: "allowed",
       gid: 1,
       signature_id: info.signatureId,
       rev: info.rev,
-      signature: s.render(state === "start" ? s.observed : alert.peak),
+      signature: info.signature,
       category: info.category,
       severity: info.severity,
+      ...endpoint("source", s.srcIp, s.srcPort),
+      ...endpoint("target", s.destIp, s.destPort),
     },
     alertId: alert.id,
     detector: info.name,
@@ -55,7 +61,22 @@ export function alertRecord(alert: OpenAlert, state: AlertState, atUs: number): 
     threshold: s.threshold,
     windowS: s.windowS,
     direction: DIRECTION_NAMES[s.direction] ?? "other",
+    message: s.render(state === "start" ? s.observed : alert.peak),
     explanation: s.explanation,
+    trigger: s.trigger,
     resumed: alert.resumed,
   });
+}
+
+/**
+ * `alert.source` or `alert.target`, as Suricata fills them: every detector names the attacker's
+ * side (scanner, flooder, reflector, the MAC's claimed address) as src and the victim as dest.
+ */
+function endpoint(
+  side: "source" | "target",
+  ip: string | undefined,
+  port: number | undefined,
+): { source?: EveEndpoint; target?: EveEndpoint } {
+  if (ip === undefined) return {};
+  return { [side]: port === undefined ? { ip } : { ip, port } };
 }

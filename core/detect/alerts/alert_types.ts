@@ -6,6 +6,7 @@
 import type { TableKey } from "../../packet/host_key.ts";
 import type { DetectorName } from "../catalog.ts";
 import type { AlertRecord, AlertState } from "../../records/eve_records.ts";
+import type { AlertTrigger } from "../../records/pivot_fields.ts";
 
 // Record shapes, defined with the records they appear in.
 export type { AlertCounts, AlertState } from "../../records/eve_records.ts";
@@ -25,10 +26,16 @@ export interface AlertStart {
   windowS: number;
   /** 0 other, 1 incoming, 2 outgoing. */
   direction: number;
-  /** The evidence sentence for `alert.signature`, for a given observation. */
+  /** The evidence sentence for `detection.message`, for a given observation. */
   render(observed: number): string;
   /** Why this fired, in plain words, for `detection.explanation`. */
   explanation: string;
+  /**
+   * The TCP or UDP packet that started the alert. A detector that starts an alert later (after
+   * a hold) names the flow it kept; otherwise alert_trigger.ts takes the packet being processed
+   * when the start is made or held.
+   */
+  trigger?: AlertTrigger;
 }
 
 /** An open alert as a detector caches it, for `observeCached` (opaque outside this module). */
@@ -53,6 +60,8 @@ export interface AlertSettings {
   allowList: readonly string[];
   /** Per-detector allow-lists. */
   detectorAllowLists: Partial<Record<DetectorName, readonly string[]>>;
+  /** Seed of the alerts' Community ID (`community_id.seed`; default 0). */
+  communityIdSeed?: number;
 }
 
 /** Receives every alert record. */

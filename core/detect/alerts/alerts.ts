@@ -32,6 +32,8 @@ import type {
   AlertState,
 } from "./alert_types.ts";
 import { alertRecord, type OpenAlert } from "./alert_record.ts";
+import type { PacketContext } from "../packet_context.ts";
+import { startCommunityId } from "./alert_trigger.ts";
 
 export type {
   AlertCache,
@@ -82,6 +84,8 @@ export class AlertManager {
   readonly budget: AlertBudget;
   /** Told once per detector, at its first dropped start, why (a warning for the user). */
   onFirstDrop: ((message: string) => void) | null = null;
+  /** The packet being processed (Detection sets it; null between packets): alert triggers. */
+  currentPacket: PacketContext | null = null;
 
   constructor(readonly settings: AlertSettings, readonly sink: AlertSink) {
     this.budget = new AlertBudget(
@@ -181,6 +185,7 @@ export class AlertManager {
       observed: start.observed,
       peak: start.observed,
       resumed: 0,
+      communityId: startCommunityId(start, this.currentPacket, this.settings.communityIdSeed ?? 0),
     };
     open.set(key, alert);
     this.#openCount++;

@@ -13,6 +13,7 @@ import type { DetectionSettings } from "../settings.ts";
 import type { AlertCache, AlertManager, AlertStart } from "./alerts.ts";
 import type { DetectorInfo } from "../catalog.ts";
 import type { ScannerFlags } from "../detector.ts";
+import { captureTrigger } from "./alert_trigger.ts";
 
 /** Where a detector keeps its key's held start, and its open alert once written. */
 export interface HoldingEntry extends AlertCache {
@@ -72,6 +73,7 @@ export class HeldStarts {
       owner.alert = this.alerts.start(this.info, start);
       return;
     }
+    captureTrigger(start, this.alerts.currentPacket); // the packet that crossed: gone by then
     const held = new HeldStart(owner, source, start, start.timestampUs + this.holdUs, peer);
     owner.held = held;
     this.#queue.push(held);

@@ -33,6 +33,7 @@ import type { TableKey } from "../../packet/host_key.ts";
 import { W_DST_ADDR } from "../../packet/packet_batch.ts";
 import { keyText } from "../../packet/host_key.ts";
 import type { AlertManager } from "../alerts/alerts.ts";
+import type { AlertTrigger } from "../../records/pivot_fields.ts";
 import { detectorInfo } from "../catalog.ts";
 import {
   type Attempt,
@@ -57,7 +58,7 @@ import {
 /** What an alert needs of an attempt. */
 type AttemptFields = Pick<
   Attempt,
-  "src" | "dst" | "v6" | "proto" | "dstPort" | "firstUs" | "direction"
+  "src" | "dst" | "v6" | "proto" | "srcPort" | "dstPort" | "firstUs" | "direction"
 >;
 
 /**
@@ -163,6 +164,7 @@ export class UnusualPort implements Detector {
       dst: attempt.dst,
       v6: attempt.v6,
       proto: attempt.proto,
+      srcPort: attempt.srcPort,
       dstPort: attempt.dstPort,
       firstUs: now,
       direction: attempt.direction,
@@ -289,6 +291,7 @@ export class UnusualPort implements Detector {
       destIp,
       destPort: port,
       proto,
+      trigger: triggerOf(attempt, destIp),
       observed: sources,
       threshold: max,
       windowS: SERVICE_WINDOW_US / 1e6,
@@ -314,6 +317,7 @@ export class UnusualPort implements Detector {
       destIp,
       destPort: port,
       proto,
+      trigger: triggerOf(attempt, destIp),
       observed: 1,
       threshold: 0,
       windowS: this.#holdUs / 1e6,
@@ -329,6 +333,17 @@ export class UnusualPort implements Detector {
   trackers(): TrackerStats[] {
     return [this.#candidates.stats(), this.#services.stats()];
   }
+}
+
+/** The attempt's first packet, which the alert names (started after a hold, with no packet). */
+function triggerOf(attempt: AttemptFields, destIp: string): AlertTrigger {
+  return {
+    src_ip: keyText(attempt.src),
+    src_port: attempt.srcPort,
+    dest_ip: destIp,
+    dest_port: attempt.dstPort,
+    proto: attempt.proto === PROTO_TCP ? "TCP" : "UDP",
+  };
 }
 
 /**

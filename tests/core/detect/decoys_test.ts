@@ -101,17 +101,17 @@ Deno.test("decoys: 12,000 unfolded decoy SYNs fill unusual_port's share only; fl
   assert.equal(counts.dropped, 9500);
   assert.equal(counts.by_detector.flood!.dropped, 0);
   const drops = run.alerts("state_saturation").filter((a) =>
-    /unusual_port alerts were dropped/.test(a.alert.signature)
+    /unusual_port alerts were dropped/.test(a.detection.message)
   );
   assert.equal(drops[0]!.detection.state, "start");
   assert.match(
-    drops[0]!.alert.signature,
+    drops[0]!.detection.message,
     /^\d+ new unusual_port alerts were dropped: it holds 2500 open alerts, its share \(alerts\.max_open_per_detector 2500\); other detectors still alert$/,
   );
   const end = drops.at(-1)!;
   assert.equal(end.detection.state, "end");
   assert.equal(end.detection.peak, 9500, "every drop counted in the alert");
-  assert.match(end.alert.signature, /^9500 new unusual_port alerts were dropped/);
+  assert.match(end.detection.message, /^9500 new unusual_port alerts were dropped/);
   run.assertEveValid();
 });
 
@@ -141,9 +141,11 @@ for (const [pacing, sent] of Object.entries(SLOW)) {
     // Its reserve (100 / 20 = 5) and the shared pool (100 - 10 * 5 = 50): 55 at once at most.
     assert.ok(started >= 55 && started < 960, `unusual_port started ${started}`);
     assert.ok(counts.by_detector.unusual_port!.dropped > 100, JSON.stringify(counts));
-    const [drop] = run.starts("state_saturation").filter((a) => /dropped/.test(a.alert.signature));
+    const [drop] = run.starts("state_saturation").filter((a) =>
+      /dropped/.test(a.detection.message)
+    );
     assert.match(
-      drop!.alert.signature,
+      drop!.detection.message,
       /new unusual_port alerts were dropped: the open alerts all detectors share are in use \(alerts\.max_open 100, beyond a reserve of 5 per detector\)/,
     );
     run.assertEveValid();

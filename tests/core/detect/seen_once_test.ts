@@ -123,7 +123,7 @@ Deno.test("state_saturation: first packets dropped for want of room are eviction
   assert.equal(stats.size, 16, "displaced first packets filled the table");
   assert.ok(stats.evictions >= 200 - 16 - 16, `${stats.evictions} lost`);
   const [a] = r.starts("state_saturation");
-  assert.match(a!.alert.signature, /high_packet_rate\.sources/);
+  assert.match(a!.detection.message, /high_packet_rate\.sources/);
 });
 
 Deno.test("host_sweep: a parked echo request joins the source's timestamp requests", () => {
@@ -133,7 +133,7 @@ Deno.test("host_sweep: a parked echo request joins the source's timestamp reques
     run.send(i * 0.1, ipFrame("10.0.0.5", `10.0.2.${i}`, 1, icmp(13, 0)));
   }
   assert.equal(
-    run.finish().starts("host_sweep")[0]?.alert.signature,
+    run.finish().starts("host_sweep")[0]?.detection.message,
     "10.0.0.5 swept 26 hosts with ICMP echo and timestamp requests in 2.5 s",
   );
 });

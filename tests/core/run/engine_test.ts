@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { applyOverrides, defaultConfig } from "../../../core/config/config.ts";
-import { Engine } from "../../../core/run/engine.ts";
+import { Engine, recordOrigin } from "../../../core/run/engine.ts";
 import { batchOf } from "../../support/detection_run.ts";
 import { ethernet, icmp, ipv4, ipv6, tcp, udp } from "../../support/frames.ts";
 import { loadEveValidator } from "../../support/eve_schema.ts";
@@ -92,4 +92,30 @@ Deno.test("Engine's stats records count protocols and validate against the EVE s
   assert.deepEqual(summary.decode_events, { "ipv4.wrong_version": 1 });
   assert.equal(records.length, 1);
   assert.equal(loadEveValidator()(record), null);
+});
+
+Deno.test("recordOrigin(): host is sensor.name or the hostname; in_iface live, capture_file read", () => {
+  const config = (name: string) => applyOverrides(defaultConfig(), { sensor: { name } });
+  const file = { name: "/tmp/a.pcap", live: false, link_type: "EN10MB" };
+  const live = { name: "eth1", live: true, link_type: "EN10MB" };
+  assert.deepEqual(recordOrigin(config(""), file), {
+    host: Deno.hostname(),
+    capture_file: "/tmp/a.pcap",
+  });
+  assert.deepEqual(recordOrigin(config("dmz-1"), live), { host: "dmz-1", in_iface: "eth1" });
+  assert.throws(() => config("a\nb"), /sensor\.name.*no control characters/);
+  assert.throws(() => config("x".repeat(254)), /at most 253 characters/);
+});
+
+Deno.test("Engine writes the origin on every record: in_iface first, capture_file and host last", () => {
+  const { engine, records } = engineWith({ sensor: { name: "s1" } });
+  engine.ingest(batchOf([{ tsUs: T0, frame: tcpFrame("10.0.0.1", "10.0.0.2", 6667) }]));
+  engine.finish();
+  assert.ok(records.some((r) => r.event_type === "alert"));
+  for (const record of records) {
+    const keys = Object.keys(record);
+    assert.deepEqual(keys.slice(-2), ["capture_file", "host"]);
+    assert.equal(record.host, "s1");
+    assert.equal(record.capture_file, "test");
+  }
 });

@@ -10,6 +10,7 @@ import {
 import { detectorInfo } from "../../../../core/detect/catalog.ts";
 import { loadEveValidator } from "../../../support/eve_schema.ts";
 import { T0 } from "../../../support/detection_run.ts";
+import { withOrigin } from "../../../../core/records/pivot_fields.ts";
 
 const FLOOD = detectorInfo("flood");
 const SCAN = detectorInfo("port_scan");
@@ -23,6 +24,7 @@ interface Rec {
   alert: { signature: string; signature_id: number };
   detection: {
     detector: string;
+    message: string;
     state: AlertState;
     alert_id: string;
     count: number;
@@ -45,7 +47,9 @@ function manager(settings: Partial<AlertSettings> = {}): { m: Manager; records: 
     detectorAllowLists: {},
     ...settings,
   }, (record, state) => {
-    assert.equal(validate(record), null, JSON.stringify(record));
+    // The engine adds the origin (host, capture_file) to every record it writes.
+    const written = withOrigin(record, { host: "sensor", capture_file: "test.pcap" });
+    assert.equal(validate(written), null, JSON.stringify(written));
     assert.equal((record.detection as { state: string }).state, state);
     records.push(record as unknown as Rec);
   });
@@ -78,7 +82,7 @@ Deno.test("AlertManager: start, update only after the interval and only with new
   const { m, records } = manager({ updateIntervalS: 10, quietS: 30 });
   fire(m, "10.0.0.1", T0);
   assert.deepEqual(states(records), ["start"]);
-  assert.equal(records[0]!.alert.signature, "10 things toward 10.0.0.1");
+  assert.equal(records[0]!.detection.message, "10 things toward 10.0.0.1");
   assert.equal(records[0]!.alert.signature_id, FLOOD.signatureId);
   assert.equal(m.isOpen(FLOOD, "10.0.0.1"), true);
   fire(m, "10.0.0.1", T0 + 2 * S, 40);
@@ -89,7 +93,11 @@ Deno.test("AlertManager: start, update only after the interval and only with new
   const update = records[1]!;
   assert.equal(update.detection.count, 2);
   assert.equal(update.detection.peak, 40);
-  assert.equal(update.alert.signature, "40 things toward 10.0.0.1", "the sentence shows the peak");
+  assert.equal(
+    update.detection.message,
+    "40 things toward 10.0.0.1",
+    "the sentence shows the peak",
+  );
   m.tick(T0 + 25 * S);
   assert.deepEqual(states(records), ["start", "update"], "no update without new observations");
   fire(m, "10.0.0.1", T0 + 26 * S, 20);

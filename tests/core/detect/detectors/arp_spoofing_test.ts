@@ -48,7 +48,7 @@ Deno.test("arpSpoofing fires when one MAC claims a second address in unsolicited
   const [start] = r.starts("arp_spoofing");
   assert.ok(start);
   assert.equal(
-    start.alert.signature,
+    start.detection.message,
     "02:00:00:00:00:66 claimed 2 addresses (10.0.0.1, 10.0.0.2) in unsolicited ARP replies in 0 s",
   );
   assert.equal(start.alert.signature_id, 1000011);
@@ -74,7 +74,7 @@ Deno.test("arpSpoofing fires when an unsolicited reply takes an address from a M
   r.finish();
   const [start] = r.starts("arp_spoofing");
   assert.equal(
-    start?.alert.signature,
+    start?.detection.message,
     "02:00:00:00:00:66 took over 10.0.0.1 from 02:00:00:00:00:01 (which claimed it 10 s before) " +
       "with unsolicited ARP replies",
   );
@@ -202,19 +202,19 @@ Deno.test("arpSpoofing: arpspoof's restore replies (victims' MACs, sent by the a
   }
   r.finish();
   const starts = r.starts("arp_spoofing");
-  assert.equal(starts.length, 1, starts.map((a) => a.alert.signature).join("\n"));
+  assert.equal(starts.length, 1, starts.map((a) => a.detection.message).join("\n"));
   assert.equal(
-    starts[0]?.alert.signature,
+    starts[0]?.detection.message,
     "02:00:00:00:00:66 took over 10.0.0.1 from 02:00:00:00:00:01 (which claimed it 10 s before) " +
       "with unsolicited ARP replies",
   );
   const [end] = r.alerts("arp_spoofing", "end");
   assert.equal(end?.detection.count, 16, "10 poisoning and 6 restoring replies");
   assert.match(
-    end?.alert.signature ?? "",
+    end?.detection.message ?? "",
     /^02:00:00:00:00:66 took over .*; 6 of its replies named another MAC as the ARP sender \(the latest: 02:00:00:00:00:02\)$/,
   );
-  for (const a of r.alerts()) assert.ok(a.alert.signature.startsWith(`${ATTACKER} `));
+  for (const a of r.alerts()) assert.ok(a.detection.message.startsWith(`${ATTACKER} `));
   r.assertEveValid();
 });
 
@@ -228,7 +228,7 @@ Deno.test("arpSpoofing: restore replies alone after a two-address poisoning add 
   r.send(5.001, forged(VICTIM, VICTIM_MAC, GATEWAY, GATEWAY_MAC));
   r.finish();
   const starts = r.starts("arp_spoofing");
-  assert.deepEqual(starts.map((a) => a.alert.signature), [
+  assert.deepEqual(starts.map((a) => a.detection.message), [
     "02:00:00:00:00:66 claimed 2 addresses (10.0.0.1, 10.0.0.2) in unsolicited ARP replies in 0 s",
   ]);
   assert.equal(r.alerts("arp_spoofing", "end")[0]?.detection.count, 3);
@@ -247,7 +247,7 @@ Deno.test("arpSpoofing: a forged reply taking an address to a third MAC names it
   const starts = r.starts("arp_spoofing");
   assert.equal(starts.length, 1);
   assert.equal(
-    starts[0]?.alert.signature,
+    starts[0]?.detection.message,
     "02:00:00:00:00:66 took over 10.0.0.1 from 02:00:00:00:00:01 (which claimed it 10 s before) " +
       "with unsolicited ARP replies; 1 of its replies named another MAC as the ARP sender " +
       "(the latest: 02:00:00:00:00:99)",

@@ -34,7 +34,7 @@ Deno.test("hostSweep fires when one sender's ARP requests for 26 addresses go un
   const [start] = r.starts("host_sweep");
   assert.ok(start);
   assert.equal(
-    start.alert.signature,
+    start.detection.message,
     "10.0.0.5 swept 26 hosts with unanswered ARP requests in 2.5 s",
   );
   assert.equal(start.src_ip, SCANNER);
@@ -84,7 +84,7 @@ Deno.test("hostSweep: the ARP and ICMP sweeps of one source are two alerts", () 
   const r = arpSweep(new DetectionRun(only("host_sweep")), 26);
   for (let i = 1; i <= 26; i++) r.send(10 + i * 0.1, echoFrame(SCANNER, `10.0.2.${i}`));
   r.finish();
-  const signatures = r.starts("host_sweep").map((a) => a.alert.signature).sort();
+  const signatures = r.starts("host_sweep").map((a) => a.detection.message).sort();
   assert.deepEqual(signatures, [
     "10.0.0.5 swept 26 hosts with ICMP echo in 2.5 s",
     "10.0.0.5 swept 26 hosts with unanswered ARP requests in 2.5 s",

@@ -73,7 +73,10 @@ Deno.test("brute_force fires at threshold + 1 short sessions and stays silent at
   assert.equal(start.dest_ip, SERVER);
   assert.equal(start.dest_port, 22);
   assert.equal(start.proto, "TCP");
-  assert.equal(start.alert.signature, "10.0.0.5 made 11 short sessions to SSH on 10.0.0.9 in 1 s");
+  assert.equal(
+    start.detection.message,
+    "10.0.0.5 made 11 short sessions to SSH on 10.0.0.9 in 1 s",
+  );
   assert.equal(start.alert.signature_id, 1_000_010);
   assert.equal(start.detection.observed, 11);
   assert.equal(start.detection.threshold, 10);
@@ -168,7 +171,7 @@ Deno.test("brute_force watches only detect.brute_force.ports", () => {
   const starts = run.finish().starts("brute_force");
   assert.deepEqual(starts.map((a) => a.dest_port), [80]);
   assert.equal(
-    starts[0]!.alert.signature,
+    starts[0]!.detection.message,
     "10.0.0.5 made 11 short sessions to HTTP on 10.0.0.9 in 1 s",
   );
 });
@@ -181,7 +184,7 @@ Deno.test("brute_force names the attacker and victim over IPv6, with unnamed por
   assert.equal(start.src_ip, "fd00::5");
   assert.equal(start.dest_ip, "fd00::9");
   assert.equal(
-    start.alert.signature,
+    start.detection.message,
     "fd00::5 made 11 short sessions to port 2222 on fd00::9 in 1 s",
   );
 });
@@ -196,7 +199,10 @@ Deno.test("brute_force lifecycle: one alert while guessing goes on, its end says
   const [end] = run.alerts("brute_force", "end");
   assert.ok(end);
   assert.equal(end.detection.peak, 100);
-  assert.equal(end.alert.signature, "10.0.0.5 made 100 short sessions to SSH on 10.0.0.9 in 9.9 s");
+  assert.equal(
+    end.detection.message,
+    "10.0.0.5 made 100 short sessions to SSH on 10.0.0.9 in 9.9 s",
+  );
   run.assertEveValid();
 });
 

@@ -30,7 +30,7 @@ Deno.test("capture_drops: 6 % of 1000 packets dropped over 60 s fires; 5 % does 
   counters(60, 1000, 60);
   const [a, ...more] = r.starts("capture_drops");
   assert.deepEqual(more, []);
-  assert.equal(a!.alert.signature, "the kernel dropped 6 % of packets over 60 s (60 of 1000)");
+  assert.equal(a!.detection.message, "the kernel dropped 6 % of packets over 60 s (60 of 1000)");
   assert.equal(a!.timestamp, "2023-11-14T22:14:20.000000+0000", "packet clock, not wall clock");
   assert.equal(a!.detection.observed, 6);
   assert.equal(a!.detection.threshold, 5);
@@ -57,7 +57,7 @@ Deno.test("capture_drops: the window slides over cumulative counters sampled eve
   const [a] = r.starts("capture_drops");
   assert.ok(a !== undefined, "fires once the last 60 s hold more than 5 % drops");
   // At 116 s: 320 drops of the last minute's 6000 packets (since the start: 320 of 11600).
-  assert.equal(a.alert.signature, "the kernel dropped 5.3 % of packets over 60 s (320 of 6000)");
+  assert.equal(a.detection.message, "the kernel dropped 5.3 % of packets over 60 s (320 of 6000)");
   assert.equal(a.timestamp.slice(0, 19), "2023-11-14T22:15:16");
 });
 
@@ -74,7 +74,7 @@ Deno.test("capture_drops: the alert ends after alerts.quiet_s without excess dro
   assert.equal(ends[0]!.detection.last_seen.slice(0, 19), "2023-11-14T22:14:22");
   assert.equal(ends[0]!.timestamp.slice(0, 19), "2023-11-14T22:14:32", "last excess + quiet_s");
   assert.match(
-    ends[0]!.alert.signature,
+    ends[0]!.detection.message,
     /^the kernel dropped 10 % of packets over 61 s \(110 of 1100\)$/,
   );
 });

@@ -31,7 +31,7 @@ Deno.test("flood: a SYN flood from one source fires at threshold + 1, names both
   assert.equal(a!.detection.observed, 51);
   assert.equal(a!.detection.threshold, 50);
   assert.match(
-    a!.alert.signature,
+    a!.detection.message,
     /^SYN flood toward 192\.0\.2\.10: 51 TCP SYNs in 1 s from 1 source \(threshold 50\)$/,
   );
   assert.equal(r.alerts("flood", "end").length, 1, "ends at finish");
@@ -45,7 +45,10 @@ Deno.test("flood: a spoofed SYN flood, 5000 sources with one packet each, is cau
   assert.equal(a!.dest_ip, VICTIM);
   assert.equal(a!.src_ip, undefined, "no source: the sources are many");
   assert.equal(a!.detection.observed, 1001, "fires at the default 1000/s + 1");
-  assert.match(a!.alert.signature, /^SYN flood toward 192\.0\.2\.10: .* from at least 16 sources/);
+  assert.match(
+    a!.detection.message,
+    /^SYN flood toward 192\.0\.2\.10: .* from at least 16 sources/,
+  );
   assert.deepEqual(r.starts("high_packet_rate"), []);
   const tables = r.engine.detection.trackers();
   assert.deepEqual(tables.find((t) => t.name === "flood.destinations")?.size, 1);
@@ -72,7 +75,7 @@ Deno.test("flood: a UDP flood from many sources fires at threshold + 1 without s
   assert.equal(a!.src_ip, undefined);
   assert.equal(a!.proto, "UDP");
   assert.match(
-    a!.alert.signature,
+    a!.detection.message,
     /^UDP flood toward 192\.0\.2\.10: 51 UDP packets in 1 s from at least 16 sources/,
   );
 });
@@ -99,7 +102,7 @@ Deno.test("flood: later UDP fragments count toward the UDP flood", () => {
   assert.deepEqual(run(fragments(25)).starts("flood"), []);
   const [a] = run(fragments(26)).starts("flood");
   assert.equal(a?.detection.observed, 51);
-  assert.match(a!.alert.signature, /^UDP flood/);
+  assert.match(a!.detection.message, /^UDP flood/);
 });
 
 Deno.test("flood: ICMP and ICMPv6 echo request floods fire; echo replies do not count", () => {
@@ -107,7 +110,7 @@ Deno.test("flood: ICMP and ICMPv6 echo request floods fire; echo replies do not 
   assert.deepEqual(run(v4(50)).starts("flood"), []);
   const [a] = run(v4(51)).starts("flood");
   assert.equal(a!.proto, "ICMP");
-  assert.match(a!.alert.signature, /^ICMP flood toward 192\.0\.2\.10: 51 ICMP echo requests/);
+  assert.match(a!.detection.message, /^ICMP flood toward 192\.0\.2\.10: 51 ICMP echo requests/);
 
   const v6 = spread(51, T0, 500_000, () => echoFrame("2001:db8::66", "2001:db8::10"));
   const [b] = run(v6).starts("flood");
@@ -127,7 +130,7 @@ Deno.test("flood: each (destination, kind) is its own alert; a slow rate over ti
   ].sort((x, y) => x.tsUs - y.tsUs);
   const starts = run(packets).starts("flood");
   assert.deepEqual(
-    starts.map((a) => `${a.dest_ip} ${a.alert.signature.split(" ")[0]}`).sort(),
+    starts.map((a) => `${a.dest_ip} ${a.detection.message.split(" ")[0]}`).sort(),
     ["192.0.2.10 ICMP", "192.0.2.10 SYN", "192.0.2.11 SYN"],
   );
   // 45 SYNs a second for 10 s: 450 in all, never more than 50 in a second.

@@ -30,7 +30,7 @@ Deno.test("high_packet_rate: 100 packets in 1 s are silent, 101 fire (the user's
   assert.equal(start!.src_ip, SOURCE);
   assert.equal(start!.detection.observed, 101);
   assert.equal(start!.detection.threshold, 100);
-  assert.equal(start!.alert.signature, "10.0.0.5 sent 101 packets in 1 s (threshold 100)");
+  assert.equal(start!.detection.message, "10.0.0.5 sent 101 packets in 1 s (threshold 100)");
   run.assertEveValid();
 });
 

@@ -42,7 +42,7 @@ Deno.test("host_sweep fires at threshold + 1 hosts on one port, silent at the th
   const run = smbSweep(new DetectionRun(only("host_sweep")), 26).finish();
   const [start] = run.alerts("host_sweep", "start");
   assert.ok(start);
-  assert.equal(start.alert.signature, "10.0.0.5 swept 26 hosts on TCP port 445 in 2.5 s");
+  assert.equal(start.detection.message, "10.0.0.5 swept 26 hosts on TCP port 445 in 2.5 s");
   assert.equal(start.src_ip, SCANNER);
   assert.equal(start.dest_port, 445);
   assert.equal(start.proto, "TCP");
@@ -69,7 +69,7 @@ Deno.test("host_sweep: an ICMP echo sweep counts answered requests", () => {
   const run = pingSweep(new DetectionRun(only("host_sweep")), 26).finish();
   const [start] = run.alerts("host_sweep", "start");
   assert.ok(start);
-  assert.equal(start.alert.signature, "10.0.0.5 swept 26 hosts with ICMP echo in 2.5 s");
+  assert.equal(start.detection.message, "10.0.0.5 swept 26 hosts with ICMP echo in 2.5 s");
   assert.equal(start.proto, "ICMP");
   assert.equal(start.dest_port, undefined);
   run.assertEveValid();
@@ -84,14 +84,14 @@ Deno.test("host_sweep: ICMPv6 echo and ICMP timestamp requests", () => {
   )
     .finish();
   const [start] = v6.alerts("host_sweep", "start");
-  assert.equal(start?.alert.signature, "2001:db8::5 swept 26 hosts with ICMPv6 echo in 2.5 s");
+  assert.equal(start?.detection.message, "2001:db8::5 swept 26 hosts with ICMPv6 echo in 2.5 s");
   assert.equal(start?.proto, "IPv6-ICMP");
   v6.assertEveValid();
 
   const run = new DetectionRun(only("host_sweep"));
   for (let i = 1; i <= 26; i++) run.send(i * 0.1, ipFrame(SCANNER, `10.0.2.${i}`, 1, icmp(13, 0)));
   assert.match(
-    run.finish().alerts("host_sweep", "start")[0]?.alert.signature ?? "",
+    run.finish().alerts("host_sweep", "start")[0]?.detection.message ?? "",
     /^10\.0\.0\.5 swept 26 hosts with ICMP timestamp requests in 2\.5 s$/,
   );
 });
@@ -166,5 +166,5 @@ Deno.test("host_sweep counts ACK pings (nmap -sn -PA80), answered by RST or not"
   const [start] = run.starts("host_sweep");
   assert.ok(start);
   assert.equal(start.src_ip, SCANNER);
-  assert.equal(start.alert.signature, "10.0.0.5 swept 26 hosts on TCP port 80 in 5.2 s");
+  assert.equal(start.detection.message, "10.0.0.5 swept 26 hosts on TCP port 80 in 5.2 s");
 });

@@ -35,7 +35,7 @@ Deno.test("port_scan fires at threshold + 1 ports and stays silent at the thresh
   assert.equal(start.src_ip, SCANNER);
   assert.equal(start.dest_ip, VICTIM);
   assert.equal(start.proto, "TCP");
-  assert.equal(start.alert.signature, "10.0.0.5 probed 16 TCP ports on 10.0.0.9 in 1.5 s");
+  assert.equal(start.detection.message, "10.0.0.5 probed 16 TCP ports on 10.0.0.9 in 1.5 s");
   assert.equal(start.detection.observed, 16);
   assert.equal(start.detection.threshold, 15);
   assert.equal(run.alerts("port_scan", "end").length, 1, "ended at finish");
@@ -56,7 +56,7 @@ Deno.test("port_scan counts unanswered probes once they time out, and UDP ports 
   run.tick(6);
   const [start] = run.alerts("port_scan", "start");
   assert.ok(start, "the timeouts at 5 s push it over");
-  assert.match(start.alert.signature, /^10\.0\.0\.5 probed 16 TCP and UDP ports on 10\.0\.0\.9/);
+  assert.match(start.detection.message, /^10\.0\.0\.5 probed 16 TCP and UDP ports on 10\.0\.0\.9/);
   run.assertEveValid();
 });
 
@@ -90,7 +90,7 @@ Deno.test("port_scan lifecycle: start, update while still probing, end after qui
   assert.equal(end[0]!.timestamp, "2023-11-14T22:13:55.001000+0000", "last probe + quiet_s");
   assert.equal(end[0]!.detection.count, 1 + 14);
   assert.equal(
-    end[0]!.alert.signature,
+    end[0]!.detection.message,
     "10.0.0.5 probed at least 30 TCP ports on 10.0.0.9 in 15 s",
     "the peak, saturated at twice the threshold",
   );
@@ -133,7 +133,7 @@ Deno.test("port_scan counts ACK probes (nmap -sA) answered by bare RSTs or left 
   run.tick(6);
   const [start] = run.starts("port_scan");
   assert.ok(start);
-  assert.equal(start.alert.signature, "10.0.0.5 probed 16 TCP ports on 10.0.0.9 in 5.1 s");
+  assert.equal(start.detection.message, "10.0.0.5 probed 16 TCP ports on 10.0.0.9 in 5.1 s");
   run.assertEveValid();
 });
 
@@ -195,7 +195,7 @@ for (
     assert.ok(start);
     assert.equal(start.src_ip, scanner);
     assert.equal(start.dest_ip, victim);
-    assert.equal(start.alert.signature, `${scanner} tried 11 IP protocols on ${victim} in 1 s`);
+    assert.equal(start.detection.message, `${scanner} tried 11 IP protocols on ${victim} in 1 s`);
     assert.equal(start.detection.threshold, 10);
     run.assertEveValid();
   });
@@ -209,7 +209,7 @@ for (
     assert.ok(start);
     assert.equal(start.src_ip, scanner, "the replies' destination is the scanner");
     assert.equal(start.dest_ip, victim);
-    assert.match(start.alert.signature, /tried 11 IP protocols .* protocol-unreachable replies/);
+    assert.match(start.detection.message, /tried 11 IP protocols .* protocol-unreachable replies/);
   });
 }
 
@@ -218,7 +218,7 @@ Deno.test("port_scan: a protocol scan and a port scan of one host are two alerts
   OTHER_PROTOCOLS.slice(0, 11).forEach((proto, i) => {
     run.send(2 + i * 0.01, protocolProbe(SCANNER, VICTIM, proto));
   });
-  const starts = run.starts("port_scan").map((a) => a.alert.signature);
+  const starts = run.starts("port_scan").map((a) => a.detection.message);
   assert.equal(starts.length, 2, starts.join("; "));
 });
 

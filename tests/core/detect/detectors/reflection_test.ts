@@ -54,7 +54,7 @@ Deno.test("reflection: 101 unsolicited DNS responses in 1 s raise DNS amplificat
   assert.equal(a!.detection.observed, 101);
   assert.equal(a!.detection.threshold, 100);
   assert.match(
-    a!.alert.signature,
+    a!.detection.message,
     /^DNS amplification toward 192\.0\.2\.20: 101 unsolicited responses from port 53 in 1 s from at least 16 reflectors \(threshold 100\)$/,
   );
 });
@@ -62,12 +62,12 @@ Deno.test("reflection: 101 unsolicited DNS responses in 1 s raise DNS amplificat
 Deno.test("reflection: the service is named from the reflector port", () => {
   for (const [port, name] of [[123, "NTP"], [1900, "SSDP"], [11211, "memcached"]] as const) {
     const [a] = run(responses(101, port)).starts("reflection");
-    assert.match(a!.alert.signature, new RegExp(`^${name} amplification toward`), String(port));
+    assert.match(a!.detection.message, new RegExp(`^${name} amplification toward`), String(port));
     assert.equal(a!.src_port, port);
   }
   const overrides = { detect: { reflection: { udp_ports: [53, 9999] } } };
   const [b] = run(responses(101, 9999), overrides).starts("reflection");
-  assert.match(b!.alert.signature, /^UDP amplification from port 9999 toward 192\.0\.2\.20/);
+  assert.match(b!.detection.message, /^UDP amplification from port 9999 toward 192\.0\.2\.20/);
   assert.equal(reflectionName("udp", 4444), "UDP amplification from port 4444");
   assert.equal(reflectionName("syn-ack", 80), "SYN-ACK reflection");
 });
@@ -81,7 +81,7 @@ Deno.test("reflection: one reflector is named as the source", () => {
   );
   const [a] = run(packets).starts("reflection");
   assert.equal(a!.src_ip, "198.51.100.123");
-  assert.match(a!.alert.signature, /from 1 reflector \(threshold 100\)$/);
+  assert.match(a!.detection.message, /from 1 reflector \(threshold 100\)$/);
 });
 
 Deno.test("reflection: later fragments of amplified responses count", () => {
@@ -96,7 +96,7 @@ Deno.test("reflection: later fragments of amplified responses count", () => {
   assert.deepEqual(run(fragmented(50)).starts("reflection"), []);
   const [a] = run(fragmented(51)).starts("reflection");
   assert.equal(a?.detection.observed, 101);
-  assert.match(a!.alert.signature, /^DNS amplification/);
+  assert.match(a!.detection.message, /^DNS amplification/);
   assert.equal(a!.src_port, 53);
 });
 
@@ -110,7 +110,7 @@ Deno.test("reflection: 101 SYN-ACKs without a SYN raise SYN-ACK reflection; 100 
   assert.equal(a!.src_port, 80);
   assert.equal(a!.proto, "TCP");
   assert.match(
-    a!.alert.signature,
+    a!.detection.message,
     /^SYN-ACK reflection toward 192\.0\.2\.20: 101 SYN-ACKs without a SYN from port 80 in 1 s/,
   );
 });
@@ -139,5 +139,5 @@ Deno.test("reflection: a steady trickle below the rate never fires; IPv6 victims
   );
   const [a] = run(v6).starts("reflection");
   assert.equal(a!.dest_ip, "2001:db8::20");
-  assert.match(a!.alert.signature, /^NTP amplification toward 2001:db8::20/);
+  assert.match(a!.detection.message, /^NTP amplification toward 2001:db8::20/);
 });

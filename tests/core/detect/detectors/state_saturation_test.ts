@@ -29,7 +29,7 @@ Deno.test("state_saturation: fires when a table's tiny max_tracked is exceeded",
   const [a, ...more] = r.starts("state_saturation");
   assert.deepEqual(more, []);
   assert.equal(
-    a!.alert.signature,
+    a!.detection.message,
     "the high_packet_rate.sources table is full (16 entries) and evicted 4 entries; " +
       "detection may miss keys",
   );
@@ -61,7 +61,7 @@ Deno.test("state_saturation: stays open while evictions grow, ends after quiet_s
   );
   assert.equal(end!.timestamp, "2023-11-14T22:13:37.000000+0000", "+ quiet_s");
   assert.equal(end!.detection.peak, 10 * 20 - 16);
-  assert.match(end!.alert.signature, /evicted 184 entries/);
+  assert.match(end!.detection.message, /evicted 184 entries/);
   r.finish();
   assert.equal(r.starts("state_saturation").length, 1);
 });
@@ -76,7 +76,7 @@ Deno.test("state_saturation: a spoofed flood filling several tables is one alert
   r.feed(sources(40, T0)).feed(sources(1, T0 + 1_100_000, 2)).finish();
   const [a, ...more] = r.starts("state_saturation");
   assert.deepEqual(more, []);
-  assert.match(a!.alert.signature, /^\d+ tables are full and evicted \d+ entries: /);
-  assert.match(a!.alert.signature, /high_packet_rate\.sources \(cap 16\)/);
-  assert.match(a!.alert.signature, /unique_connections\.sources \(cap 16\)/);
+  assert.match(a!.detection.message, /^\d+ tables are full and evicted \d+ entries: /);
+  assert.match(a!.detection.message, /high_packet_rate\.sources \(cap 16\)/);
+  assert.match(a!.detection.message, /unique_connections\.sources \(cap 16\)/);
 });

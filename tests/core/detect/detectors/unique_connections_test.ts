@@ -35,7 +35,7 @@ Deno.test("unique_connections fires at threshold + 1 destinations, silent at the
   const [start] = run.alerts("unique_connections", "start");
   assert.ok(start);
   assert.equal(
-    start.alert.signature,
+    start.detection.message,
     "10.0.0.5 opened connections to 51 distinct destinations (host, port, protocol) in 60 s",
   );
   assert.equal(start.src_ip, CLIENT);

@@ -52,7 +52,7 @@ Deno.test("unusual_port: an attempt to TCP 4444 raises one alert, a second attem
   assert.equal(start.proto, "TCP");
   assert.equal(start.timestamp, "2023-11-14T22:13:20.000000+0000", "the attempt's time");
   assert.equal(
-    start.alert.signature,
+    start.detection.message,
     "10.0.0.5 made a connection attempt to 10.0.0.9 on TCP port 4444, " +
       "which is not a common service port",
   );
@@ -119,7 +119,10 @@ Deno.test("unusual_port: a burst of spoofed SYNs to random unusual ports is one 
   assert.equal(starts[0]!.src_ip, undefined);
   assert.equal(starts[0]!.dest_ip, undefined);
   assert.equal(starts[0]!.proto, "TCP");
-  assert.match(starts[0]!.alert.signature, /^A burst of TCP connection attempts to unusual ports/);
+  assert.match(
+    starts[0]!.detection.message,
+    /^A burst of TCP connection attempts to unusual ports/,
+  );
   const [end] = run.alerts("unusual_port", "end");
   assert.equal(end!.detection.count, 100, "every attempt of the burst counted in it");
   run.assertEveValid();
@@ -246,7 +249,7 @@ Deno.test("unusual_port: many sources on one unusual service fold into one servi
   assert.equal(service.dest_port, 999);
   assert.equal(service.proto, "UDP");
   assert.match(
-    service.alert.signature,
+    service.detection.message,
     /^6 sources made connection attempts to 10\.0\.0\.9 on UDP port 999/,
   );
   const end = run.alerts("unusual_port", "end").find((a) => a.src_ip === undefined)!;
