@@ -25,7 +25,9 @@ import {
   setUpDiagnostics,
 } from "./core/records/diagnostics.ts";
 import { LogDirectoryError } from "./core/records/record_writer.ts";
-import { Session, type SessionResult } from "./core/run/session.ts";
+import type { Session, SessionResult } from "./core/run/session.ts";
+import { CaptureService } from "./core/run/capture_service.ts";
+import { CaptureRefusal } from "./core/run/capture_refusal.ts";
 import { captureOptions } from "./core/run/capture_options.ts";
 import {
   captureEndFacts,
@@ -60,26 +62,41 @@ async function main(args: string[]): Promise<number> {
 }
 
 /**
- * `--no-ui`: SIGINT and SIGTERM stop the run from the start. While libpcap still compiles the
- * filter (a long expression can take it tens of seconds) the open is abandoned and the run ends
- * at once: nothing was read, nothing is written, exit 0.
+ * `--no-ui`: the capture service (core/run/capture_service.ts, as the UI uses it) runs one
+ * capture; SIGINT and SIGTERM stop it from the start. While libpcap still compiles the filter (a
+ * long expression can take it tens of seconds) the open is abandoned and the run ends at once:
+ * nothing was read, nothing is written, exit 0.
  */
 async function runHeadless(cli: CliOptions, config: Config): Promise<number> {
   const device = cli.read === undefined ? chooseDevice(cli.interface) : undefined;
-  const stopping = new AbortController();
-  const onSignal = () => stopping.abort();
+  const printer = new AlertPrinter({
+    onFirstFailure: (reason) =>
+      log.warn("Cannot print alert lines on stdout: {reason}; capture goes on", { reason }),
+  });
+  let capture: Capture | undefined;
+  const service = new CaptureService({
+    config,
+    logDirectory: cli.logDir,
+    writerMode: "headless",
+    read: cli.read,
+    defaultFilter: cli.filter ?? "",
+    hostAddresses,
+    durationS: cli.durationS,
+    listeners: [printer.listener],
+    openSource: async (request) => (capture = await Capture.open(captureOptions(config, request))),
+  });
+  const onSignal = () => void service.stop().catch(() => {}); // after the end: nothing to stop
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
   for (const signal of signals) Deno.addSignalListener(signal, onSignal);
   try {
-    let capture: Capture;
+    let status;
     try {
-      capture = await Capture.open(captureOptions(config, {
-        ...(cli.read !== undefined ? { read: cli.read } : { device: device! }),
-        filter: cli.filter ?? "",
-        signal: stopping.signal,
-      }));
+      status = await service.start(device === undefined ? {} : { interface: device });
     } catch (error) {
-      if (!stopping.signal.aborted) throw error;
+      // The error the open or the records file failed with, for its one line and exit code.
+      throw error instanceof CaptureRefusal && error.cause !== undefined ? error.cause : error;
+    }
+    if (status.state === "stopped") {
       await setUpDiagnostics();
       log.info(
         "Stopped before the capture of {source} started (the filter was still compiling): " +
@@ -88,50 +105,28 @@ async function runHeadless(cli: CliOptions, config: Config): Promise<number> {
       );
       return EXIT_OK;
     }
-    return await runSession(capture, config, cli.logDir, cli.durationS, stopping.signal, {
-      filter: cli.filter ?? "",
+    return await runSession(service.session!, capture!, config, cli.logDir, printer, {
+      filter: status.filter,
     });
   } finally {
     for (const signal of signals) Deno.removeSignalListener(signal, onSignal);
   }
 }
 
+/** The headless capture runs: its start said, then its end reported once its records are in. */
 async function runSession(
+  session: Session,
   capture: Capture,
   config: Config,
   logDir: string,
-  durationS: number | undefined,
-  stopping: AbortSignal,
+  printer: AlertPrinter,
   { filter }: { filter: string },
 ): Promise<number> {
-  let session: Session;
-  const printer = new AlertPrinter({
-    onFirstFailure: (reason) =>
-      log.warn("Cannot print alert lines on stdout: {reason}; capture goes on", { reason }),
-  });
-  try {
-    session = new Session({
-      config,
-      source: capture,
-      logDirectory: logDir,
-      hostAddresses: capture.live ? hostAddresses() : [],
-      listeners: [printer.listener],
-    });
-  } catch (error) {
-    await capture.stop();
-    throw error;
-  }
   await setUpDiagnostics({ logDirectory: logDir });
   logStartup(config, { version: VERSION, libpcap: libpcapVersion() });
   logCaptureStart(session, { filter });
   for (const warning of capture.warnings) log.warn(warning);
-  const stop = () => void session.stop();
-  stopping.addEventListener("abort", stop);
-  if (stopping.aborted) stop(); // a signal while the session was being set up
-  const timer = durationS === undefined ? undefined : setTimeout(stop, durationS * 1000);
   const result = await session.done;
-  clearTimeout(timer);
-  stopping.removeEventListener("abort", stop);
   return report(result, session, printer);
 }
 

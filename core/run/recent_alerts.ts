@@ -1,7 +1,8 @@
 /**
  * @module recent_alerts
- * The controller's bounded ring of recent alert records (newest first, for GET /api/alerts) and
- * its count of alert records by detector and state across captures (for /metrics).
+ * The capture service's bounded ring of recent alert records (newest first, for the UI's
+ * GET /api/alerts) and its count of alert records by detector and state across captures (for
+ * /metrics).
  */
 
 /** Which recent alerts to list. */

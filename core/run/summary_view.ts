@@ -1,12 +1,12 @@
 /**
  * @module summary_view
- * The UI's traffic summary (GET /api/summary, summary events) read from a session's engine:
- * rates, the chart's series, kernel counters, alert counts and trackers.
+ * The capture service's traffic summary (the UI's GET /api/summary and summary events) read from
+ * a session's engine: rates, the chart's series, kernel counters, alert counts and trackers.
  */
-import type { Session } from "../core/run/session.ts";
-import type { CaptureState, SummaryView } from "./controller_api.ts";
+import type { Session } from "./session.ts";
+import type { CaptureState, SummaryView } from "./capture_types.ts";
 
-/** Where the controller is, as the summary view reports it. */
+/** Where the capture service is, as the summary view reports it. */
 export interface SummaryContext {
   state: CaptureState;
   source: string | null;
