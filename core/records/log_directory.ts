@@ -132,7 +132,7 @@ export class DirectoryLock {
     // still works while the records file is closed (see record_writer.ts).
     const file = openRegularFile(path, { readOnly: true });
     try {
-      if (!file.tryLockSync(true)) throw inUse(directory, readHolder(file));
+      if (!file.tryLockSync(true)) throw inUse(directory, awaitHolder(file));
       const holder: LockHolder = { pid: Deno.pid, mode, since: new Date().toISOString() };
       writeHolder(path, holder);
       return new DirectoryLock(path, holder, file);
@@ -178,6 +178,22 @@ function writeHolder(path: string, holder: LockHolder): void {
   } finally {
     file.close();
   }
+}
+
+/** Blocks the pauses of awaitHolder() (Atomics.wait on a word nobody changes). */
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * The holder, who writes itself into the file just after taking the lock: a run refused in that
+ * instant (runs started together) waits for it up to 100 ms rather than name nobody.
+ */
+function awaitHolder(file: Deno.FsFile): LockHolder | null {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const holder = readHolder(file);
+    if (holder !== null) return holder;
+    Atomics.wait(PAUSE, 0, 0, 5);
+  }
+  return null;
 }
 
 function readHolder(file: Deno.FsFile): LockHolder | null {
