@@ -9,6 +9,7 @@ import { DEFAULT_HOME_NETWORKS } from "../packet/direction.ts";
 import { DETECTION_KEYS } from "../detect/detect_keys.ts";
 import { UI_KEYS } from "./ui_keys.ts";
 import { CAPTURE_KEYS } from "./capture_keys.ts";
+import { PCAP_KEYS } from "./pcap_keys.ts";
 import { OUTPUT_KEYS } from "../outputs/output_keys.ts";
 import { STORE_KEYS } from "./store_keys.ts";
 import { RECORD_KEYS } from "./record_keys.ts";
@@ -93,6 +94,7 @@ export const CONFIG_KEYS: KeySpec[] = [
     doc: "Entries in each top-N list of the summary.",
   },
   ...CAPTURE_KEYS,
+  ...PCAP_KEYS,
   ...STORE_KEYS,
   ...RECORD_KEYS,
   ...UI_KEYS,

@@ -88,6 +88,8 @@ export interface DetectionSettings {
     readonly max_open: number;
     readonly max_open_per_detector: number;
     readonly allow_list: readonly string[];
+    readonly evidence_list_max: number;
+    readonly evidence_exact_max: number;
   };
 }
 
@@ -184,6 +186,8 @@ export function detectionSettings(config: Config): DetectionSettings {
       max_open: num(config, "alerts.max_open"),
       max_open_per_detector: num(config, "alerts.max_open_per_detector"),
       allow_list: list<string>(config, "alerts.allow_list"),
+      evidence_list_max: num(config, "alerts.evidence_list_max"),
+      evidence_exact_max: num(config, "alerts.evidence_exact_max"),
     },
   });
 }

@@ -113,4 +113,23 @@ export const SHARED_KEYS: KeySpec[] = [
     doc: "Addresses or CIDR blocks whose alerts (as source or destination) of every detector " +
       "are suppressed and counted.",
   },
+  {
+    key: "alerts.evidence_list_max",
+    kind: "integer",
+    default: 50,
+    min: 1,
+    max: 10_000,
+    doc: "Items (ports, hosts, sources) listed at most in an alert's detection.evidence, first " +
+      "seen first; the *_total fields count them all. Longer lists make longer records.",
+  },
+  {
+    key: "alerts.evidence_exact_max",
+    kind: "integer",
+    default: 65_536,
+    min: 1_000,
+    max: 10_000_000,
+    doc: "Hosts or sources an alert's evidence counts exactly (a set, about 40 bytes each); " +
+      "beyond, the total is estimated (HyperLogLog, ~1.6 %) and hosts_exact or sources_exact " +
+      "says false. Ports are always exact (a 16 KiB bitmap once past the list).",
+  },
 ];

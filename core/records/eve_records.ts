@@ -52,6 +52,28 @@ export type AlertDetection = {
   resumed?: number;
   /** End records only. */
   duration_s?: number;
+  /** Ports, hosts or sources behind the alert, bounded lists with their true totals. */
+  evidence?: AlertEvidence;
+  /** The packets behind the alert, relative to the log directory (core/pcap/), while on disk. */
+  pcap?: string;
+};
+
+/**
+ * What an alert's detector counted (`detection.evidence`): lists of at most
+ * `alerts.evidence_list_max` items, first seen first, and their true totals over the alert's
+ * life (exact, or estimated past `alerts.evidence_exact_max` where `*_exact` says false).
+ */
+export type AlertEvidence = {
+  /** "tcp/80", "udp/53", or "proto/47" for IP protocols. */
+  ports?: string[];
+  ports_total?: number;
+  hosts?: string[];
+  hosts_total?: number;
+  hosts_exact?: boolean;
+  sources?: string[];
+  sources_total?: number;
+  sources_exact?: boolean;
+  peak: number;
 };
 
 /** An EVE `alert` record; the engine adds its origin (pivot_fields.ts `withOrigin`). */
@@ -84,6 +106,24 @@ export type AlertCounts = {
     string,
     { started: number; active: number; suppressed: number; dropped: number }
   >;
+};
+
+/** What the alert pcaps did (`summary.pcap`). */
+export type PcapCounts = {
+  /** Alert pcaps started by this run, and the packets written to them. */
+  written: number;
+  packets: number;
+  /** Files in the pcap folder now (past runs included), and their bytes. */
+  files: number;
+  bytes: number;
+  /** Oldest files deleted to stay under `pcap.max_total_bytes`. */
+  evicted: number;
+  /** Alert starts that got no pcap: `pcap.max_open` files were being written. */
+  skipped: number;
+  /** Files stopped at a bound (per alert, or the total while every other file was open). */
+  truncated: number;
+  /** Files given up after a write failed (disk full, folder gone). */
+  failed: number;
 };
 
 /** What one output beside the records file did with the records offered to it. */
@@ -141,6 +181,8 @@ export type StatsSummary = SnapshotFields & {
   trackers: TrackerStats[];
   /** With a records file only. */
   records_lost?: number;
+  /** The alert pcaps (core/pcap/), when they are on. */
+  pcap?: PcapCounts;
   /** By output name (syslog, redis, webhook, exec), for the enabled outputs only. */
   outputs?: Record<string, OutputCounts>;
 };
@@ -197,6 +239,7 @@ export interface AlertRecordInput {
   message: string;
   explanation: string;
   trigger?: AlertTrigger | undefined;
+  evidence?: AlertEvidence | undefined;
   /** Times the alert resumed; written only when above 0. */
   resumed: number;
 }
@@ -232,6 +275,7 @@ export function buildAlertRecord(input: AlertRecordInput): AlertRecord {
       ...(input.state === "end"
         ? { duration_s: round3((input.lastSeenUs - input.firstSeenUs) / 1e6) }
         : {}),
+      ...(input.evidence === undefined ? {} : { evidence: input.evidence }),
     },
   };
 }

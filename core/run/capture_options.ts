@@ -7,6 +7,7 @@
  * config (ffi/capture.ts falls back on it).
  */
 import { CAPTURE_KEYS } from "../config/capture_keys.ts";
+import { PCAP_KEYS } from "../config/pcap_keys.ts";
 import { type Config, flag, num } from "../config/config.ts";
 
 /** How a live capture is set up, from the `capture.*` keys. */
@@ -19,6 +20,8 @@ export interface CaptureSettings {
   nice: number;
   /** Promiscuous mode (capture.promiscuous). */
   promiscuous: boolean;
+  /** Copy each packet's frame for the alert pcaps (pcap.enabled; core/pcap/). */
+  keepFrames: boolean;
 }
 
 /** What to open: a file (`read`) or a device, with a BPF filter ("" = everything). */
@@ -37,12 +40,13 @@ export function captureSettings(config: Config): CaptureSettings {
     bufferSize: num(config, "capture.buffer_mib") * 1024 * 1024,
     nice: num(config, "capture.nice"),
     promiscuous: flag(config, "capture.promiscuous"),
+    keepFrames: flag(config, "pcap.enabled"),
   };
 }
 
 /** The settings of the default config: the capture keys' defaults, nothing else. */
 export const DEFAULT_CAPTURE_SETTINGS: Readonly<CaptureSettings> = Object.freeze(
-  captureSettings(new Map(CAPTURE_KEYS.map((k) => [k.key, k.default]))),
+  captureSettings(new Map([...CAPTURE_KEYS, ...PCAP_KEYS].map((k) => [k.key, k.default]))),
 );
 
 /** The options `Capture.open()` gets for `request` under `config`, in either run mode. */

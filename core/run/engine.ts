@@ -46,6 +46,11 @@ export interface EngineOptions {
   listeners?: RecordListener[];
   /** The outputs' counts for each stats record (core/outputs/); none when no output is on. */
   outputCounts?: () => Record<string, OutputCounts>;
+  /**
+   * Adds to each record, before it is written, what only the run knows (core/pcap/: an alert's
+   * `detection.pcap`, the stats record's `summary.pcap`).
+   */
+  decorate?: (record: EveRecord) => void;
 }
 
 /** Runs the summary (and later the detectors) over packet records on packet time. */
@@ -61,6 +66,7 @@ export class Engine {
   /** `host`, and `in_iface` or `capture_file`, for every record. */
   readonly #origin: RecordOrigin;
   readonly #outputCounts: (() => Record<string, OutputCounts>) | undefined;
+  readonly #decorate: ((record: EveRecord) => void) | undefined;
   readonly #intervalUs: number;
   #clockUs = -1;
   /** The packet-time second the detectors last ticked at. */
@@ -90,6 +96,7 @@ export class Engine {
     this.#listeners = options.listeners ?? [];
     this.#origin = recordOrigin(config, options.source);
     this.#outputCounts = options.outputCounts;
+    this.#decorate = options.decorate;
     this.#intervalUs = num(config, "stats.interval_s") * 1e6;
     this.detection = new Detection(config, (record) => this.#publish(record));
   }
@@ -201,6 +208,7 @@ export class Engine {
   }
 
   #publish(unstamped: EveRecord): EveRecord {
+    this.#decorate?.(unstamped);
     const record = withOrigin(unstamped, this.#origin);
     const line = JSON.stringify(record);
     this.#writer?.writeLine(line);

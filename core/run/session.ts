@@ -14,6 +14,7 @@ import { log } from "../records/diagnostics.ts";
 import type { KernelCounters, OutputCounts } from "../records/eve_records.ts";
 import { OutputSet } from "../outputs/output_set.ts";
 import { AlertStoreWriter } from "../store/alert_store_writer.ts";
+import { RunPcaps } from "../pcap/run_pcaps.ts";
 
 /** How a capture ended. */
 export type CaptureEnd =
@@ -25,6 +26,9 @@ export interface PacketSource {
   readonly linkTypeName: string;
   readonly source: string;
   readonly live: boolean;
+  /** DLT_* link type and snaplen: a source with them keeps frames for alert pcaps (core/pcap/). */
+  readonly linkType?: number;
+  readonly snaplen?: number;
   run(sink: {
     onBatch(batch: PacketBatch): void;
     onStats?(counters: KernelCounters): void;
@@ -78,6 +82,8 @@ export class Session {
   /** The outputs beside the records file (syslog, Redis, webhook, exec); null when none is on. */
   readonly outputs: OutputSet | null;
   readonly done: Promise<SessionResult>;
+  /** The packets behind alerts (null when off or without a log directory). */
+  readonly pcaps: RunPcaps | null;
   /** When the session was created: its capture's start, for the duration the log reports. */
   readonly startedAt = new Date();
   #ticker: ReturnType<typeof setInterval> | undefined;
@@ -117,6 +123,7 @@ export class Session {
     if (this.store !== null) listeners.push(this.store.listener);
     const outputs = this.outputs;
     if (outputs !== null) listeners.push(outputs.listener);
+    this.pcaps = RunPcaps.open(config, options.logDirectory, source);
     this.engine = new Engine({
       config,
       writer: this.writer,
@@ -124,6 +131,7 @@ export class Session {
       hostAddresses: options.hostAddresses ?? [],
       listeners,
       ...(outputs === null ? {} : { outputCounts: () => outputs.counts() }),
+      ...(this.pcaps === null ? {} : { decorate: this.pcaps.decorate }),
     });
     this.engine.detection.alerts.onFirstDrop = (message) => {
       log.warn("{message}", { message });
@@ -148,6 +156,7 @@ export class Session {
 
   // The one safety net around analysis: a bug must cost a batch, never the capture.
   #ingest(batch: PacketBatch): void {
+    this.pcaps?.add(batch); // first: an alert starting in this batch finds its packets
     try {
       this.engine.ingest(batch);
     } catch (error) {
@@ -168,6 +177,7 @@ export class Session {
       clearInterval(this.#ticker);
     }
     this.engine.finish();
+    this.pcaps?.finish();
     this.store?.close();
     this.writer?.close();
     // Bounded by outputs.flush_s: a server that is down delays the end, never blocks it.

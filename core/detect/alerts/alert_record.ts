@@ -8,6 +8,7 @@ import type { EveEndpoint } from "../../records/pivot_fields.ts";
 import { DIRECTION_NAMES } from "../../packet/direction.ts";
 import type { DetectorInfo } from "../catalog.ts";
 import type { AlertHandle, AlertStart, AlertState } from "./alert_types.ts";
+import type { AlertEvidence } from "./alert_evidence.ts";
 
 /** An open (or ended, resumable) alert: what its records say. */
 export interface OpenAlert extends AlertHandle {
@@ -26,6 +27,11 @@ export interface OpenAlert extends AlertHandle {
   resumed: number;
   /** Community ID of `start.trigger`, computed once when the alert opened. */
   communityId: string | undefined;
+}
+
+/** The evidence an alert counts into, from the handle a detector got (null without one). */
+export function evidenceOf(handle: AlertHandle | null): AlertEvidence | null {
+  return handle === null ? null : (handle as OpenAlert).start.evidence ?? null;
 }
 
 /** The EVE record of `alert` in `state` at packet time `atUs`. */
@@ -64,6 +70,7 @@ export function alertRecord(alert: OpenAlert, state: AlertState, atUs: number): 
     message: s.render(state === "start" ? s.observed : alert.peak),
     explanation: s.explanation,
     trigger: s.trigger,
+    evidence: s.evidence?.toRecord(alert.peak),
     resumed: alert.resumed,
   });
 }

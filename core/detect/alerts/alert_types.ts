@@ -5,6 +5,7 @@
  */
 import type { TableKey } from "../../packet/host_key.ts";
 import type { DetectorName } from "../catalog.ts";
+import type { AlertEvidence } from "./alert_evidence.ts";
 import type { AlertRecord, AlertState } from "../../records/eve_records.ts";
 import type { AlertTrigger } from "../../records/pivot_fields.ts";
 
@@ -36,6 +37,8 @@ export interface AlertStart {
    * when the start is made or held.
    */
   trigger?: AlertTrigger;
+  /** What the detector counts while the alert lives (`detection.evidence`), if it does. */
+  evidence?: AlertEvidence;
 }
 
 /** An open alert as a detector caches it, for `observeCached` (opaque outside this module). */

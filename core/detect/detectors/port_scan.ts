@@ -21,7 +21,14 @@
  */
 import type { TableKey } from "../../packet/host_key.ts";
 import { keyText } from "../../packet/host_key.ts";
-import type { AlertManager } from "../alerts/alerts.ts";
+import type { AlertCache, AlertHandle, AlertManager } from "../alerts/alerts.ts";
+import {
+  AlertEvidence,
+  type EvidenceLimits,
+  IP_PROTOCOL,
+  UDP_PORT,
+} from "../alerts/alert_evidence.ts";
+import { evidenceOf } from "../alerts/alert_record.ts";
 import { detectorInfo } from "../catalog.ts";
 import type {
   Attempt,
@@ -55,7 +62,11 @@ const SEEN_REPLIES = 8;
  * SEEN_* bits. It keeps twice its threshold (Zeek's unique_max idea): enough to show how far
  * above it went.
  */
-class ScannedPair extends DistinctRun {
+class ScannedPair extends DistinctRun implements AlertCache {
+  /** The open alert and the ports it counts (its evidence), once the pair alerted. */
+  alert: AlertHandle | null = null;
+  evidence: AlertEvidence | null = null;
+
   constructor(
     /** The source's threshold (detect.network_thresholds), looked up once. */
     readonly threshold: number,
@@ -80,6 +91,7 @@ export class PortScan implements Detector {
   readonly #firstProtocols: FirstSightings;
   readonly #alerts: AlertManager;
   readonly #scanners: ScannerFlags;
+  readonly #limits: EvidenceLimits;
 
   constructor(deps: DetectorDeps) {
     this.#threshold = networkThreshold(deps.config, "detect.port_scan.threshold");
@@ -99,6 +111,8 @@ export class PortScan implements Detector {
     this.#firstProtocols = FirstSightings.forTable(this.#protocolPairs);
     this.#alerts = deps.alerts;
     this.#scanners = deps.scanners;
+    const a = deps.settings.alerts;
+    this.#limits = { listMax: a.evidence_list_max, exactMax: a.evidence_exact_max };
   }
 
   /** IP protocol scans: one protocol tried on a host (connections.ts reports it). */
@@ -118,15 +132,21 @@ export class PortScan implements Detector {
     if (pair === undefined) return;
     pair.seen |= seen;
     const count = pair.addInRun(probe.proto, now, this.#windowUs);
+    pair.evidence?.addPort(IP_PROTOCOL + probe.proto);
     if (count <= pair.threshold) return;
     this.#scanners.flag(src, now);
-    if (this.#alerts.observe(this.info, key, now, count)) return;
+    if (this.#alerts.observeCached(pair, this.info, key, now, count)) {
+      this.#linkEvidence(pair, IP_PROTOCOL);
+      return;
+    }
     const srcIp = keyText(src), dstIp = keyText(dst);
     const threshold = pair.threshold, cap = pair.cap;
     const windowS = this.#windowUs / 1e6;
-    this.#alerts.start(this.info, {
+    const evidence = this.#seeded(pair, IP_PROTOCOL);
+    pair.alert = this.#alerts.start(this.info, {
       key,
       timestampUs: now,
+      evidence,
       srcIp,
       destIp: dstIp,
       observed: count,
@@ -141,13 +161,14 @@ export class PortScan implements Detector {
         `source (protocols other than TCP, UDP and ICMP sent, or ICMP protocol-unreachable ` +
         `replies) within ${windowS} s.`,
     });
+    pair.evidence = evidenceOf(pair.alert);
   }
 
   onFailure(attempt: Attempt, _reason: FailureReason, nowUs: number): void {
     if (attempt.proto !== PROTO_TCP && attempt.proto !== PROTO_UDP) return;
     const key = pairKey(attempt.src, attempt.dst);
     const udp = attempt.proto === PROTO_UDP;
-    const port = udp ? 0x10000 + attempt.dstPort : attempt.dstPort;
+    const port = udp ? UDP_PORT + attempt.dstPort : attempt.dstPort;
     const seen = udp ? SEEN_UDP : SEEN_TCP;
     const pair = this.#pairs.get(key, nowUs) ??
       this.#secondSighting(
@@ -161,6 +182,7 @@ export class PortScan implements Detector {
     if (pair === undefined) return;
     pair.seen |= seen;
     const count = pair.addInRun(port, nowUs, this.#windowUs);
+    pair.evidence?.addPort(port);
     if (count > pair.threshold) this.#fire(key, pair, attempt, count, nowUs);
   }
 
@@ -206,13 +228,18 @@ export class PortScan implements Detector {
     // Flagged on every failure over the threshold, also when an allow-list holds the alert
     // back: a known scanner's probes should not turn into unusual_port alerts either.
     this.#scanners.flag(attempt.src, nowUs);
-    if (this.#alerts.observe(this.info, key, nowUs, count)) return;
+    if (this.#alerts.observeCached(pair, this.info, key, nowUs, count)) {
+      this.#linkEvidence(pair, 0);
+      return;
+    }
     const src = keyText(attempt.src), dst = keyText(attempt.dst);
     const threshold = pair.threshold, cap = pair.cap;
     const windowS = this.#windowUs / 1e6;
-    this.#alerts.start(this.info, {
+    const evidence = this.#seeded(pair, 0);
+    pair.alert = this.#alerts.start(this.info, {
       key,
       timestampUs: nowUs,
+      evidence,
       srcIp: src,
       destIp: dst,
       // EVE's proto where one protocol was probed; a mixed TCP and UDP scan has none.
@@ -228,6 +255,24 @@ export class PortScan implements Detector {
       explanation: `More than ${threshold} distinct ports of one host probed by one source ` +
         `with failed or unanswered attempts (RST, ICMP unreachable, timeout) within ${windowS} s.`,
     });
+    pair.evidence = evidenceOf(pair.alert);
+  }
+
+  /** New evidence holding the ports (plus `offset`: protocols) in the pair's window now. */
+  #seeded(pair: ScannedPair, offset: number): AlertEvidence {
+    const evidence = new AlertEvidence(this.#limits, { ports: true });
+    for (const value of pair.sample(pair.cap)) evidence.addPort(offset + (value as number));
+    return evidence;
+  }
+
+  /**
+   * A pair made again while its alert is open (its window had expired) counts into the open
+   * alert's evidence again, from the ports in its window.
+   */
+  #linkEvidence(pair: ScannedPair, offset: number): void {
+    if (pair.evidence !== null) return;
+    pair.evidence = evidenceOf(pair.alert);
+    for (const value of pair.sample(pair.cap)) pair.evidence?.addPort(offset + (value as number));
   }
 
   tick(nowUs: number): void {

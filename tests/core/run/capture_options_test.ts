@@ -15,6 +15,7 @@ Deno.test("captureOptions(): the capture keys' defaults, nothing else", () => {
     bufferSize: 32 * 1024 * 1024,
     nice: -10,
     promiscuous: true,
+    keepFrames: true, // pcap.enabled: frames for the alert pcaps (core/pcap/)
   });
   assert.deepEqual(DEFAULT_CAPTURE_SETTINGS, captureSettings(defaultConfig()));
 });
@@ -25,6 +26,7 @@ Deno.test("captureOptions(): the headless run and the UI get the same options fo
     "capture.buffer_mib": 4,
     "capture.nice": 0,
     "capture.promiscuous": false,
+    "pcap.enabled": false,
   });
   const signal = new AbortController().signal;
   // main.ts runHeadless: built from the flags; the UI controller: { device, filter, signal }.
@@ -38,6 +40,7 @@ Deno.test("captureOptions(): the headless run and the UI get the same options fo
     bufferSize: 4 * 1024 * 1024,
     nice: 0,
     promiscuous: false,
+    keepFrames: false,
     signal,
   });
   assert.deepEqual(captureOptions(config, { read: "x.pcap", filter: "" }), {
