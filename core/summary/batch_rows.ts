@@ -28,7 +28,7 @@ export const ROW_PROTOCOL = 1;
 export const ROW_EVENT = 2;
 /** Unix second, packets, bytes. */
 export const ROW_SECOND = 3;
-/** Port table (0 TCP, 1 UDP), port, packets. */
+/** Port table (0 TCP, 1 UDP), service port (core/summary/service_port.ts), packets. */
 export const ROW_PORT = 4;
 /** IPv4 word, packets, bytes. */
 export const ROW_SOURCE_V4 = 5;

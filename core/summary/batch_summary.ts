@@ -23,7 +23,6 @@ import {
   F_IPV6,
   F_TCP,
   F_TRUNCATED,
-  F_UDP,
   F_UNSUPPORTED,
   type PacketBatch,
   PROTOCOL_FLAGS,
@@ -35,8 +34,11 @@ import {
   W_FLAGS,
   W_NOTE_EVENT,
   W_SRC_ADDR,
+  W_SRC_PORT,
+  W_TCP_FLAGS,
   W_WIRE_LEN,
 } from "../packet/packet_batch.ts";
+import { serviceDestinationPort } from "./service_port.ts";
 import {
   ROW_DESTINATION_V4,
   ROW_DESTINATION_V6,
@@ -139,11 +141,13 @@ export class BatchSummaryCollector {
       this.#sources.count(fields, base, v6, bytes);
       this.#destinations.count(fields, base, v6, bytes);
     }
-    const port = fields[base + W_DST_PORT]!;
-    if (port >= 0) {
-      if (flags & F_TCP) this.#countPort(port);
-      else if (flags & F_UDP) this.#countPort(PORTS + port);
-    }
+    const port = serviceDestinationPort(
+      flags,
+      fields[base + W_TCP_FLAGS]!,
+      fields[base + W_SRC_PORT]!,
+      fields[base + W_DST_PORT]!,
+    );
+    if (port >= 0) this.#countPort(flags & F_TCP ? port : PORTS + port);
   }
 
   #countSecond(ts: number, bytes: number): void {

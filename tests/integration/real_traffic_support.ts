@@ -40,24 +40,28 @@ export async function tcpdump(args: readonly string[]): Promise<string> {
   return new TextDecoder().decode(output.stdout);
 }
 
-/** One packet as tcpdump -nn -q prints it: IP addresses and the TCP/UDP destination port. */
+/** One packet as tcpdump -nn -q prints it: IP addresses and the TCP/UDP ports. */
 export interface TextPacket {
   src: string | null;
   dst: string | null;
   /** "TCP:8080" or "UDP:9999" for TCP and UDP packets, else null. */
   dstPort: string | null;
+  /** Both ports of a TCP or UDP packet, else null. */
+  ports: { transport: "TCP" | "UDP"; src: number; dst: number } | null;
 }
 
 /**
- * Reads a capture with `tcpdump -nn -q -t`, one line per packet, and takes the outer IPv4/IPv6
- * addresses and the TCP/UDP destination port from each line. With -nn, "a.b.c.d.port" and
- * "v6addr.port" carry the port after the last dot (IPv6 addresses here contain no dots).
+ * Reads a capture with `tcpdump -nn -q -t`, one line per packet (those matching `filter` when
+ * given), and takes the outer IPv4/IPv6 addresses and the TCP/UDP ports from each line. With -nn,
+ * "a.b.c.d.port" and "v6addr.port" carry the port after the last dot (IPv6 addresses here
+ * contain no dots).
  */
-export async function readTextPackets(file: string): Promise<TextPacket[]> {
-  const text = await tcpdump(["-r", file, "-nn", "-q", "-t"]);
+export async function readTextPackets(file: string, filter?: string): Promise<TextPacket[]> {
+  const text = await tcpdump(["-r", file, "-nn", "-q", "-t", ...(filter ? [filter] : [])]);
+  if (text === "") return [];
   return text.trimEnd().split("\n").map((line) => {
     const match = /^(IP6?) (\S+) > (\S+): (\S+)/.exec(line);
-    if (!match) return { src: null, dst: null, dstPort: null };
+    if (!match) return { src: null, dst: null, dstPort: null, ports: null };
     const [, family, src, dst, protocol] = match;
     const split = (endpoint: string): [string, string | null] => {
       if (family === "IP") {
@@ -67,15 +71,53 @@ export async function readTextPackets(file: string): Promise<TextPacket[]> {
       const port = /^(.+)\.(\d+)$/.exec(endpoint);
       return port ? [port[1], port[2]] : [endpoint, null];
     };
-    const [srcAddress] = split(src);
+    const [srcAddress, srcPort] = split(src);
     const [dstAddress, port] = split(dst);
     const transport = protocol === "tcp" ? "TCP" : protocol.startsWith("UDP") ? "UDP" : null;
+    const known = transport !== null && port !== null && srcPort !== null;
     return {
       src: srcAddress,
       dst: dstAddress,
-      dstPort: transport !== null && port !== null ? `${transport}:${port}` : null,
+      dstPort: known ? `${transport}:${port}` : null,
+      ports: known ? { transport, src: Number(srcPort), dst: Number(port) } : null,
     };
   });
+}
+
+/**
+ * BPF for TCP segments by their SYN and ACK flags. `tcp[13]` reads IPv4 only, so IPv6 reads the
+ * flags at 40 + 13 (the real-traffic test checks that TCP follows the fixed header directly).
+ */
+const TCP_SYN_ONLY = "((ip and tcp[13] & 0x12 == 0x02) or " +
+  "(ip6 and ip6[6] == 6 and ip6[53] & 0x12 == 0x02))";
+const TCP_WITHOUT_SYN = "((ip and tcp and tcp[13] & 0x02 == 0) or " +
+  "(ip6 and ip6[6] == 6 and ip6[53] & 0x02 == 0))";
+
+/**
+ * "Top destination ports" as tcpdump sees it (core/summary/service_port.ts): a SYN without ACK
+ * counts its destination port; other TCP segments and UDP datagrams count theirs when it is the
+ * lower of the two ports; a SYN+ACK counts nowhere. Keys "TCP:80", "UDP:53".
+ */
+export async function servicePortCounts(file: string): Promise<Map<string, number>> {
+  const syns = await readTextPackets(file, TCP_SYN_ONLY);
+  const rest = [
+    ...await readTextPackets(file, TCP_WITHOUT_SYN),
+    ...await readTextPackets(file, "udp"),
+  ];
+  const lower = rest.filter((p) => p.ports !== null && p.ports.dst <= p.ports.src);
+  return tally([...syns, ...lower].map((p) => p.dstPort));
+}
+
+/** The BPF filter for the packets servicePortCounts counts on `proto` `port`. */
+export function servicePortFilter(proto: string, port: number): string {
+  if (proto === "UDP") {
+    return `((ip and udp dst port ${port} and udp[2:2] <= udp[0:2]) or ` +
+      `(ip6 and ip6[6] == 17 and ip6[42:2] == ${port} and ip6[42:2] <= ip6[40:2]))`;
+  }
+  return `((ip and tcp dst port ${port} and (tcp[13] & 0x12 == 0x02 or ` +
+    `(tcp[13] & 0x02 == 0 and tcp[2:2] <= tcp[0:2]))) or ` +
+    `(ip6 and ip6[6] == 6 and ip6[42:2] == ${port} and (ip6[53] & 0x12 == 0x02 or ` +
+    `(ip6[53] & 0x02 == 0 and ip6[42:2] <= ip6[40:2]))))`;
 }
 
 /** How often each value occurs, nulls left out. */

@@ -26,7 +26,7 @@ import { canUseNamespaces, REQUIRED_TOOLS, runCommand, TestNetwork } from "../su
 import { writePcapng } from "../support/pcap_writer.ts";
 import { countWithFilter, summarizeWithFilter } from "../support/tcpdump.ts";
 import type { DecoderCounts, StatsRecord } from "../support/records.ts";
-import { recordScenario } from "../support/traffic.ts";
+import { HTTP_PORT, recordScenario, UDP_ECHO_PORT } from "../support/traffic.ts";
 import { DEFAULT_HOME_NETWORKS } from "../../core/packet/direction.ts";
 import {
   analyse,
@@ -34,6 +34,8 @@ import {
   largestCounts,
   readPcapPackets,
   readTextPackets,
+  servicePortCounts,
+  servicePortFilter,
   tally,
 } from "./real_traffic_support.ts";
 
@@ -226,7 +228,13 @@ async function checkSummary(pcap: string, record: StatsRecord, expected: Decoder
     assert.equal(await countWithFilter(pcap, hostFilter(side, listed[0].ip)), listed[0].packets);
   }
 
-  const ports = tally(packets.map((p) => p.dstPort));
+  // Top destination ports count the service side (core/summary/service_port.ts): tcpdump's
+  // lines for SYNs, for other TCP segments and for UDP, then one BPF filter for the first port.
+  const ports = await servicePortCounts(pcap);
+  assert.ok(
+    ports.get(`TCP:${HTTP_PORT}`)! > 0 && ports.get(`UDP:${UDP_ECHO_PORT}`)! > 0,
+    "HTTP and UDP echo counted",
+  );
   const listedPorts = summary.top_dest_ports;
   for (const entry of listedPorts) {
     assert.equal(entry.packets, ports.get(`${entry.proto}:${entry.port}`), JSON.stringify(entry));
@@ -237,9 +245,15 @@ async function checkSummary(pcap: string, record: StatsRecord, expected: Decoder
   );
   const first = listedPorts[0];
   assert.equal(
-    await countWithFilter(pcap, `${first.proto.toLowerCase()} dst port ${first.port}`),
+    await countWithFilter(pcap, servicePortFilter(first.proto, first.port)),
     first.packets,
   );
+  // A reply's ephemeral port is never listed: every listed port is one some SYN or lower-port
+  // packet went to, and no port the HTTP client sent from (its SYNs' source ports) appears.
+  const clientPorts = new Set(
+    (await readTextPackets(pcap, `tcp dst port ${HTTP_PORT}`)).map((p) => `TCP:${p.ports?.src}`),
+  );
+  assert.deepEqual(listedPorts.filter((p) => clientPorts.has(`${p.proto}:${p.port}`)), []);
 }
 
 /**

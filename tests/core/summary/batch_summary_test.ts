@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { applySegment, type SummaryTarget } from "../../../core/summary/apply_rows.ts";
 import { BatchSummaryCollector } from "../../../core/summary/batch_summary.ts";
+import { serviceDestinationPort } from "../../../core/summary/service_port.ts";
 import { SEG_END, SEG_NEXT, SEG_PACKETS } from "../../../core/summary/batch_rows.ts";
 import { applyOverrides, defaultConfig } from "../../../core/config/config.ts";
 import { Engine } from "../../../core/run/engine.ts";
@@ -26,6 +27,8 @@ import {
   W_FLAGS,
   W_NOTE_EVENT,
   W_SRC_ADDR,
+  W_SRC_PORT,
+  W_TCP_FLAGS,
   W_WIRE_LEN,
 } from "../../../core/packet/packet_batch.ts";
 import { batchOf } from "../../support/detection_run.ts";
@@ -51,7 +54,7 @@ function mixedFrame(i: number): Uint8Array {
     case 2:
       return ethernet(
         0x86dd,
-        ipv6({ nextHeader: 6, src: v6(i), dst: v6(i * 2), payload: tcp({ dport: 443 }) }),
+        ipv6({ nextHeader: 6, src: v6(i), dst: v6(i * 2), payload: httpsSegment(i) }),
       );
     case 3:
       return ethernet(0x86dd, ipv6({ nextHeader: 58, src: v6(i), payload: icmp(128, 0) }));
@@ -60,6 +63,11 @@ function mixedFrame(i: number): Uint8Array {
     default:
       return ethernet(0x0800, ipv4({ proto: 1, src: v4(i), dst: v4(2), payload: icmp(8, 0) }));
   }
+}
+
+/** A SYN to 443, or (every other time) the server's ACK back to the client's port. */
+function httpsSegment(i: number): Uint8Array {
+  return i % 12 === 2 ? tcp({ dport: 443 }) : tcp({ sport: 443, dport: 40000, flags: 0x10 });
 }
 
 /** Everything rows carry, accumulated by hand from rows (or packets) in arrival order. */
@@ -120,8 +128,13 @@ function tallyPackets(batches: PacketBatch[]): Tally {
       for (let bit = 0; bit < 8; bit++) if (flags & (1 << bit)) t.addProtocol(bit, 1, bytes);
       for (const id of [f[base + W_EVENT]!, f[base + W_NOTE_EVENT]!]) if (id) t.addEvent(id, 1);
       t.addSecond(Math.floor(ts / 1e6), 1, bytes);
-      const port = f[base + W_DST_PORT]!;
-      if (port >= 0 && flags & (F_TCP | F_UDP)) t.addPort(flags & F_TCP ? 0 : 1, port, 1);
+      const port = serviceDestinationPort(
+        flags,
+        f[base + W_TCP_FLAGS]!,
+        f[base + W_SRC_PORT]!,
+        f[base + W_DST_PORT]!,
+      );
+      if (port >= 0) t.addPort(flags & F_TCP ? 0 : 1, port, 1);
       if (flags & F_ADDRESSES) {
         const v6 = (flags & F_IPV6) !== 0;
         t.addSource(hostKey(f, base + W_SRC_ADDR, v6), 1, bytes);
@@ -160,6 +173,7 @@ Deno.test("BatchSummary rows add up to the packets, hosts in order of first appe
   assert.deepEqual(fromRows.events, expected.events);
   assert.deepEqual(fromRows.seconds, expected.seconds);
   assert.deepEqual(fromRows.ports, expected.ports);
+  assert.ok(fromRows.ports.has("0/443") && !fromRows.ports.has("0/40000"), "service ports only");
   // Map equality ignores order: the order of first appearance is checked on the keys.
   assert.deepEqual(fromRows.sources, expected.sources);
   assert.deepEqual([...fromRows.sources.keys()], [...expected.sources.keys()]);
