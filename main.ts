@@ -16,7 +16,6 @@ import {
   ConfigError,
   defaultConfig,
   loadConfigFile,
-  num,
 } from "./core/config/config.ts";
 import {
   closeDiagnostics,
@@ -29,6 +28,7 @@ import type { Session, SessionResult } from "./core/run/session.ts";
 import { CaptureService } from "./core/run/capture_service.ts";
 import { CaptureRefusal } from "./core/run/capture_refusal.ts";
 import { captureOptions } from "./core/run/capture_options.ts";
+import { runSettings } from "./core/config/run_settings.ts";
 import {
   captureEndFacts,
   captureEndText,
@@ -156,7 +156,7 @@ async function runUi(cli: CliOptions, config: Config): Promise<number> {
   });
   const app = createApp(controller, {
     token,
-    tokenFailuresPerS: num(config, "ui.token_failures_per_s"),
+    tokenFailuresPerS: runSettings(config).ui.token_failures_per_s,
     history: new AlertHistory(cli.logDir),
   });
   let server: UiServer;

@@ -4,7 +4,8 @@
  * limit is raised to the hard one first, and the connection cap is kept FD_RESERVE below what
  * remains, so connections can never take the files the capture and the logs need.
  */
-import { type Config, num } from "../core/config/config.ts";
+import type { Config } from "../core/config/config.ts";
+import { runSettings } from "../core/config/run_settings.ts";
 import { log } from "../core/records/diagnostics.ts";
 import { raiseOpenFileLimit } from "../ffi/rlimit.ts";
 import type { UiServerOptions } from "./http_server.ts";
@@ -17,7 +18,8 @@ export function uiServerOptions(
   listen: { hostname: string; port: number },
   config: Config,
 ): UiServerOptions {
-  const wanted = num(config, "ui.max_connections");
+  const { ui } = runSettings(config);
+  const wanted = ui.max_connections;
   const limit = raiseOpenFileLimit();
   let maxConnections = wanted;
   if (limit !== null && limit.soft - FD_RESERVE < wanted) {
@@ -32,7 +34,7 @@ export function uiServerOptions(
     hostname: listen.hostname,
     port: listen.port,
     maxConnections,
-    headerTimeoutMs: num(config, "ui.header_timeout_s") * 1000,
-    idleTimeoutMs: num(config, "ui.idle_timeout_s") * 1000,
+    headerTimeoutMs: ui.header_timeout_s * 1000,
+    idleTimeoutMs: ui.idle_timeout_s * 1000,
   };
 }

@@ -4,7 +4,8 @@
  * periodic (stats records, detector windows) runs on packet time, so a file gives the same
  * output as the same traffic seen live.
  */
-import { type Config, list, num } from "../config/config.ts";
+import type { Config } from "../config/config.ts";
+import { runSettings } from "../config/run_settings.ts";
 import { DirectionClassifier } from "../packet/direction.ts";
 import { type PacketBatch, RECORD_WORDS, W_FLAGS, W_WIRE_LEN } from "../packet/packet_batch.ts";
 import { applySegment } from "../summary/apply_rows.ts";
@@ -81,15 +82,16 @@ export class Engine {
 
   constructor(options: EngineOptions) {
     const { config } = options;
+    const settings = runSettings(config);
     this.source = options.source;
     this.summary = new TrafficSummary({
-      maxHosts: num(config, "summary.max_hosts"),
-      exactDistinctCap: num(config, "summary.exact_distinct_cap"),
-      seriesSeconds: num(config, "summary.series_seconds"),
-      topN: num(config, "summary.top_n"),
+      maxHosts: settings.summary.max_hosts,
+      exactDistinctCap: settings.summary.exact_distinct_cap,
+      seriesSeconds: settings.summary.series_seconds,
+      topN: settings.summary.top_n,
     });
     this.#direction = new DirectionClassifier({
-      homeNetworks: list<string>(config, "home_networks"),
+      homeNetworks: settings.home_networks,
       hostAddresses: options.hostAddresses ?? [],
     });
     this.#writer = options.writer;
@@ -97,7 +99,7 @@ export class Engine {
     this.#origin = recordOrigin(config, options.source);
     this.#outputCounts = options.outputCounts;
     this.#decorate = options.decorate;
-    this.#intervalUs = num(config, "stats.interval_s") * 1e6;
+    this.#intervalUs = settings.stats.interval_s * 1e6;
     this.detection = new Detection(config, (record) => this.#publish(record));
   }
 

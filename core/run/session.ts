@@ -5,7 +5,7 @@
  * loads libpcap and tests can drive a session with any packet source.
  */
 import type { Config } from "../config/config.ts";
-import { num } from "../config/config.ts";
+import { runSettings } from "../config/run_settings.ts";
 import { Engine, type RecordListener } from "./engine.ts";
 import type { PacketBatch } from "../packet/packet_batch.ts";
 import { RecordWriter, type WriterChange } from "../records/record_writer.ts";
@@ -97,8 +97,8 @@ export class Session {
     // First: a bad output setting throws before anything is opened; outputs connect lazily.
     this.outputs = OutputSet.fromConfig(config);
     this.writer = options.logDirectory === null ? null : RecordWriter.open(options.logDirectory, {
-      maxBytes: num(config, "log.max_bytes"),
-      maxFiles: num(config, "log.max_files"),
+      maxBytes: runSettings(config).log.max_bytes,
+      maxFiles: runSettings(config).log.max_files,
       mode: options.mode ?? "headless",
     });
     if (this.writer !== null) {
