@@ -25,6 +25,7 @@ import { readBodyCapped } from "./read_body.ts";
 import { AlertHistory } from "../core/store/alert_history.ts";
 import { registerAlertRoutes } from "./alert_routes.ts";
 import { registerHostRoutes } from "./host_routes.ts";
+import { registerPcapRoute } from "./pcap_route.ts";
 import { ASSETS } from "./page_assets.ts";
 import { summaryInRange } from "./summary_range.ts";
 
@@ -149,6 +150,7 @@ export function createApp(controller: Controller, options: AppOptions = {}): Hon
   const history = options.history ?? new AlertHistory(null);
   registerAlertRoutes(app, history);
   registerHostRoutes(app, { history, traffic: () => controller.session?.engine.summary ?? null });
+  registerPcapRoute(app, history);
 
   app.get("/api/summary", (c) => {
     const query = c.req.query();
