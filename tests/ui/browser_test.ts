@@ -167,7 +167,7 @@ Deno.test({
 
       // A phone-sized viewport keeps everything readable (no horizontal page scroll).
       await page.setViewportSize({ width: 390, height: 844 });
-      for (const panel of await page.locator(".panel").all()) {
+      for (const panel of await page.locator(".panel:visible").all()) {
         const box = await panel.boundingBox();
         assert.ok(box !== null && box.x >= 0 && box.x + box.width <= 391, JSON.stringify(box));
       }
