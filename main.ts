@@ -8,6 +8,7 @@ import { Capture } from "./ffi/capture.ts";
 import { defaultDevice, listDevices } from "./ffi/devices.ts";
 import { CaptureError } from "./ffi/errors.ts";
 import { libpcapVersion } from "./ffi/libpcap.ts";
+import { UnixDatagramSender } from "./ffi/unix_datagram.ts";
 import { type CliOptions, HELP, parseCli, UsageError } from "./app/cli.ts";
 import {
   applyOverrides,
@@ -28,7 +29,6 @@ import type { Session, SessionResult } from "./core/run/session.ts";
 import { CaptureService } from "./core/run/capture_service.ts";
 import { CaptureRefusal } from "./core/run/capture_refusal.ts";
 import { captureOptions } from "./core/run/capture_options.ts";
-import { type ListenAddress, withoutOwnTraffic } from "./core/run/own_traffic.ts";
 import { runSettings } from "./core/config/run_settings.ts";
 import {
   captureEndFacts,
@@ -37,6 +37,7 @@ import {
   logStartup,
 } from "./core/run/run_log.ts";
 import { outputSettings } from "./core/outputs/output_settings.ts";
+import { enabledOutputs, type OutputConnectors } from "./core/outputs/output_set.ts";
 import { VERSION } from "./core/version.ts";
 import { AlertPrinter } from "./app/alert_printer.ts";
 import { Controller } from "./ui/controller.ts";
@@ -48,6 +49,11 @@ import { uiServerOptions } from "./ui/server_options.ts";
 const EXIT_OK = 0;
 const EXIT_RUNTIME = 1;
 const EXIT_USAGE = 2;
+
+/** What the outputs (core/outputs/, pure TypeScript) need of FFI: /dev/log for syslog. */
+const OUTPUT_CONNECTORS: OutputConnectors = {
+  unixDatagrams: (path) => new UnixDatagramSender(path),
+};
 
 async function main(args: string[]): Promise<number> {
   const cli = parseCli(args);
@@ -84,6 +90,7 @@ async function runHeadless(cli: CliOptions, config: Config): Promise<number> {
     hostAddresses,
     durationS: cli.durationS,
     listeners: [printer.listener],
+    outputConnectors: OUTPUT_CONNECTORS,
     openSource: async (request) => (capture = await Capture.open(captureOptions(config, request))),
   });
   const onSignal = () => void service.stop().catch(() => {}); // after the end: nothing to stop
@@ -140,8 +147,6 @@ async function runUi(cli: CliOptions, config: Config): Promise<number> {
     await Deno.mkdir(cli.logDir, { recursive: true });
   } catch { /* Start reports an unwritable log directory */ }
   await setUpDiagnostics({ logDirectory: cli.logDir });
-  /** Where the UI listens, once it does: live captures leave its own traffic out. */
-  const ui: { listening?: ListenAddress } = {};
   const controller = new Controller({
     config,
     logDirectory: cli.logDir,
@@ -151,9 +156,9 @@ async function runUi(cli: CliOptions, config: Config): Promise<number> {
     listInterfaces: listDevices,
     hostAddresses,
     durationS: cli.durationS,
+    outputConnectors: OUTPUT_CONNECTORS,
     openSource: async (request) => {
-      const own = withoutOwnTraffic(request, ui.listening, hostAddresses);
-      const capture = await Capture.open(captureOptions(config, own));
+      const capture = await Capture.open(captureOptions(config, request));
       for (const warning of capture.warnings) log.warn(warning);
       return capture;
     },
@@ -162,6 +167,7 @@ async function runUi(cli: CliOptions, config: Config): Promise<number> {
     token,
     tokenFailuresPerS: runSettings(config).ui.token_failures_per_s,
     history: new AlertHistory(cli.logDir),
+    outputs: enabledOutputs(config),
   });
   let server: UiServer;
   try {
@@ -176,13 +182,7 @@ async function runUi(cli: CliOptions, config: Config): Promise<number> {
       `Cannot listen on ${cli.listen.hostname}:${cli.listen.port}: ${why} (choose another with --listen)`,
     );
   }
-  // Before the URL is announced: a SIGINT sent as soon as it appears must shut down cleanly.
-  const shutdown = Promise.withResolvers<void>();
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  const onSignal = () => shutdown.resolve();
-  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
   const address = server.addr;
-  ui.listening = { hostname: address.hostname, port: address.port };
   const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
   const url = `http://${host}:${address.port}/`;
   console.log(`Anomaly UI: ${url}`);
@@ -190,16 +190,15 @@ async function runUi(cli: CliOptions, config: Config): Promise<number> {
   if (token !== undefined) {
     console.log("API calls need the token: open the URL with #token=TOKEN or enter it in the page");
   }
+  const shutdown = Promise.withResolvers<void>();
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const onSignal = () => shutdown.resolve();
+  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
   if (cli.start || cli.read !== undefined) {
     controller.start().catch((error) => log.warn("{message}", { message: error.message }));
   }
   await shutdown.promise;
-  const capturing = ["starting", "capturing", "stopping"].includes(controller.state);
-  log.info(
-    capturing
-      ? "Shutting down: stopping the capture and the UI"
-      : `Shutting down: no capture is running (${controller.state}); stopping the UI`,
-  );
+  log.info("Shutting down: stopping the capture and the UI");
   await controller.close();
   // Event streams end once the controller is closed; don't wait for ever on a stuck client.
   await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 3000))]);

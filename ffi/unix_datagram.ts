@@ -45,9 +45,17 @@ export class UnixDatagramError extends Error {
     super(message);
     this.name = "UnixDatagramError";
   }
+
+  /** True when this datagram can never go (EMSGSIZE): core/outputs/ does not retry it. */
+  get tooLarge(): boolean {
+    return this.errno === ERRNO.EMSGSIZE;
+  }
 }
 
-/** An unbound, non-blocking Unix datagram socket that sends to one path. */
+/**
+ * An unbound, non-blocking Unix datagram socket that sends to one path: the DatagramSender
+ * (core/outputs/datagram_sender.ts) main.ts hands to the syslog output for unix:// addresses.
+ */
 export class UnixDatagramSender {
   readonly path: string;
   readonly #address: Uint8Array<ArrayBuffer>;

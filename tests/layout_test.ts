@@ -63,6 +63,16 @@ Deno.test("layout: nothing under ui/ or core/ imports the command-line layer (ap
   assert.deepEqual(importersOf((t) => t.startsWith("app/"), below), []);
 });
 
+Deno.test("layout: nothing under core/ imports ffi/ or loads a library (core/ runs without FFI)", () => {
+  const inCore = (f: string) => f.startsWith("core/");
+  assert.deepEqual(importersOf((t) => t.startsWith("ffi/"), inCore), []);
+  const dlopen = sourceFiles(ROOT, ["core"]).filter((file) =>
+    /\bDeno\.dlopen\b|\bUnsafe(Pointer|PointerView|Callback|FnPointer)\b/
+      .test(Deno.readTextFileSync(`${ROOT}/${file}`))
+  );
+  assert.deepEqual(dlopen, []);
+});
+
 Deno.test("layout: at most three files directly in core/, the rest in feature folders", () => {
   const direct = [...Deno.readDirSync(new URL("../core/", import.meta.url))]
     .filter((e) => e.isFile).map((e) => e.name);

@@ -10,7 +10,7 @@ import { DETECTOR_NAMES } from "../core/detect/catalog.ts";
 import type { AlertState } from "../core/records/eve_records.ts";
 import { VERSION } from "../core/version.ts";
 import type { Controller } from "./controller.ts";
-import { outputMetricLines } from "./output_metrics.ts";
+import { outputCounts, outputMetricLines } from "./output_metrics.ts";
 
 /** The Content-Type of the text format. */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -21,8 +21,11 @@ type Sample = [Labels, number];
 /** The states an alert record can have, each a series of anomaly_alert_records_total. */
 const ALERT_STATES: readonly AlertState[] = ["start", "update", "end"];
 
-/** Renders every metric of `controller`. */
-export function renderMetrics(controller: Controller): string {
+/**
+ * Renders every metric of `controller`; the series of each of `outputs` (the outputs the config
+ * enables) exist at 0 before the first capture.
+ */
+export function renderMetrics(controller: Controller, outputs: readonly string[] = []): string {
   const view = controller.summary();
   const s = view.summary;
   const out: string[] = [];
@@ -187,7 +190,7 @@ export function renderMetrics(controller: Controller): string {
       [{ side: "destination" }, tracking.destination_evictions ?? 0],
     ],
   );
-  out.push(...outputMetricLines(controller.session?.outputs?.counts() ?? null));
+  out.push(...outputMetricLines(outputCounts(outputs, controller.session?.outputs?.counts())));
   return out.join("\n") + "\n";
 }
 

@@ -1,7 +1,8 @@
 /**
  * @module output_metrics
  * The outputs' series of GET /metrics (syslog, Redis, webhook, exec): records sent, dropped and
- * failed, and the queue's length, per enabled output of the current or last capture. Apart from
+ * failed, and the queue's length, per output the config enables (at 0 before the first
+ * capture, then the current or last capture's counts). Apart from
  * ui/metrics.ts so that the outputs' lines stay in one place.
  */
 import type { OutputCounts } from "../core/records/eve_records.ts";
@@ -36,6 +37,20 @@ const SERIES: [string, "counter" | "gauge", string, keyof OutputCounts][] = [
     "queued",
   ],
 ];
+
+/**
+ * The counts to show: every output of `enabled` at 0, then the current or last capture's counts
+ * (`counts`, none before the first capture), so that each series exists from the start and
+ * `increase()` sees the first record an output drops.
+ */
+export function outputCounts(
+  enabled: readonly string[],
+  counts: Readonly<Record<string, OutputCounts>> | undefined,
+): Record<string, OutputCounts> {
+  const out: Record<string, OutputCounts> = {};
+  for (const name of enabled) out[name] = { sent: 0, dropped: 0, failed: 0, queued: 0 };
+  return { ...out, ...counts };
+}
 
 /**
  * The text lines of the outputs' metrics for `counts` (by output name; output names are fixed

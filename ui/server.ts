@@ -43,6 +43,8 @@ export interface AppOptions {
   tokenFailuresPerS?: number;
   /** The alert history GET /api/alerts and /api/hosts answer from (default: none, empty). */
   history?: AlertHistory;
+  /** The outputs the config enables: their /metrics series exist at 0 before the first capture. */
+  outputs?: readonly string[];
 }
 
 /** The shortest token accepted off loopback: 16 characters resist guessing at any rate. */
@@ -203,7 +205,7 @@ export function createApp(controller: Controller, options: AppOptions = {}): Hon
 
   app.get("/metrics", (c) => {
     c.header("Content-Type", METRICS_CONTENT_TYPE);
-    return c.body(renderMetrics(controller));
+    return c.body(renderMetrics(controller, options.outputs ?? []));
   });
 
   app.all("/api/*", (c) => error(c, 404, `No API route ${c.req.method} ${c.req.path}`));

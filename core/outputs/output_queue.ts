@@ -97,18 +97,25 @@ export class OutputQueue {
    */
   async close(flushMs: number): Promise<OutputCounts> {
     this.#closing = true;
-    if (this.#senders > 0) {
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await new Promise<void>((resolve) => {
-        this.#onIdle = resolve;
-        timer = setTimeout(resolve, flushMs);
-      });
-      clearTimeout(timer);
-      this.#onIdle = null;
-    }
+    await this.drain(flushMs);
     if (this.#senders > 0) this.#abandon();
     this.#delivery.close();
     return this.counts();
+  }
+
+  /**
+   * Waits up to `ms` for every queued line to be sent (or failed), taking lines meanwhile as
+   * usual; resolves at once when nothing is queued.
+   */
+  async drain(ms: number): Promise<void> {
+    if (this.#senders === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await new Promise<void>((resolve) => {
+      this.#onIdle = resolve;
+      timer = setTimeout(resolve, Math.max(0, ms));
+    });
+    clearTimeout(timer);
+    this.#onIdle = null;
   }
 
   #abandon(): void {

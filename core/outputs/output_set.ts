@@ -11,13 +11,28 @@ import type { EveRecord, OutputCounts } from "../records/eve_records.ts";
 import { log } from "../records/diagnostics.ts";
 import { OutputQueue } from "./output_queue.ts";
 import { type OutputSettings, outputSettings } from "./output_settings.ts";
-import { syslogDelivery, syslogHostname, syslogMessage } from "./syslog_output.ts";
+import { syslogDelivery, syslogMessage } from "./syslog_output.ts";
+import type { DatagramSenderFactory } from "./datagram_sender.ts";
 import { RedisDelivery } from "./redis_output.ts";
 import { WebhookDelivery } from "./webhook_output.ts";
 import { ExecDelivery } from "./exec_output.ts";
 
 /** The output names, as they appear in stats records and /metrics. */
 export type OutputName = "syslog" | "redis" | "webhook" | "exec";
+
+/** What the outputs need from outside core/ (FFI), injected by whoever builds them. */
+export interface OutputConnectors {
+  /** Senders for unix:// syslog addresses (main.ts: ffi/unix_datagram.ts); none: refused. */
+  unixDatagrams?: DatagramSenderFactory;
+}
+
+/** The names of the outputs `config` enables, in the order their series are shown. */
+export function enabledOutputs(config: Config): OutputName[] {
+  const settings = outputSettings(config);
+  return (["syslog", "redis", "webhook", "exec"] as const).filter((name) =>
+    settings[name] !== null
+  );
+}
 
 interface Output {
   queue: OutputQueue;
@@ -29,15 +44,17 @@ interface Output {
 export class OutputSet {
   readonly #outputs = new Map<OutputName, Output>();
   readonly #flushMs: number;
+  /** When the end-of-capture flush began (drain() or close()): flush_s counts from there. */
+  #flushStarted: number | null = null;
 
   /** The outputs `config` enables, or null when none is. */
-  static fromConfig(config: Config): OutputSet | null {
+  static fromConfig(config: Config, connectors: OutputConnectors = {}): OutputSet | null {
     const settings = outputSettings(config);
-    const set = new OutputSet(settings);
+    const set = new OutputSet(settings, connectors);
     return set.#outputs.size === 0 ? null : set;
   }
 
-  private constructor(settings: OutputSettings) {
+  private constructor(settings: OutputSettings, connectors: OutputConnectors) {
     this.#flushMs = settings.flushMs;
     const queue = (
       label: string,
@@ -52,9 +69,9 @@ export class OutputSet {
       });
     const { syslog, redis, webhook, exec } = settings;
     if (syslog !== null) {
-      const header = { facility: syslog.facility, hostname: syslogHostname(), pid: Deno.pid };
+      const header = { facility: syslog.facility, hostname: syslog.hostname, pid: Deno.pid };
       this.#outputs.set("syslog", {
-        queue: queue(syslog.label, syslogDelivery(syslog.address)),
+        queue: queue(syslog.label, syslogDelivery(syslog.address, connectors.unixDatagrams)),
         accept: (record, line) => syslogMessage(line, { ...header, eventType: record.event_type }),
       });
     }
@@ -97,9 +114,24 @@ export class OutputSet {
     return out;
   }
 
-  /** Flushes every output within outputs.flush_s, then gives up on the rest (counted dropped). */
+  /**
+   * Waits, within outputs.flush_s, for every output to send what it holds, so that the final
+   * stats record, written next, counts them; close() then has what is left of flush_s.
+   */
+  async drain(): Promise<void> {
+    this.#flushStarted ??= Date.now();
+    const ms = this.#flushMs - (Date.now() - this.#flushStarted);
+    await Promise.all([...this.#outputs.values()].map((o) => o.queue.drain(ms)));
+  }
+
+  /**
+   * Flushes every output within outputs.flush_s (counted from drain(), when it was called),
+   * then gives up on the rest (counted dropped).
+   */
   async close(): Promise<Record<string, OutputCounts>> {
-    await Promise.all([...this.#outputs.values()].map((o) => o.queue.close(this.#flushMs)));
+    this.#flushStarted ??= Date.now();
+    const ms = Math.max(0, this.#flushMs - (Date.now() - this.#flushStarted));
+    await Promise.all([...this.#outputs.values()].map((o) => o.queue.close(ms)));
     const counts = this.counts();
     const summary = Object.entries(counts).map(([name, c]) =>
       `${name} sent ${c.sent}, dropped ${c.dropped}, failed ${c.failed}`

@@ -13,13 +13,20 @@ import {
   type SyslogAddress,
 } from "./output_address.ts";
 import type { RedisTarget } from "./redis_output.ts";
+import { syslogHostname } from "./syslog_output.ts";
 
 /** Every output's settings; an output that is off is null. */
 export interface OutputSettings {
   queueSize: number;
   flushMs: number;
   retryMaxMs: number;
-  syslog: { address: SyslogAddress; label: string; facility: number } | null;
+  syslog: {
+    address: SyslogAddress;
+    label: string;
+    facility: number;
+    /** HOSTNAME of each message: `sensor.name` (or the machine's hostname), as RFC 5424 allows. */
+    hostname: string;
+  } | null;
   redis: { address: RedisAddress; label: string; target: RedisTarget } | null;
   webhook: {
     url: string;
@@ -53,6 +60,8 @@ export function outputSettings(config: Config): OutputSettings {
         address: parseSyslogAddress(text(config, "outputs.syslog.address")),
         label: `syslog ${text(config, "outputs.syslog.address")}`,
         facility: SYSLOG_FACILITIES[text(config, "outputs.syslog.facility")]!,
+        // The records' `host`: "" (the default, or a Config without the key) is the hostname.
+        hostname: syslogHostname(String(config.get("sensor.name") ?? "")),
       }
       : null,
     redis: flag(config, "outputs.redis.enabled")

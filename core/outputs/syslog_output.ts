@@ -8,7 +8,7 @@
 import dgram from "node:dgram";
 import type { SyslogAddress } from "./output_address.ts";
 import { type Delivery, SendError } from "./output_queue.ts";
-import { ERRNO, UnixDatagramError, UnixDatagramSender } from "../../ffi/unix_datagram.ts";
+import { type DatagramSender, type DatagramSenderFactory, isTooLarge } from "./datagram_sender.ts";
 import { writeAll } from "./stream_io.ts";
 
 const encoder = new TextEncoder();
@@ -30,19 +30,41 @@ export function syslogMessage(
     `${msgId} - ${line}`;
 }
 
-/** This host's name as RFC 5424 allows it (printable ASCII, no spaces), or "-". */
-export function syslogHostname(): string {
-  try {
-    const name = Deno.hostname();
-    return /^[\x21-\x7e]{1,255}$/.test(name) ? name : "-";
-  } catch {
-    return "-";
+/**
+ * The HOSTNAME field for the sensor named `sensorName` (`sensor.name`, the records' `host`; ""
+ * for the machine's hostname), as RFC 5424 allows it: printable ASCII without spaces, so each
+ * other character becomes "_" ("-", the nil value, when there is no name at all).
+ */
+export function syslogHostname(sensorName: string): string {
+  let name = sensorName;
+  if (name === "") {
+    try {
+      name = Deno.hostname();
+    } catch {
+      return "-";
+    }
   }
+  const printable = [...name].map((c) => /^[\x21-\x7e]$/.test(c) ? c : "_").join("");
+  return printable === "" ? "-" : printable.slice(0, 255);
 }
 
-/** Delivers messages (already formatted) to `address`. */
-export function syslogDelivery(address: SyslogAddress): Delivery {
-  if (address.transport === "unix") return new UnixDelivery(address.path);
+/**
+ * Delivers messages (already formatted) to `address`; a unix:// address needs `datagrams`, the
+ * sender factory the caller injects (core/ never loads FFI).
+ */
+export function syslogDelivery(
+  address: SyslogAddress,
+  datagrams?: DatagramSenderFactory,
+): Delivery {
+  if (address.transport === "unix") {
+    if (datagrams === undefined) {
+      throw new Error(
+        `outputs.syslog.address unix://${address.path} needs a Unix datagram sender, which ` +
+          "this program did not provide (main.ts passes ffi/unix_datagram.ts's); use udp:// or tcp://",
+      );
+    }
+    return new UnixDelivery(datagrams(address.path));
+  }
   if (address.transport === "udp") return new UdpDelivery(address.hostname, address.port);
   return new TcpDelivery(address.hostname, address.port);
 }
@@ -124,30 +146,26 @@ class TcpDelivery implements Delivery {
 }
 
 class UnixDelivery implements Delivery {
-  readonly #sender: UnixDatagramSender;
-  constructor(path: string) {
-    this.#sender = new UnixDatagramSender(path);
-  }
+  constructor(readonly sender: DatagramSender) {}
 
   send(message: string): Promise<void> {
     try {
-      this.#sender.send(encoder.encode(message));
+      this.sender.send(encoder.encode(message));
       return Promise.resolve();
     } catch (error) {
-      const tooLarge = error instanceof UnixDatagramError && error.errno === ERRNO.EMSGSIZE;
       return Promise.reject(
-        tooLarge
-          ? new SendError(`the message is too large for ${this.#sender.path}`, false)
+        isTooLarge(error)
+          ? new SendError(`the message is too large for ${this.sender.path}`, false)
           : error,
       );
     }
   }
 
   reset(): void {
-    this.#sender.close();
+    this.sender.close();
   }
 
   close(): void {
-    this.#sender.close();
+    this.sender.close();
   }
 }

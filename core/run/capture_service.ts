@@ -199,6 +199,7 @@ export class CaptureService {
       mode: options.writerMode ?? "ui",
       hostAddresses: source.live ? options.hostAddresses?.() ?? [] : [],
       listeners: [(record) => this.#onRecord(record), ...options.listeners ?? []],
+      outputConnectors: options.outputConnectors,
       onWriteProblem: (message) => this.#warn(session, { writeWarning: message }),
       onAlertWarning: (message) => this.#warn(session, { alertWarning: message }),
     });

@@ -14,6 +14,7 @@ import type { SummarySnapshot } from "../summary/summary.ts";
 import type { CaptureRequest } from "./capture_options.ts";
 import type { CaptureClient } from "./run_log.ts";
 import type { RecordListener } from "./engine.ts";
+import type { OutputConnectors } from "../outputs/output_set.ts";
 import type { PacketSource, Session, SessionResult } from "./session.ts";
 
 /** Where the capture is in its life. */
@@ -150,6 +151,8 @@ export interface CaptureServiceOptions {
   hostAddresses?: () => string[];
   /** More listeners of every record each capture writes (stdout printer, stores, outputs). */
   listeners?: readonly RecordListener[];
+  /** What the outputs need from outside core/ (main.ts: a Unix datagram sender for syslog). */
+  outputConnectors?: OutputConnectors;
   /** Alert records kept for `alerts()` (default 1000). */
   maxAlerts?: number;
   /** Stop each live capture after this many seconds. */

@@ -131,17 +131,30 @@ export function captureEndFacts(session: Session, result: SessionResult): Captur
 
 /** The facts besides packets and records, as words: "1 alert, 0 kernel drops, 0.03 s". */
 export function captureEndText(facts: CaptureEndFacts): string {
-  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
   return `${plural(facts.alerts, "alert")}, ` +
     `${plural(facts.kernelDrops + facts.interfaceDrops, "kernel drop")}, ${facts.durationS} s`;
+}
+
+/** `n` and `word`, plural unless n is 1: "1 record", "2 records". */
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/**
+ * The end of a UI capture as a LogTape message template (the figures stay properties): "Capture
+ * of {source} ended ({end}): 1 packet, 0 alerts, 0 kernel drops, 0.02 s; 1 record in {path}".
+ */
+export function captureEndMessage(facts: CaptureEndFacts): string {
+  return `Capture of {source} ended ({end}): ${plural(facts.packets, "packet")}, ` +
+    `${plural(facts.alerts, "alert")}, ${plural(facts.kernelDrops, "kernel drop")}, ` +
+    `{durationS} s; ${plural(facts.records, "record")} in {path}`;
 }
 
 /** Logs the end of a UI capture (headless runs end with main.ts's "Done:" line instead). */
 export function logCaptureEnd(session: Session, result: SessionResult): void {
   const facts = captureEndFacts(session, result);
   const troubled = "message" in result.end || facts.recordsLost > 0;
-  const message = "Capture of {source} ended ({end}): {packets} packets, {alerts} alerts, " +
-    "{kernelDrops} kernel drops, {durationS} s; {records} records in {path}";
+  const message = captureEndMessage(facts);
   if (troubled) log.warn(message, { ...facts });
   else log.info(message, { ...facts });
 }

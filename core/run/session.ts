@@ -12,7 +12,7 @@ import { RecordWriter, type WriterChange } from "../records/record_writer.ts";
 import type { WriterMode } from "../records/log_directory.ts";
 import { log } from "../records/diagnostics.ts";
 import type { KernelCounters, OutputCounts } from "../records/eve_records.ts";
-import { OutputSet } from "../outputs/output_set.ts";
+import { type OutputConnectors, OutputSet } from "../outputs/output_set.ts";
 import { AlertStoreWriter } from "../store/alert_store_writer.ts";
 import { RunPcaps } from "../pcap/run_pcaps.ts";
 
@@ -60,6 +60,8 @@ export interface SessionOptions {
   mode?: WriterMode;
   hostAddresses?: readonly string[];
   listeners?: RecordListener[];
+  /** What the outputs need from outside core/ (main.ts: a Unix datagram sender for syslog). */
+  outputConnectors?: OutputConnectors;
   /**
    * Told when writing records starts failing (the message says why and that capture goes on)
    * and when it resumes (how many records were lost); each is also logged once as a warning.
@@ -95,7 +97,7 @@ export class Session {
     const { config, source } = options;
     this.source = source;
     // First: a bad output setting throws before anything is opened; outputs connect lazily.
-    this.outputs = OutputSet.fromConfig(config);
+    this.outputs = OutputSet.fromConfig(config, options.outputConnectors);
     this.writer = options.logDirectory === null ? null : RecordWriter.open(options.logDirectory, {
       maxBytes: runSettings(config).log.max_bytes,
       maxFiles: runSettings(config).log.max_files,
@@ -176,11 +178,14 @@ export class Session {
     } finally {
       clearInterval(this.#ticker);
     }
+    this.engine.endAlerts();
+    // Within outputs.flush_s: the final stats record then counts what the outputs sent.
+    await this.outputs?.drain();
     this.engine.finish();
     this.pcaps?.finish();
     this.store?.close();
     this.writer?.close();
-    // Bounded by outputs.flush_s: a server that is down delays the end, never blocks it.
+    // What is left of outputs.flush_s: a server that is down delays the end, never blocks it.
     const outputs = (await this.outputs?.close()) ?? null;
     return {
       end,

@@ -31,6 +31,7 @@ Deno.test("outputSettings() reads each output's address, mode and limits", () =>
     address: { transport: "tcp", hostname: "::1", port: 6514 },
     label: "syslog tcp://[::1]:6514",
     facility: 16,
+    hostname: Deno.hostname(), // sensor.name "" (the default): the machine's hostname
   });
   assert.deepEqual(settings.redis?.address, {
     hostname: "127.0.0.1",

@@ -8,7 +8,12 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { applyOverrides, defaultConfig } from "../../../core/config/config.ts";
-import { canonicalJson, configDigest } from "../../../core/run/run_log.ts";
+import {
+  canonicalJson,
+  type CaptureEndFacts,
+  captureEndMessage,
+  configDigest,
+} from "../../../core/run/run_log.ts";
 import { DIAGNOSTICS_FILE } from "../../../core/records/diagnostics.ts";
 import { RECORDS_FILE } from "../../../core/records/record_writer.ts";
 import { VERSION } from "../../../core/version.ts";
@@ -58,6 +63,36 @@ Deno.test("canonicalJson() sorts object keys at every depth and keeps array orde
   assert.equal(
     canonicalJson({ b: 1, a: { d: [3, { z: 1, y: 2 }], c: "x" } }),
     '{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}',
+  );
+});
+
+Deno.test("captureEndMessage() says 1 record, 1 packet, 1 alert, and plurals for any other count", () => {
+  const facts = (n: number): CaptureEndFacts => ({
+    source: "lo",
+    end: "stopped",
+    packets: n,
+    alerts: n,
+    kernelPackets: 0,
+    kernelDrops: n,
+    interfaceDrops: 0,
+    durationS: 1.5,
+    records: n,
+    path: "/var/log/anomaly/network_activity.jsonl",
+    recordsLost: 0,
+  });
+  assert.equal(
+    captureEndMessage(facts(1)),
+    "Capture of {source} ended ({end}): 1 packet, 1 alert, 1 kernel drop, {durationS} s; " +
+      "1 record in {path}",
+  );
+  assert.equal(
+    captureEndMessage(facts(0)),
+    "Capture of {source} ended ({end}): 0 packets, 0 alerts, 0 kernel drops, {durationS} s; " +
+      "0 records in {path}",
+  );
+  assert.match(
+    captureEndMessage(facts(2)),
+    /: 2 packets, 2 alerts, 2 kernel drops, .*; 2 records in/,
   );
 });
 
