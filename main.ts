@@ -29,6 +29,7 @@ import type { Session, SessionResult } from "./core/run/session.ts";
 import { CaptureService } from "./core/run/capture_service.ts";
 import { CaptureRefusal } from "./core/run/capture_refusal.ts";
 import { captureOptions } from "./core/run/capture_options.ts";
+import { type ListenAddress, withoutOwnTraffic } from "./core/run/own_traffic.ts";
 import { runSettings } from "./core/config/run_settings.ts";
 import {
   captureEndFacts,
@@ -147,6 +148,8 @@ async function runUi(cli: CliOptions, config: Config): Promise<number> {
     await Deno.mkdir(cli.logDir, { recursive: true });
   } catch { /* Start reports an unwritable log directory */ }
   await setUpDiagnostics({ logDirectory: cli.logDir });
+  /** Where the UI listens, once it does: live captures leave its own traffic out. */
+  const ui: { listening?: ListenAddress } = {};
   const controller = new Controller({
     config,
     logDirectory: cli.logDir,
@@ -158,7 +161,8 @@ async function runUi(cli: CliOptions, config: Config): Promise<number> {
     durationS: cli.durationS,
     outputConnectors: OUTPUT_CONNECTORS,
     openSource: async (request) => {
-      const capture = await Capture.open(captureOptions(config, request));
+      const own = withoutOwnTraffic(request, ui.listening, hostAddresses);
+      const capture = await Capture.open(captureOptions(config, own));
       for (const warning of capture.warnings) log.warn(warning);
       return capture;
     },
@@ -182,7 +186,13 @@ async function runUi(cli: CliOptions, config: Config): Promise<number> {
       `Cannot listen on ${cli.listen.hostname}:${cli.listen.port}: ${why} (choose another with --listen)`,
     );
   }
+  // Before the URL is announced: a SIGINT sent as soon as it appears must shut down cleanly.
+  const shutdown = Promise.withResolvers<void>();
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const onSignal = () => shutdown.resolve();
+  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
   const address = server.addr;
+  ui.listening = { hostname: address.hostname, port: address.port };
   const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
   const url = `http://${host}:${address.port}/`;
   console.log(`Anomaly UI: ${url}`);
@@ -190,15 +200,16 @@ async function runUi(cli: CliOptions, config: Config): Promise<number> {
   if (token !== undefined) {
     console.log("API calls need the token: open the URL with #token=TOKEN or enter it in the page");
   }
-  const shutdown = Promise.withResolvers<void>();
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  const onSignal = () => shutdown.resolve();
-  for (const signal of signals) Deno.addSignalListener(signal, onSignal);
   if (cli.start || cli.read !== undefined) {
     controller.start().catch((error) => log.warn("{message}", { message: error.message }));
   }
   await shutdown.promise;
-  log.info("Shutting down: stopping the capture and the UI");
+  const capturing = ["starting", "capturing", "stopping"].includes(controller.state);
+  log.info(
+    capturing
+      ? "Shutting down: stopping the capture and the UI"
+      : `Shutting down: no capture is running (${controller.state}); stopping the UI`,
+  );
   await controller.close();
   // Event streams end once the controller is closed; don't wait for ever on a stuck client.
   await Promise.race([server.shutdown(), new Promise((r) => setTimeout(r, 3000))]);
