@@ -1,15 +1,16 @@
 /**
  * @module host_routes
  * GET /api/hosts/{ip}: one host opened. Its traffic comes from the current (or last) capture's
- * summary (what it sent and received, at what average rate), its alerts from the history, past
- * runs included, as attacker (source) and as victim (destination).
+ * summary (what it sent and received, at what average rate, per protocol), its alerts from the
+ * history, past runs included, as attacker (source) and as victim (destination). Opening a host
+ * watches it (core/summary/watched_hosts.ts): its top peers and service ports are counted from
+ * then on (`detail_since`), as they are for hosts named by an alert from the alert's start.
  */
 import type { Context, Hono } from "hono";
 import type { AlertHistory } from "../core/store/alert_history.ts";
-import { StoreUnavailableError } from "../core/store/alert_history.ts";
-import { parseAddress } from "../core/packet/ip_address.ts";
-import type { TableKey } from "../core/packet/host_key.ts";
+import { isoOfUs, StoreUnavailableError } from "../core/store/alert_history.ts";
 import type { TrafficSummary } from "../core/summary/summary.ts";
+import { addressKey } from "../core/summary/watch_alert_hosts.ts";
 import { canonicalAddress } from "./alert_params.ts";
 
 /** Alerts listed per side by default and at most. */
@@ -45,7 +46,7 @@ export function registerHostRoutes(
       const asTarget = sources.history.list({ destIp: ip, limit });
       return c.json({
         ip,
-        traffic: hostTraffic(sources.traffic(), ip),
+        traffic: hostTraffic(sources.traffic(), ip, Date.now() * 1000),
         alerts: { as_source: asSource.alerts, as_target: asTarget.alerts },
         alerts_total: { as_source: asSource.total, as_target: asTarget.total },
       });
@@ -57,13 +58,22 @@ export function registerHostRoutes(
 }
 
 /**
- * The host's counters in `summary` with its average packet rate over the capture; null when the
- * summary does not hold it. Protocols, peers and ports are not counted per host (null): that
- * would cost a table per host under a flood of spoofed sources.
+ * The host's counters in `summary` with its average packet rate over the capture and its
+ * protocols; null when the summary does not hold it. Watches the host (from the summary's latest
+ * packet time, or `wallUs` before any): its top peers and ports are those counted since
+ * `detail_since` (null when `summary.watched_hosts` is 0).
  */
-function hostTraffic(summary: TrafficSummary | null, ip: string): Record<string, unknown> | null {
-  const counters = summary?.hostTraffic(tableKey(ip)) ?? null;
-  if (summary === null || counters === null) return null;
+function hostTraffic(
+  summary: TrafficSummary | null,
+  ip: string,
+  wallUs: number,
+): Record<string, unknown> | null {
+  if (summary === null) return null;
+  const key = addressKey(ip)!;
+  summary.watched.watch(key, summary.lastTimestampUs >= 0 ? summary.lastTimestampUs : wallUs, "ui");
+  const counters = summary.hostTraffic(key);
+  if (counters === null) return null;
+  const detail = summary.watched.detail(key);
   const spanS = summary.firstTimestampUs >= 0
     ? Math.max(1, (summary.lastTimestampUs - summary.firstTimestampUs) / 1e6)
     : 1;
@@ -71,19 +81,12 @@ function hostTraffic(summary: TrafficSummary | null, ip: string): Record<string,
   return {
     ...counters,
     rate_pps: Math.round(packets / spanS * 100) / 100,
-    protocols: null,
-    top_peers: null,
-    top_ports: null,
+    top_peers: detail?.peers ?? null,
+    top_ports: detail?.ports ?? null,
+    detail_since: detail === null ? null : isoOfUs(detail.since_us),
+    detail_packets: detail?.packets ?? null,
+    detail_watched_by: detail?.watched_by ?? null,
   };
-}
-
-/** The summary's table key of a canonical address (see core/packet/host_key.ts). */
-function tableKey(ip: string): TableKey {
-  const { version, words } = parseAddress(ip)!;
-  if (version === 4) return words[0];
-  const units: number[] = [];
-  for (const word of words) units.push(word >>> 16, word & 0xffff);
-  return String.fromCharCode(...units);
 }
 
 function fail(c: Context, status: 400 | 503, message: string): Response {

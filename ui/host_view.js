@@ -51,6 +51,7 @@ function trafficSection(traffic) {
       ["Rate", formatScaled(traffic.rate_pps, "packets/s")],
       ["Protocols", protocolsText(traffic.protocols)],
     ]));
+    children.push(detailNote(traffic));
     children.push(
       listTable("Top peers", ["Peer", "Packets", "Bytes"], traffic.top_peers ?? [], (p) => [
         p.ip ? hostLink(p.ip) : String(p.peer ?? ""),
@@ -68,6 +69,26 @@ function trafficSection(traffic) {
     { className: "detail-section", attrs: { id: "host-traffic" } },
     children,
   );
+}
+
+/** Says since when top peers and ports were counted: they are partial (or off). */
+function detailNote(traffic) {
+  if (traffic.top_peers === null || traffic.top_peers === undefined) {
+    return element("p", {
+      className: "muted",
+      text: "Top peers and ports are off (summary.watched_hosts is 0).",
+    });
+  }
+  const by = (traffic.detail_watched_by ?? []).map((r) => r === "alert" ? "an alert" : "opening it")
+    .join(" and ");
+  const since = traffic.detail_since ? new Date(traffic.detail_since).toLocaleString() : "now";
+  return element("p", {
+    className: "muted",
+    attrs: { id: "host-detail-since" },
+    text: `Top peers and ports are partial: counted since ${since} (watched because of ${
+      by || "opening it"
+    }), ${formatCount(traffic.detail_packets ?? 0)} packets so far. Reload for newer counts.`,
+  });
 }
 
 function protocolsText(protocols) {

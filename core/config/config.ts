@@ -93,6 +93,17 @@ export const CONFIG_KEYS: KeySpec[] = [
     max: 1000,
     doc: "Entries in each top-N list of the summary.",
   },
+  {
+    key: "summary.watched_hosts",
+    kind: "integer",
+    default: 32,
+    min: 0,
+    max: 1024,
+    doc: "Hosts given top peers and service ports (GET /api/hosts/{ip}): each host named by an " +
+      "alert when it starts, and each host opened in the UI, from then on; the one watched " +
+      "longest ago makes room. Each costs ~2 KiB and a scan of the watched hosts per packet " +
+      "to or from it; 0 turns the detail off.",
+  },
   ...CAPTURE_KEYS,
   ...PCAP_KEYS,
   ...STORE_KEYS,

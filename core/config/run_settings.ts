@@ -20,6 +20,7 @@ export interface RunSettings {
     readonly exact_distinct_cap: number;
     readonly series_seconds: number;
     readonly top_n: number;
+    readonly watched_hosts: number;
   };
   readonly capture: {
     readonly snaplen: number;
@@ -66,6 +67,7 @@ function build(config: Config): RunSettings {
       exact_distinct_cap: n("summary.exact_distinct_cap"),
       series_seconds: n("summary.series_seconds"),
       top_n: n("summary.top_n"),
+      watched_hosts: n("summary.watched_hosts"),
     },
     capture: {
       snaplen: n("capture.snaplen"),

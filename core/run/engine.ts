@@ -21,6 +21,7 @@ import {
 } from "../records/eve_records.ts";
 import { type RecordOrigin, withOrigin } from "../records/pivot_fields.ts";
 import { TrafficSummary } from "../summary/summary.ts";
+import { watchAlertHosts } from "../summary/watch_alert_hosts.ts";
 import { Detection } from "../detect/detection.ts";
 
 /** Where the packets come from, as written into records. */
@@ -70,8 +71,6 @@ export class Engine {
   readonly #decorate: ((record: EveRecord) => void) | undefined;
   readonly #intervalUs: number;
   #clockUs = -1;
-  /** The time alerts were ended at (endAlerts), -1 before. */
-  #endUs = -1;
   /** The packet-time second the detectors last ticked at. */
   #tickSecond = -1;
   #startUs = -1;
@@ -102,7 +101,11 @@ export class Engine {
     this.#outputCounts = options.outputCounts;
     this.#decorate = options.decorate;
     this.#intervalUs = settings.stats.interval_s * 1e6;
-    this.detection = new Detection(config, (record) => this.#publish(record));
+    this.detection = new Detection(config, (record) => {
+      watchAlertHosts(this.summary.watched, record, this.#clockUs);
+      return this.#publish(record);
+    });
+    this.summary.watchUpTo(settings.summary.watched_hosts);
   }
 
   /** Packet time now: the latest packet's timestamp (or a live clock tick), in µs. */
@@ -130,6 +133,7 @@ export class Engine {
     const rows = batch.summaryRows ?? this.#collector.collect(batch);
     const { fields, timestampsUs } = batch;
     const summary = this.summary, classifier = this.#direction, detection = this.detection;
+    const watched = summary.watched;
     let start = 0;
     for (let at = 0; at < rows.length; at = rows[at + SEG_NEXT]!) {
       const end = rows[at + SEG_END]!;
@@ -142,6 +146,7 @@ export class Engine {
         if (ts > this.#clockUs) this.#advance(ts);
         const direction = classifier.classify(fields, base, fields[base + W_FLAGS]!);
         summary.countDirection(direction, fields[base + W_WIRE_LEN]!);
+        if (watched.size !== 0) watched.count(fields, base);
         detection.observe(fields, base, ts, direction);
       }
       start = end;
@@ -159,20 +164,11 @@ export class Engine {
     if (this.#clockUs >= 0) this.detection.kernelCounters(counters, this.#clockUs);
   }
 
-  /**
-   * Ends open alerts (their end records), once: Session calls it ahead of finish() to flush the
-   * outputs in between, so that the final stats record counts what they sent.
-   */
-  endAlerts(): void {
-    if (this.#endUs >= 0) return;
-    this.#endUs = this.#clockUs >= 0 ? this.#clockUs : Date.now() * 1000;
-    this.detection.finish(this.#endUs);
-  }
-
   /** Ends open alerts and writes the final stats record (end of file, Stop, or a signal). */
   finish(): StatsRecord {
-    this.endAlerts();
-    return this.#emitStats(this.#endUs, true);
+    const at = this.#clockUs >= 0 ? this.#clockUs : Date.now() * 1000;
+    this.detection.finish(at);
+    return this.#emitStats(at, true);
   }
 
   #advance(ts: number): void {

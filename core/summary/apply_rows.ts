@@ -5,6 +5,7 @@
  */
 import { hostKey, type TableKey } from "../packet/host_key.ts";
 import {
+  HOST_COUNTERS,
   ROW_DESTINATION_V4,
   ROW_DESTINATION_V6,
   ROW_EVENT,
@@ -39,8 +40,9 @@ export interface SummaryTarget {
   addEvent(id: number, count: number): void;
   addSecond(second: number, packets: number, bytes: number): void;
   addPort(table: number, port: number, packets: number): void;
-  addSource(key: TableKey, packets: number, bytes: number): void;
-  addDestination(key: TableKey, packets: number, bytes: number): void;
+  /** `counters[at..]`: the host row's HOST_COUNTERS counters (packets, bytes, TCP, UDP, ICMP). */
+  addSource(key: TableKey, counters: Float64Array, at: number): void;
+  addDestination(key: TableKey, counters: Float64Array, at: number): void;
 }
 
 const v6Scratch = new Int32Array(4);
@@ -77,20 +79,20 @@ export function applySegment(target: SummaryTarget, rows: Float64Array, at: numb
         i += 4;
         break;
       case ROW_SOURCE_V4:
-        target.addSource(rows[i + 1]!, rows[i + 2]!, rows[i + 3]!);
-        i += 4;
+        target.addSource(rows[i + 1]!, rows, i + 2);
+        i += 2 + HOST_COUNTERS;
         break;
       case ROW_DESTINATION_V4:
-        target.addDestination(rows[i + 1]!, rows[i + 2]!, rows[i + 3]!);
-        i += 4;
+        target.addDestination(rows[i + 1]!, rows, i + 2);
+        i += 2 + HOST_COUNTERS;
         break;
       case ROW_SOURCE_V6:
       case ROW_DESTINATION_V6: {
         for (let w = 0; w < 4; w++) v6Scratch[w] = rows[i + 1 + w]!;
         const key = hostKey(v6Scratch, 0, true);
-        if (tag === ROW_SOURCE_V6) target.addSource(key, rows[i + 5]!, rows[i + 6]!);
-        else target.addDestination(key, rows[i + 5]!, rows[i + 6]!);
-        i += 7;
+        if (tag === ROW_SOURCE_V6) target.addSource(key, rows, i + 5);
+        else target.addDestination(key, rows, i + 5);
+        i += 5 + HOST_COUNTERS;
         break;
       }
       default:

@@ -30,9 +30,15 @@ export const ROW_EVENT = 2;
 export const ROW_SECOND = 3;
 /** Port table (0 TCP, 1 UDP), service port (core/summary/service_port.ts), packets. */
 export const ROW_PORT = 4;
-/** IPv4 word, packets, bytes. */
+/** IPv4 word, then the host's HOST_COUNTERS counters. */
 export const ROW_SOURCE_V4 = 5;
 export const ROW_DESTINATION_V4 = 6;
-/** Four IPv6 words, packets, bytes. */
+/** Four IPv6 words, then the host's HOST_COUNTERS counters. */
 export const ROW_SOURCE_V6 = 7;
 export const ROW_DESTINATION_V6 = 8;
+
+/**
+ * Counters of a host row: packets, bytes, then TCP, UDP and ICMP (or ICMPv6) packets (the
+ * rest, other, is packets minus those three).
+ */
+export const HOST_COUNTERS = 5;

@@ -15,8 +15,6 @@
  * order they first appeared, so the summary's tables see new hosts in packet order.
  */
 import { EVENT_COUNT } from "../decode/events.ts";
-import { hostKey } from "../packet/host_key.ts";
-import { NumericIndex } from "../packet/numeric_index.ts";
 import {
   F_ADDRESSES,
   F_INVALID,
@@ -39,7 +37,9 @@ import {
   W_WIRE_LEN,
 } from "../packet/packet_batch.ts";
 import { serviceDestinationPort } from "./service_port.ts";
+import { HostRows, type HostRowSink } from "./host_rows.ts";
 import {
+  HOST_COUNTERS,
   ROW_DESTINATION_V4,
   ROW_DESTINATION_V6,
   ROW_EVENT,
@@ -68,7 +68,7 @@ const PORTS = 65536;
  * Counts batches into segment rows. One per capture (it keeps the first packet time and the
  * latest, which cut the segments), fed every batch in order.
  */
-export class BatchSummaryCollector {
+export class BatchSummaryCollector implements HostRowSink {
   #firstUs = -1;
   #maxUs = -Infinity;
   /** Where the latest packet's second (counted from the first packet) ends. */
@@ -290,15 +290,21 @@ export class BatchSummaryCollector {
     this.#length = at + 4;
   }
 
-  /** Appends a tag, the four words of an IPv6 address at `fields[at..]`, and two more. */
-  rowV6(tag: number, fields: Int32Array, at: number, packets: number, bytes: number): void {
-    this.#reserve(7);
-    const rows = this.#rows, to = this.#length;
-    rows[to] = tag;
-    for (let w = 0; w < 4; w++) rows[to + 1 + w] = fields[at + w]!;
-    rows[to + 5] = packets;
-    rows[to + 6] = bytes;
-    this.#length = to + 7;
+  hostRow(
+    tag: number,
+    fields: Int32Array,
+    at: number,
+    addressWords: number,
+    counters: Float64Array,
+    from: number,
+  ): void {
+    this.#reserve(1 + addressWords + HOST_COUNTERS);
+    const rows = this.#rows;
+    let to = this.#length;
+    rows[to++] = tag;
+    for (let w = 0; w < addressWords; w++) rows[to++] = fields[at + w]!;
+    for (let c = 0; c < HOST_COUNTERS; c++) rows[to++] = counters[from + c]!;
+    this.#length = to;
   }
 
   #reserve(words: number): void {
@@ -306,77 +312,5 @@ export class BatchSummaryCollector {
     const grown = new Float64Array(Math.max(this.#rows.length * 2, this.#length + words));
     grown.set(this.#rows.subarray(0, this.#length));
     this.#rows = grown;
-  }
-}
-
-/** One segment's hosts of one side, in order of first appearance. */
-class HostRows {
-  readonly #ipv4 = new NumericIndex();
-  readonly #ipv6 = new Map<string, number>();
-  #recordBase = new Int32Array(256);
-  #v6 = new Uint8Array(256);
-  #packets = new Float64Array(256);
-  #bytes = new Float64Array(256);
-  #size = 0;
-
-  constructor(readonly tagV4: number, readonly tagV6: number, readonly addressWord: number) {}
-
-  /** Counts the packet whose record starts at `base`. */
-  count(fields: Int32Array, base: number, v6: boolean, bytes: number): void {
-    if (v6) {
-      const key = hostKey(fields, base + this.addressWord, true) as string;
-      const row = this.#ipv6.get(key);
-      if (row !== undefined) this.#add(row, bytes);
-      else this.#ipv6.set(key, this.#insert(base, true, bytes));
-      return;
-    }
-    const word = fields[base + this.addressWord]!;
-    const row = this.#ipv4.get(word);
-    if (row >= 0) this.#add(row, bytes);
-    else this.#ipv4.set(word, this.#insert(base, false, bytes));
-  }
-
-  #add(row: number, bytes: number): void {
-    this.#packets[row]! += 1;
-    this.#bytes[row]! += bytes;
-  }
-
-  #insert(base: number, v6: boolean, bytes: number): number {
-    if (this.#size === this.#packets.length) this.#grow();
-    const at = this.#size++;
-    this.#recordBase[at] = base;
-    this.#v6[at] = v6 ? 1 : 0;
-    this.#packets[at] = 1;
-    this.#bytes[at] = bytes;
-    return at;
-  }
-
-  /** Writes the rows (addresses read back from the records) and empties the table. */
-  write(out: BatchSummaryCollector, fields: Int32Array): void {
-    for (let row = 0; row < this.#size; row++) {
-      const at = this.#recordBase[row]! + this.addressWord;
-      if (this.#v6[row] === 0) {
-        out.row3(this.tagV4, fields[at]!, this.#packets[row]!, this.#bytes[row]!);
-      } else {
-        out.rowV6(this.tagV6, fields, at, this.#packets[row]!, this.#bytes[row]!);
-      }
-    }
-    if (this.#ipv4.size > 0) this.#ipv4.clear();
-    if (this.#ipv6.size > 0) this.#ipv6.clear();
-    this.#size = 0;
-  }
-
-  #grow(): void {
-    const rows = this.#packets.length * 2;
-    const recordBase = new Int32Array(rows), v6 = new Uint8Array(rows);
-    const packets = new Float64Array(rows), bytes = new Float64Array(rows);
-    recordBase.set(this.#recordBase);
-    v6.set(this.#v6);
-    packets.set(this.#packets);
-    bytes.set(this.#bytes);
-    this.#recordBase = recordBase;
-    this.#v6 = v6;
-    this.#packets = packets;
-    this.#bytes = bytes;
   }
 }

@@ -6,13 +6,26 @@
  * one-packet sources costs a prune every `capacity / 2` new hosts, in linear time.
  *
  * Counters live in typed arrays indexed by insertion order (no object per host), found through
- * a KeyIndex.
+ * a KeyIndex: packets, bytes, and packets per protocol (TCP, UDP, ICMP; other is the rest), so a
+ * host opened in the UI shows its protocol mix without anything counted per host elsewhere.
  */
 import type { TableKey } from "../packet/host_key.ts";
 import { KeyIndex } from "../packet/numeric_index.ts";
 
 /** Rankings of `top` and of pruning. */
 export type HostRanking = "packets" | "bytes";
+
+/** Protocol counters kept per host (packets), in this order. */
+export const HOST_PROTOCOLS = ["tcp", "udp", "icmp"] as const;
+const PROTOCOLS = HOST_PROTOCOLS.length;
+
+/** One host's counters (`HostCounterTable.lookup`). */
+export interface HostCounts {
+  packets: number;
+  bytes: number;
+  /** TCP, UDP and ICMP packets (HOST_PROTOCOLS order). */
+  protocols: [number, number, number];
+}
 
 /** One row of a top list. */
 export interface HostRow {
@@ -28,6 +41,8 @@ export class HostCounterTable {
   #keys: TableKey[] = [];
   #packets = new Float64Array(0);
   #bytes = new Float64Array(0);
+  /** PROTOCOLS packet counters per row. */
+  #protocols = new Float64Array(0);
   readonly #index = new KeyIndex();
   #size = 0;
   #evictions = 0;
@@ -45,30 +60,54 @@ export class HostCounterTable {
     return this.#evictions;
   }
 
-  /** Counts `packets` of `bytes` in all for `key`; true when the host was not in the table. */
-  count(key: TableKey, packets: number, bytes: number): boolean {
-    const row = this.#index.get(key);
-    if (row >= 0) {
-      this.#packets[row]! += packets;
-      this.#bytes[row]! += bytes;
-      return false;
+  /**
+   * Counts `packets` of `bytes` in all for `key`, of which `protocols[from..from + 3)` TCP, UDP
+   * and ICMP packets; true when the host was not in the table.
+   */
+  count(
+    key: TableKey,
+    packets: number,
+    bytes: number,
+    protocols?: ArrayLike<number>,
+    from = 0,
+  ): boolean {
+    let row = this.#index.get(key);
+    const isNew = row < 0;
+    if (isNew) row = this.#insert(key);
+    this.#packets[row]! += packets;
+    this.#bytes[row]! += bytes;
+    if (protocols !== undefined) {
+      const at = row * PROTOCOLS;
+      for (let p = 0; p < PROTOCOLS; p++) this.#protocols[at + p]! += protocols[from + p]!;
     }
+    return isNew;
+  }
+
+  /** A zeroed row for `key`, pruning first when full. */
+  #insert(key: TableKey): number {
     if (this.#size >= this.capacity) this.#prune();
     if (this.#size >= this.#packets.length) {
       this.#resize(Math.min(this.capacity, this.#packets.length * 2));
     }
     const at = this.#size++;
     this.#keys[at] = key;
-    this.#packets[at] = packets;
-    this.#bytes[at] = bytes;
+    this.#packets[at] = 0;
+    this.#bytes[at] = 0;
+    this.#protocols.fill(0, at * PROTOCOLS, (at + 1) * PROTOCOLS);
     this.#index.set(key, at);
-    return true;
+    return at;
   }
 
-  /** The packets and bytes counted for `key`, or null when it is not in the table. */
-  lookup(key: TableKey): { packets: number; bytes: number } | null {
+  /** The counters of `key`, or null when it is not in the table. */
+  lookup(key: TableKey): HostCounts | null {
     const row = this.#index.get(key);
-    return row < 0 ? null : { packets: this.#packets[row]!, bytes: this.#bytes[row]! };
+    if (row < 0) return null;
+    const p = this.#protocols, at = row * PROTOCOLS;
+    return {
+      packets: this.#packets[row]!,
+      bytes: this.#bytes[row]!,
+      protocols: [p[at]!, p[at + 1]!, p[at + 2]!],
+    };
   }
 
   /** The `n` hosts ranked highest (ties: the host counted first). */
@@ -112,6 +151,7 @@ export class HostCounterTable {
       this.#keys[kept] = this.#keys[i]!;
       this.#packets[kept] = this.#packets[i]!;
       this.#bytes[kept] = this.#bytes[i]!;
+      this.#protocols.copyWithin(kept * PROTOCOLS, i * PROTOCOLS, (i + 1) * PROTOCOLS);
       this.#index.set(this.#keys[kept]!, kept);
       kept++;
     }
@@ -124,8 +164,11 @@ export class HostCounterTable {
     const packets = new Float64Array(rows), bytes = new Float64Array(rows);
     packets.set(this.#packets.subarray(0, this.#size));
     bytes.set(this.#bytes.subarray(0, this.#size));
+    const protocols = new Float64Array(rows * PROTOCOLS);
+    protocols.set(this.#protocols.subarray(0, this.#size * PROTOCOLS));
     this.#packets = packets;
     this.#bytes = bytes;
+    this.#protocols = protocols;
   }
 }
 

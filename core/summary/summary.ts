@@ -3,7 +3,8 @@
  * The traffic summary: totals, protocol mix, direction split, top talkers and ports, distinct
  * addresses, a per-second series and decode events. Every table is bounded.
  */
-import { HostCounterTable, type HostRanking } from "./host_counters.ts";
+import { HostCounterTable, type HostCounts, type HostRanking } from "./host_counters.ts";
+import { WatchedHosts } from "./watched_hosts.ts";
 import { DistinctCounter } from "./distinct_count.ts";
 import { DIRECTION_NAMES } from "../packet/direction.ts";
 import { EVENT_COUNT, eventName } from "../decode/events.ts";
@@ -22,6 +23,8 @@ export interface SummaryLimits {
   seriesSeconds: number;
   /** Entries in each top-N list. */
   topN: number;
+  /** Hosts given top peers and ports (`summary.watched_hosts`; 0: none). */
+  watchedHosts?: number;
 }
 
 export const DEFAULT_SUMMARY_LIMITS: SummaryLimits = {
@@ -29,6 +32,7 @@ export const DEFAULT_SUMMARY_LIMITS: SummaryLimits = {
   exactDistinctCap: 100_000,
   seriesSeconds: 300,
   topN: 10,
+  watchedHosts: 32,
 };
 
 const PORT_PROTOCOLS = ["TCP", "UDP"] as const;
@@ -56,6 +60,8 @@ export class TrafficSummary implements SummaryTarget {
   readonly #distinctSources: DistinctCounter;
   readonly #distinctDestinations: DistinctCounter;
   readonly series: TrafficSeries;
+  /** Top peers and ports of the hosts opened in the UI or named by an alert. */
+  watched: WatchedHosts;
 
   constructor(readonly limits: SummaryLimits = DEFAULT_SUMMARY_LIMITS) {
     this.#sources = new HostCounterTable(limits.maxHosts);
@@ -63,6 +69,14 @@ export class TrafficSummary implements SummaryTarget {
     this.#distinctSources = new DistinctCounter(limits.exactDistinctCap);
     this.#distinctDestinations = new DistinctCounter(limits.exactDistinctCap);
     this.series = new TrafficSeries(limits.seriesSeconds);
+    this.watched = new WatchedHosts(limits.watchedHosts ?? 32, limits.topN);
+  }
+
+  /** Watches up to `capacity` hosts (`summary.watched_hosts`) from now on, none watched yet. */
+  watchUpTo(capacity: number): void {
+    if (capacity !== this.watched.capacity) {
+      this.watched = new WatchedHosts(capacity, this.limits.topN);
+    }
   }
 
   /** Counts a packet of `bytes` in `direction` (the rest of it comes in batch rows). */
@@ -108,12 +122,15 @@ export class TrafficSummary implements SummaryTarget {
 
   // A host already in its table was counted as distinct when it entered it, so the distinct
   // counters only see hosts new to the table (or back after an eviction: they deduplicate).
-  addSource(key: TableKey, packets: number, bytes: number): void {
-    if (this.#sources.count(key, packets, bytes)) this.#distinctSources.add(key);
+  // `counters[at..]`: packets, bytes, then TCP, UDP, ICMP packets (core/summary/batch_rows.ts).
+  addSource(key: TableKey, counters: Float64Array, at: number): void {
+    const isNew = this.#sources.count(key, counters[at]!, counters[at + 1]!, counters, at + 2);
+    if (isNew) this.#distinctSources.add(key);
   }
 
-  addDestination(key: TableKey, packets: number, bytes: number): void {
-    if (this.#destinations.count(key, packets, bytes)) this.#distinctDestinations.add(key);
+  addDestination(key: TableKey, counters: Float64Array, at: number): void {
+    const isNew = this.#destinations.count(key, counters[at]!, counters[at + 1]!, counters, at + 2);
+    if (isNew) this.#distinctDestinations.add(key);
   }
 
   /**
@@ -128,6 +145,7 @@ export class TrafficSummary implements SummaryTarget {
       bytes_sent: sent?.bytes ?? 0,
       packets_received: received?.packets ?? 0,
       bytes_received: received?.bytes ?? 0,
+      protocols: protocolMix(sent, received),
     };
   }
 
@@ -211,6 +229,19 @@ export interface HostTraffic {
   bytes_sent: number;
   packets_received: number;
   bytes_received: number;
+  /** Packets sent and received per protocol (other: not TCP, UDP or ICMP, e.g. ARP). */
+  protocols: { tcp: number; udp: number; icmp: number; other: number };
+}
+
+/** A host's packets per protocol, sent and received together. */
+function protocolMix(
+  sent: HostCounts | null,
+  received: HostCounts | null,
+): HostTraffic["protocols"] {
+  const sum = (i: number) => (sent?.protocols[i] ?? 0) + (received?.protocols[i] ?? 0);
+  const packets = (sent?.packets ?? 0) + (received?.packets ?? 0);
+  const tcp = sum(0), udp = sum(1), icmp = sum(2);
+  return { tcp, udp, icmp, other: packets - tcp - udp - icmp };
 }
 
 /** What `TrafficSummary.snapshot()` returns. */

@@ -25,11 +25,12 @@ Deno.test("GET /api/hosts/{ip}: traffic from the capture's summary, alerts as so
   assert.equal(attacker.traffic.packets_received, 0);
   assert.ok(attacker.traffic.bytes_sent > 150 * 40, String(attacker.traffic.bytes_sent));
   assert.equal(attacker.traffic.rate_pps, 25, "150 packets over the file's 6 s");
-  assert.deepEqual(
-    [attacker.traffic.protocols, attacker.traffic.top_peers, attacker.traffic.top_ports],
-    [null, null, null],
-    "not counted per host",
-  );
+  assert.deepEqual(attacker.traffic.protocols, { tcp: 0, udp: 150, icmp: 0, other: 0 });
+  // Watched since its alert started (the tick after the burst: no packet of it since).
+  const t = attacker.traffic;
+  assert.deepEqual(t.detail_watched_by, ["alert", "ui"]);
+  assert.match(t.detail_since, /^2023-11-14T22:13:2\d\.\d{6}Z$/, "packet time, in the file");
+  assert.deepEqual([t.detail_packets, t.top_peers, t.top_ports], [0, [], []]);
   assert.deepEqual(attacker.alerts_total, { as_source: 1, as_target: 0 });
   const [alert] = attacker.alerts.as_source;
   assert.equal(alert.detection.detector, "high_packet_rate");
@@ -37,6 +38,10 @@ Deno.test("GET /api/hosts/{ip}: traffic from the capture's summary, alerts as so
 
   const quiet = await (await app.request("/api/hosts/10.0.0.8")).json();
   assert.deepEqual([quiet.traffic.packets_sent, quiet.traffic.packets_received], [0, 5]);
+  assert.deepEqual(quiet.traffic.protocols, { tcp: 0, udp: 5, icmp: 0, other: 0 });
+  // Opened after the file ended: watched from now on, nothing counted yet.
+  assert.deepEqual([quiet.traffic.top_peers, quiet.traffic.top_ports], [[], []]);
+  assert.deepEqual([quiet.traffic.detail_watched_by, quiet.traffic.detail_packets], [["ui"], 0]);
   assert.deepEqual(quiet.alerts_total, { as_source: 0, as_target: 0 });
   const unseen = await (await app.request("/api/hosts/10.0.0.99")).json();
   assert.deepEqual(unseen, {

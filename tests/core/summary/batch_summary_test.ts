@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { applySegment, type SummaryTarget } from "../../../core/summary/apply_rows.ts";
 import { BatchSummaryCollector } from "../../../core/summary/batch_summary.ts";
 import { serviceDestinationPort } from "../../../core/summary/service_port.ts";
-import { SEG_END, SEG_NEXT, SEG_PACKETS } from "../../../core/summary/batch_rows.ts";
+import { HOST_COUNTERS, SEG_END, SEG_NEXT, SEG_PACKETS } from "../../../core/summary/batch_rows.ts";
 import { applyOverrides, defaultConfig } from "../../../core/config/config.ts";
 import { Engine } from "../../../core/run/engine.ts";
 import { hostKey, type TableKey } from "../../../core/packet/host_key.ts";
@@ -79,8 +79,9 @@ class Tally implements SummaryTarget {
   events = new Map<number, number>();
   seconds = new Map<number, [number, number]>();
   ports = new Map<string, number>();
-  sources = new Map<TableKey, [number, number]>();
-  destinations = new Map<TableKey, [number, number]>();
+  /** Per host: packets, bytes, TCP, UDP, ICMP packets. */
+  sources = new Map<TableKey, number[]>();
+  destinations = new Map<TableKey, number[]>();
 
   addTotals(
     first: number,
@@ -104,12 +105,18 @@ class Tally implements SummaryTarget {
     const key = `${table}/${port}`;
     this.ports.set(key, (this.ports.get(key) ?? 0) + packets);
   }
-  addSource(key: TableKey, packets: number, bytes: number): void {
-    add2(this.sources, key, packets, bytes);
+  addSource(key: TableKey, counters: Float64Array, at: number): void {
+    addHost(this.sources, key, counters, at);
   }
-  addDestination(key: TableKey, packets: number, bytes: number): void {
-    add2(this.destinations, key, packets, bytes);
+  addDestination(key: TableKey, counters: Float64Array, at: number): void {
+    addHost(this.destinations, key, counters, at);
   }
+}
+
+function addHost(map: Map<TableKey, number[]>, key: TableKey, counters: Float64Array, at: number) {
+  const held = map.get(key) ?? new Array(HOST_COUNTERS).fill(0);
+  for (let c = 0; c < HOST_COUNTERS; c++) held[c] += counters[at + c]!;
+  map.set(key, held);
 }
 
 function add2<K>(map: Map<K, [number, number]>, key: K, a: number, b: number): void {
@@ -136,9 +143,12 @@ function tallyPackets(batches: PacketBatch[]): Tally {
       );
       if (port >= 0) t.addPort(flags & F_TCP ? 0 : 1, port, 1);
       if (flags & F_ADDRESSES) {
-        const v6 = (flags & F_IPV6) !== 0;
-        t.addSource(hostKey(f, base + W_SRC_ADDR, v6), 1, bytes);
-        t.addDestination(hostKey(f, base + W_DST_ADDR, v6), 1, bytes);
+        const v6 = (flags & F_IPV6) !== 0, counters = new Float64Array([1, bytes, 0, 0, 0]);
+        if (flags & F_TCP) counters[2] = 1;
+        else if (flags & F_UDP) counters[3] = 1;
+        else if (flags & (F_ICMP4 | F_ICMP6)) counters[4] = 1;
+        t.addSource(hostKey(f, base + W_SRC_ADDR, v6), counters, 0);
+        t.addDestination(hostKey(f, base + W_DST_ADDR, v6), counters, 0);
       }
     }
   }
@@ -176,6 +186,7 @@ Deno.test("BatchSummary rows add up to the packets, hosts in order of first appe
   assert.ok(fromRows.ports.has("0/443") && !fromRows.ports.has("0/40000"), "service ports only");
   // Map equality ignores order: the order of first appearance is checked on the keys.
   assert.deepEqual(fromRows.sources, expected.sources);
+  assert.deepEqual(fromRows.destinations, expected.destinations);
   assert.deepEqual([...fromRows.sources.keys()], [...expected.sources.keys()]);
   assert.deepEqual([...fromRows.destinations.keys()], [...expected.destinations.keys()]);
   assert.ok([...expected.sources.keys()].some((k) => typeof k === "string"), "IPv6 hosts too");
