@@ -71,6 +71,8 @@ export class Engine {
   readonly #decorate: ((record: EveRecord) => void) | undefined;
   readonly #intervalUs: number;
   #clockUs = -1;
+  /** The time alerts were ended at (endAlerts), -1 before. */
+  #endUs = -1;
   /** The packet-time second the detectors last ticked at. */
   #tickSecond = -1;
   #startUs = -1;
@@ -164,11 +166,20 @@ export class Engine {
     if (this.#clockUs >= 0) this.detection.kernelCounters(counters, this.#clockUs);
   }
 
+  /**
+   * Ends open alerts (their end records), once: Session calls it ahead of finish() to flush the
+   * outputs in between, so that the final stats record counts what they sent.
+   */
+  endAlerts(): void {
+    if (this.#endUs >= 0) return;
+    this.#endUs = this.#clockUs >= 0 ? this.#clockUs : Date.now() * 1000;
+    this.detection.finish(this.#endUs);
+  }
+
   /** Ends open alerts and writes the final stats record (end of file, Stop, or a signal). */
   finish(): StatsRecord {
-    const at = this.#clockUs >= 0 ? this.#clockUs : Date.now() * 1000;
-    this.detection.finish(at);
-    return this.#emitStats(at, true);
+    this.endAlerts();
+    return this.#emitStats(this.#endUs, true);
   }
 
   #advance(ts: number): void {
