@@ -5,7 +5,9 @@
  * wait in memory and are written in one transaction every `store.flush_ms` (or past 500), with
  * prepared statements, so capture never waits on the disk per record. The history is a
  * convenience: a store that cannot be opened or written costs a one-line warning and its
- * records (counted as lost), never the capture.
+ * records (counted as lost), never the capture. The file is held open only while alerts flow:
+ * it is closed after `IDLE_CLOSE_MS` without one and at once after a failed write, so that a
+ * full or failing file system can be remounted read-only (as the records file allows).
  */
 import type { StatementSync } from "node:sqlite";
 import type { DatabaseSync } from "node:sqlite";
@@ -21,6 +23,31 @@ import { evictPastBounds, type StoreBounds } from "./store_eviction.ts";
 const FLUSH_RECORDS = 500;
 /** Wall-clock milliseconds between eviction checks (each costs a few pragmas). */
 const EVICT_EVERY_MS = 10_000;
+/** Wall-clock milliseconds without an alert record after which the file is closed. */
+const IDLE_CLOSE_MS = 2_000;
+
+/** An open history file with its prepared statements. */
+interface Connection {
+  db: DatabaseSync;
+  upsert: StatementSync;
+  insertRecord: StatementSync;
+  hasRecord: StatementSync;
+}
+
+function connect(path: string): Connection {
+  const db = openStoreDatabase(path, 0);
+  try {
+    return {
+      db,
+      upsert: db.prepare(UPSERT),
+      insertRecord: db.prepare("INSERT INTO records (alert_id, seq, line) VALUES (?, ?, ?)"),
+      hasRecord: db.prepare("SELECT 1 AS found FROM records WHERE alert_id = ? AND line = ?"),
+    };
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
 
 const UPSERT = `
 INSERT INTO alerts (alert_id, detector, state, severity, signature, explanation, message, search,
@@ -43,10 +70,9 @@ RETURNING records`;
 /** Writes alert records to `alerts.sqlite` in a log directory. */
 export class AlertStoreWriter {
   readonly path: string;
-  readonly #db: DatabaseSync;
-  readonly #upsert: StatementSync;
-  readonly #insertRecord: StatementSync;
-  readonly #hasRecord: StatementSync;
+  /** Null while idle or after a failure: opened again by the next flush. */
+  #connection: Connection | null;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #bounds: StoreBounds;
   readonly #flushMs: number;
   #pending: [AlertRecord, string][] = [];
@@ -63,18 +89,16 @@ export class AlertStoreWriter {
   /** Wall-clock milliseconds spent in flushes (transactions), for the figures. */
   flushMs = 0;
 
-  private constructor(path: string, db: DatabaseSync, config: Config) {
+  private constructor(path: string, connection: Connection, config: Config) {
     this.path = path;
-    this.#db = db;
-    this.#upsert = db.prepare(UPSERT);
-    this.#insertRecord = db.prepare("INSERT INTO records (alert_id, seq, line) VALUES (?, ?, ?)");
-    this.#hasRecord = db.prepare("SELECT 1 AS found FROM records WHERE alert_id = ? AND line = ?");
+    this.#connection = connection;
     this.#bounds = {
       maxAgeDays: num(config, "store.max_age_days"),
       maxBytes: num(config, "store.max_bytes"),
     };
     this.#flushMs = num(config, "store.flush_ms");
-    this.#evict();
+    this.#evict(connection.db);
+    this.#disconnect(); // opened to check it and evict; held again only while alerts flow
   }
 
   /**
@@ -85,7 +109,7 @@ export class AlertStoreWriter {
     if (!flag(config, "store.enabled")) return null;
     const path = `${directory}/${STORE_FILE}`;
     try {
-      return new AlertStoreWriter(path, openStoreDatabase(path, 0), config);
+      return new AlertStoreWriter(path, connect(path), config);
     } catch (error) {
       log.warn("{message}", {
         message: `Cannot open the alert history ${path}: ${describe(error)}; capture goes on ` +
@@ -112,17 +136,17 @@ export class AlertStoreWriter {
     if (batch.length === 0) return;
     this.#pending = [];
     const started = performance.now();
+    let written = false;
     try {
-      this.#write(batch);
+      const connection = this.#connection ??= connect(this.path);
+      this.#write(connection, batch);
+      written = true;
       this.written += batch.length;
       if (this.#failing !== null) this.#resumed();
+      this.#evictEvery(connection.db, Date.now());
+      this.#closeWhenIdle();
     } catch (error) {
-      this.lost += batch.length;
-      this.#failed(error);
-    }
-    try {
-      this.#evictEvery(Date.now());
-    } catch (error) {
+      if (!written) this.lost += batch.length;
       this.#failed(error);
     }
     this.flushMs += performance.now() - started;
@@ -133,39 +157,58 @@ export class AlertStoreWriter {
     if (this.#closed) return;
     this.flush();
     this.#closed = true;
-    try {
-      this.#db.close();
-    } catch { /* closing a failed store has nothing left to save */ }
+    this.#disconnect();
   }
 
-  #write(batch: [AlertRecord, string][]): void {
+  #write(connection: Connection, batch: [AlertRecord, string][]): void {
+    const { db, hasRecord, upsert, insertRecord } = connection;
     const storedMs = Date.now();
-    this.#db.exec("BEGIN IMMEDIATE");
+    db.exec("BEGIN IMMEDIATE");
     try {
       for (const [record, line] of batch) {
         // Alert ids come from packet time: reading the same file again gives the same records,
         // which the history already holds (an alert keeps one timeline, not two).
-        if (this.#hasRecord.get(record.detection.alert_id, line) !== undefined) continue;
-        const row = this.#upsert.get(alertRowValues(record, storedMs)) as { records: number };
-        this.#insertRecord.run(record.detection.alert_id, row.records, line);
+        if (hasRecord.get(record.detection.alert_id, line) !== undefined) continue;
+        const row = upsert.get(alertRowValues(record, storedMs)) as { records: number };
+        insertRecord.run(record.detection.alert_id, row.records, line);
       }
-      this.#db.exec("COMMIT");
+      db.exec("COMMIT");
     } catch (error) {
       try {
-        this.#db.exec("ROLLBACK");
+        db.exec("ROLLBACK");
       } catch { /* the transaction may already be gone */ }
       throw error;
     }
   }
 
-  #evictEvery(nowMs: number): void {
-    if (nowMs - this.#lastEvictMs < EVICT_EVERY_MS) return;
-    this.#evict(nowMs);
+  /** Closes the file once no alert record came for IDLE_CLOSE_MS. */
+  #closeWhenIdle(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.#pending.length === 0) this.#disconnect();
+    }, IDLE_CLOSE_MS);
+    Deno.unrefTimer(this.#idleTimer);
   }
 
-  #evict(nowMs = Date.now()): void {
+  #disconnect(): void {
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    const connection = this.#connection;
+    this.#connection = null;
+    try {
+      connection?.db.close();
+    } catch { /* closing a failed store has nothing left to save */ }
+  }
+
+  #evictEvery(db: DatabaseSync, nowMs: number): void {
+    if (nowMs - this.#lastEvictMs < EVICT_EVERY_MS) return;
+    this.#evict(db, nowMs);
+  }
+
+  #evict(db: DatabaseSync, nowMs = Date.now()): void {
     this.#lastEvictMs = nowMs;
-    const n = evictPastBounds(this.#db, this.#bounds, nowMs);
+    const n = evictPastBounds(db, this.#bounds, nowMs);
     if (n === 0) return;
     this.evicted += n;
     log.info(
@@ -176,6 +219,8 @@ export class AlertStoreWriter {
   }
 
   #failed(error: unknown): void {
+    // Closed, so that nothing holds a failing file system busy; the next flush reopens it.
+    this.#disconnect();
     const reason = describe(error);
     if (this.#failing !== null) return;
     this.#failing = reason;

@@ -12,7 +12,7 @@ import { runCommand } from "./netns.ts";
 export async function mountSmallTmpfs(directory: string): Promise<string> {
   const mountPoint = `${directory}/small`;
   await Deno.mkdir(mountPoint);
-  await runCommand(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", mountPoint]);
+  await runCommand(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint]);
   return mountPoint;
 }
 

@@ -146,3 +146,31 @@ Deno.test("AlertStoreWriter: insert cost per record (figure)", async () => {
       `transactions, ${(totalMs * 1000 / n).toFixed(1)} µs/record in all`,
   );
 });
+
+/** Paths of this process's open files inside `dir`. */
+function openFilesIn(dir: string): string[] {
+  return [...Deno.readDirSync("/proc/self/fd")].flatMap((entry) => {
+    try {
+      const target = Deno.readLinkSync(`/proc/self/fd/${entry.name}`);
+      return target.startsWith(`${dir}/`) ? [target] : [];
+    } catch {
+      return []; // closed meanwhile
+    }
+  });
+}
+
+Deno.test("AlertStoreWriter holds the file only while alerts flow (a read-only remount needs that)", async () => {
+  await using dir = await makeTempDir();
+  const writer = AlertStoreWriter.open(dir.path, storeConfig({ "store.flush_ms": 20 }))!;
+  assert.deepEqual(openFilesIn(dir.path), [], "checked and closed at open");
+  write(writer, [{ id: "run1-0001" }]);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.equal(writer.written, 1);
+  assert.ok(openFilesIn(dir.path).some((p) => p.endsWith(STORE_FILE)), "open while writing");
+  await new Promise((resolve) => setTimeout(resolve, 2_300));
+  assert.deepEqual(openFilesIn(dir.path), [], "closed after 2 s without an alert");
+  write(writer, [{ id: "run1-0002" }]);
+  writer.close();
+  assert.equal(writer.written, 2, "reopened for the next alert");
+  assert.deepEqual(openFilesIn(dir.path), []);
+});
