@@ -17,6 +17,8 @@
  */
 import { keyText } from "../../packet/host_key.ts";
 import type { AlertCache, AlertHandle, AlertManager } from "../alerts/alerts.ts";
+import { AlertEvidence, type EvidenceLimits } from "../alerts/alert_evidence.ts";
+import { evidenceOf } from "../alerts/alert_record.ts";
 import { detectorInfo } from "../catalog.ts";
 import type { Detector, DetectorDeps } from "../detector.ts";
 import type { TableKey } from "../../packet/host_key.ts";
@@ -74,6 +76,8 @@ class KindRate implements AlertCache {
   sourcesGrew = false;
   /** The open alert, counted without a lookup on every packet over the threshold. */
   alert: AlertHandle | null = null;
+  /** The open alert's `detection.evidence`: every source it saw (null before it starts). */
+  counted: AlertEvidence | null = null;
   /** Destination port of the latest packet. */
   lastPort: number;
   /** Packet time of the first packet (it counts as a port change: see `portChangesIn`). */
@@ -128,6 +132,7 @@ export class Flood implements Detector {
   /** First packets of (destination, kind) without state yet (value: source; a: port). */
   readonly #firstSeen: FirstSightings;
   readonly #alerts: AlertManager;
+  readonly #limits: EvidenceLimits;
 
   constructor(deps: DetectorDeps) {
     const c = deps.config;
@@ -144,6 +149,8 @@ export class Flood implements Detector {
     );
     this.#firstSeen = FirstSightings.forTable(this.#destinations);
     this.#alerts = deps.alerts;
+    const a = deps.settings.alerts;
+    this.#limits = { listMax: a.evidence_list_max, exactMax: a.evidence_exact_max };
   }
 
   onPacket(p: PacketContext): void {
@@ -168,6 +175,7 @@ export class Flood implements Detector {
       entry = this.#destinations.peek(p.dstKey)!;
     }
     const count = rate.add(p.srcKey, p.dstPort, now);
+    rate.counted?.addSource(p.srcKey); // a spoofed flood's sources: counted, nothing made
     const threshold = entry!.thresholds[kind]!;
     if (count > threshold) this.#fire(kind, rate, p, count, threshold);
   }
@@ -225,7 +233,11 @@ export class Flood implements Detector {
     const now = p.timestampUs;
     if (rate.sourcesGrew) this.#refreshEvidence(rate, now);
     const key = rate.alertKey ??= `${KIND_KEYS[kind]}|${keyText(p.dstKey)}`;
-    if (this.#alerts.observeCached(rate, this.info, key, now, count)) return;
+    if (this.#alerts.observeCached(rate, this.info, key, now, count)) {
+      // State made again while its alert is open (the entry had expired): count into it again.
+      if (rate.counted === null) this.#linkEvidence(rate, now);
+      return;
+    }
     if (kind !== ICMP && this.#isScan(rate, now, count)) return;
     // A new alert: its sentence reads a fresh evidence object this entry keeps updating, which
     // starts from the sources in the window now.
@@ -237,9 +249,12 @@ export class Flood implements Detector {
     const single = rate.sources.only(now, WINDOW_US);
     const dest = keyText(p.dstKey);
     const name = KIND_NAMES[kind]!, what = KIND_WHAT[kind]!;
+    const counted = new AlertEvidence(this.#limits, { sources: true });
+    for (const source of rate.sources.valuesIn(now, WINDOW_US)) counted.addSource(source);
     rate.alert = this.#alerts.start(this.info, {
       key,
       timestampUs: now,
+      evidence: counted,
       srcIp: single === undefined ? undefined : keyText(single),
       destIp: dest,
       proto: protoName(p.proto),
@@ -254,6 +269,14 @@ export class Flood implements Detector {
       explanation: `More than ${threshold} ${what} toward one destination in a 1-second window, ` +
         "counted over every source together (spoofed floods included).",
     });
+    rate.counted = evidenceOf(rate.alert);
+  }
+
+  /** Links `rate` to its open alert's evidence, adding the sources in its window now. */
+  #linkEvidence(rate: KindRate, now: number): void {
+    const counted = rate.counted = evidenceOf(rate.alert);
+    if (counted === null) return;
+    for (const source of rate.sources.valuesIn(now, WINDOW_US)) counted.addSource(source);
   }
 
   /** Few sources, spread over ports: a fast scan of the destination rather than a flood. */

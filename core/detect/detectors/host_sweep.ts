@@ -13,7 +13,9 @@
  */
 import type { TableKey } from "../../packet/host_key.ts";
 import { keyText } from "../../packet/host_key.ts";
-import type { AlertManager } from "../alerts/alerts.ts";
+import type { AlertCache, AlertHandle, AlertManager } from "../alerts/alerts.ts";
+import { AlertEvidence, type EvidenceLimits } from "../alerts/alert_evidence.ts";
+import { evidenceOf } from "../alerts/alert_record.ts";
 import type { ArpPacket } from "../arp_packet.ts";
 import { ArpSweep } from "./arp_sweep.ts";
 import { detectorInfo } from "../catalog.ts";
@@ -44,10 +46,13 @@ const SEEN_ECHO = 1;
 const SEEN_TIMESTAMP = 2;
 
 /** Distinct hosts probed in the window; `seen` holds SEEN_* bits (ICMP sweeps only). */
-class Sweep extends DistinctRun {
+class Sweep extends DistinctRun implements AlertCache {
   /** The /16 of the first IPv4 host probed, and whether a later one lay outside it. */
   prefix16 = -1;
   scattered = false;
+  /** The open alert and the hosts it counts (its evidence), once the sweep alerted. */
+  alert: AlertHandle | null = null;
+  evidence: AlertEvidence | null = null;
 
   constructor(
     /** The AlertManager key, made once per tracked key rather than per probe. */
@@ -94,6 +99,7 @@ export class HostSweep implements Detector {
   readonly #scanners: ScannerFlags;
   /** ARP sweeps (arp_sweep.ts): unanswered who-has requests per sender. */
   readonly #arp: ArpSweep;
+  readonly #limits: EvidenceLimits;
 
   constructor(deps: DetectorDeps) {
     this.#threshold = networkThreshold(deps.config, "detect.host_sweep.threshold");
@@ -109,6 +115,8 @@ export class HostSweep implements Detector {
     this.#firstPings = FirstSightings.forTable(this.#icmpSweeps);
     this.#alerts = deps.alerts;
     this.#scanners = deps.scanners;
+    const a = deps.settings.alerts;
+    this.#limits = { listMax: a.evidence_list_max, exactMax: a.evidence_exact_max };
     this.#arp = new ArpSweep({
       info: this.info,
       alerts: deps.alerts,
@@ -136,9 +144,10 @@ export class HostSweep implements Detector {
     if (sweep === undefined) return;
     sweep.seen |= kind;
     const count = sweep.addInRun(p.dstKey, now, this.#windowUs);
+    sweep.evidence?.addHost(p.dstKey);
     if (count <= sweep.threshold) return;
     this.#scanners.flag(p.srcKey, now);
-    if (this.#alerts.observe(this.info, sweep.alertKey, now, count)) return;
+    if (this.#observe(sweep, sweep.alertKey, now, count)) return;
     this.#start(sweep, count, now, {
       source: p.srcKey,
       v6: p.v6,
@@ -163,10 +172,11 @@ export class HostSweep implements Detector {
       );
     if (sweep === undefined) return;
     const count = sweep.addInRun(attempt.dst, nowUs, this.#windowUs);
+    sweep.evidence?.addHost(attempt.dst);
     noteNetwork(sweep, attempt.dst);
     if (count <= sweep.limit) return;
     this.#scanners.flag(attempt.src, nowUs);
-    if (this.#alerts.observe(this.info, key, nowUs, count)) return;
+    if (this.#observe(sweep, key, nowUs, count)) return;
     this.#start(sweep, count, nowUs, {
       source: attempt.src,
       v6: attempt.v6,
@@ -186,9 +196,12 @@ export class HostSweep implements Detector {
     const threshold = sweep.limit, cap = sweep.cap;
     const windowS = this.#windowUs / 1e6;
     const how = target.port < 0 ? "" : `on ${protoName(target.proto)} port ${target.port} `;
-    this.#alerts.start(this.info, {
+    const evidence = new AlertEvidence(this.#limits, { hosts: true });
+    for (const host of sweep.sample(cap)) evidence.addHost(host);
+    sweep.alert = this.#alerts.start(this.info, {
       key: sweep.alertKey,
       timestampUs: now,
+      evidence,
       srcIp: src,
       ...(target.port < 0 ? {} : { destPort: target.port }),
       proto: protoName(target.proto),
@@ -208,6 +221,20 @@ export class HostSweep implements Detector {
         } probed on one port by one source with failed or unanswered attempts (RST, ICMP ` +
           `unreachable, timeout) within ${windowS} s.`,
     });
+    sweep.evidence = evidenceOf(sweep.alert);
+  }
+
+  /**
+   * `observe` through the sweep's cached alert. A sweep made again while its alert is open (its
+   * window had expired) counts into that alert's evidence again, from the hosts in its window.
+   */
+  #observe(sweep: Sweep, key: TableKey, now: number, count: number): boolean {
+    if (!this.#alerts.observeCached(sweep, this.info, key, now, count)) return false;
+    if (sweep.evidence === null) {
+      const evidence = sweep.evidence = evidenceOf(sweep.alert);
+      if (evidence !== null) { for (const host of sweep.sample(sweep.cap)) evidence.addHost(host); }
+    }
+    return true;
   }
 
   /**

@@ -14,6 +14,8 @@
  */
 import { keyText } from "../../packet/host_key.ts";
 import type { AlertHandle, AlertManager } from "../alerts/alerts.ts";
+import { AlertEvidence, type EvidenceLimits } from "../alerts/alert_evidence.ts";
+import { evidenceOf } from "../alerts/alert_record.ts";
 import { detectorInfo } from "../catalog.ts";
 import type { Attempt, Detector, DetectorDeps, ScannerFlags } from "../detector.ts";
 import { type HeldStart, HeldStarts, type HoldingEntry } from "../alerts/held_start.ts";
@@ -30,6 +32,9 @@ import { PROTO_TCP, TCP_SYN } from "../packet_context.ts";
 import { DistinctWindow } from "../tracking/windows.ts";
 import { endpointKey } from "../tracking/tuple_key.ts";
 
+/** IPv4 endpoint keys lie below 2^49 (core/detect/tracking/tuple_key.ts endpointKey). */
+const IPV4_ENDPOINTS = 2 ** 49;
+
 /**
  * A source's distinct destinations in the window; one object per source. It keeps twice its
  * threshold, so `peak` can show how far above it a source went while memory stays bounded.
@@ -41,6 +46,8 @@ class SourceFanOut extends DistinctWindow implements KeyedEntry, HoldingEntry {
   alertKey: string | null = null;
   alert: AlertHandle | null = null;
   held: HeldStart | null = null;
+  /** The destination hosts its alert counts (`detection.evidence`), from its hold on. */
+  evidence: AlertEvidence | null = null;
 
   constructor(readonly threshold: number, nowUs: number) {
     super(2 * threshold);
@@ -59,6 +66,7 @@ export class UniqueConnections implements Detector {
   readonly #alerts: AlertManager;
   readonly #scanners: ScannerFlags;
   readonly #held: HeldStarts;
+  readonly #limits: EvidenceLimits;
 
   constructor(deps: DetectorDeps) {
     this.#threshold = networkThreshold(deps.config, "detect.unique_connections.threshold");
@@ -77,6 +85,8 @@ export class UniqueConnections implements Detector {
       deps.alerts,
       deps.scanners,
     );
+    const a = deps.settings.alerts;
+    this.#limits = { listMax: a.evidence_list_max, exactMax: a.evidence_exact_max };
   }
 
   onAttempt(attempt: Attempt): void {
@@ -88,6 +98,7 @@ export class UniqueConnections implements Detector {
       this.#secondSighting(attempt.src, now, endpoint);
     if (entry === undefined) return;
     const count = entry.add(endpoint, now, this.#windowUs);
+    entry.evidence?.addHost(attempt.dst);
     if (count > entry.threshold) this.#fire(entry, attempt, count);
   }
 
@@ -130,14 +141,27 @@ export class UniqueConnections implements Detector {
       return;
     }
     const key = entry.alertKey ??= String(source);
-    if (this.#alerts.observe(this.info, key, now, count)) return;
+    if (this.#alerts.observeCached(entry, this.info, key, now, count)) {
+      // An entry made again while its alert is open (it had expired) counts into it again.
+      if (entry.evidence === null) {
+        entry.evidence = evidenceOf(entry.alert);
+        if (entry.evidence !== null) this.#seed(entry.evidence, entry);
+      }
+      return;
+    }
     if (this.#scanners.isScanner(source, now)) return;
     const ip = keyText(source);
     const threshold = entry.threshold, cap = entry.cap;
     const windowS = this.#windowUs / 1e6;
+    const evidence = entry.evidence = this.#seed(
+      new AlertEvidence(this.#limits, { hosts: true }),
+      entry,
+    );
+    evidence.addHost(attempt.dst); // an IPv6 one too
     this.#held.hold(entry, source, {
       key,
       timestampUs: now,
+      evidence,
       srcIp: ip,
       observed: count,
       threshold,
@@ -149,6 +173,20 @@ export class UniqueConnections implements Detector {
       explanation: `More than ${threshold} distinct (destination, port, protocol) connection ` +
         `attempts from one source within ${windowS} s.`,
     });
+  }
+
+  /**
+   * Adds the hosts of the entry's window to `evidence`. The window holds endpoint keys; an IPv4
+   * one gives back its host (address * 2^17 + port * 2 + udp), an IPv6 one is a hash, so IPv6
+   * hosts count from the alert's hold on.
+   */
+  #seed(evidence: AlertEvidence, entry: SourceFanOut): AlertEvidence {
+    for (const endpoint of entry.sample(entry.cap)) {
+      if (typeof endpoint === "number" && endpoint < IPV4_ENDPOINTS) {
+        evidence.addHost(Math.floor(endpoint / 0x20000) | 0);
+      }
+    }
+    return evidence;
   }
 
   tick(nowUs: number): void {

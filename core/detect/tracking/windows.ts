@@ -266,6 +266,12 @@ export class RecentDistinct {
     return this.#overflowUs > nowUs - windowUs;
   }
 
+  /** The values seen within the window (at most `cap`; made once, when an alert starts). */
+  valuesIn(nowUs: number, windowUs: number): TableKey[] {
+    const limit = nowUs - windowUs;
+    return this.#values.filter((_, i) => this.#seenUs[i]! > limit);
+  }
+
   /** The one value seen within the window, when exactly one was (and none turned away). */
   only(nowUs: number, windowUs: number): TableKey | undefined {
     if (this.saturated(nowUs, windowUs)) return undefined;
