@@ -6,7 +6,7 @@
  */
 import { Capture } from "./ffi/capture.ts";
 import { defaultDevice, listDevices } from "./ffi/devices.ts";
-import { CaptureError } from "./ffi/errors.ts";
+import { CaptureError, quoteFilter } from "./ffi/errors.ts";
 import { libpcapVersion } from "./ffi/libpcap.ts";
 import { UnixDatagramSender } from "./ffi/unix_datagram.ts";
 import { type CliOptions, HELP, parseCli, UsageError } from "./app/cli.ts";
@@ -162,7 +162,12 @@ async function runUi(cli: CliOptions, config: Config): Promise<number> {
     outputConnectors: OUTPUT_CONNECTORS,
     openSource: async (request) => {
       const own = withoutOwnTraffic(request, ui.listening, hostAddresses);
-      const capture = await Capture.open(captureOptions(config, own));
+      const capture = await Capture.open(captureOptions(config, own)).catch((error) => {
+        // A bad filter's message quotes the filter the user gave, not the one with the exclusion.
+        if (!(error instanceof CaptureError) || own === request) throw error;
+        const quoted = error.message.replace(quoteFilter(own.filter), quoteFilter(request.filter));
+        throw new CaptureError(error.code, quoted, { cause: error.cause });
+      });
       for (const warning of capture.warnings) log.warn(warning);
       return capture;
     },

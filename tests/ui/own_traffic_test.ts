@@ -4,7 +4,7 @@
  * with thresholds lowered so that a client polling /api/summary and /metrics would raise
  * high_packet_rate. No alert comes, and the summary counts none of it; the same polling of
  * another HTTP server on the same lo then does raise the alert (the control). Also: Ctrl-C
- * while no capture runs says so.
+ * while no capture runs says so, and a bad filter's error quotes the user's filter alone.
  */
 import assert from "node:assert/strict";
 import { canUseNamespaces, TestNetwork } from "../support/netns.ts";
@@ -104,6 +104,15 @@ Deno.test("Ctrl-C in UI mode with no capture running says so", async () => {
       if (done) break;
       text += value;
     }
+    const url = /Anomaly UI: (\S+)/.exec(text)![1];
+    // A bad filter on a live interface: the error quotes the user's filter alone.
+    const refused = await fetch(`${url}api/start`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ interface: "lo", filter: "tcp port x" }),
+    });
+    assert.equal(refused.status, 400);
+    assert.match((await refused.json()).error, /^Bad filter "tcp port x": unknown port 'x'/);
     child.kill("SIGINT");
     const [status, stderr] = await Promise.all([
       child.status,
