@@ -57,6 +57,8 @@ interface OpenPcap {
   /** Next ring packet to look at. */
   next: number;
   output: PcapOutput;
+  /** Packets of `output` already in the counts. */
+  counted: number;
 }
 
 /** Writes the pcaps of alerts as they start; one per capture run. */
@@ -142,7 +144,8 @@ export class AlertPcaps {
     }
     this.#counts.written++;
     this.directory.grew(id, output.size);
-    const open: OpenPcap = { id, key, untilUs: atUs + this.settings.afterS * 1e6, next: 0, output };
+    const untilUs = atUs + this.settings.afterS * 1e6;
+    const open: OpenPcap = { id, key, untilUs, next: 0, output, counted: 0 };
     this.#open.set(id, open);
     const oldest = ring.oldest;
     let first = ring.head;
@@ -158,38 +161,39 @@ export class AlertPcaps {
 
   /** Writes the open pcap's packets from `next` on; closes it once past its window. */
   #feed(open: OpenPcap): void {
-    const ring = this.ring, head = ring.head, s = this.settings;
+    const ring = this.ring, head = ring.head, s = this.settings, output = open.output;
+    const key = open.key, untilUs = open.untilUs, directory = this.directory;
     let seq = Math.max(open.next, ring.oldest);
-    let passed = false;
+    let passed = false, added = 0;
     for (; seq < head; seq++) {
-      if (ring.timeOf(seq) > open.untilUs) {
+      if (ring.timeOf(seq) > untilUs) {
         passed = true;
         break;
       }
-      if (!ring.matches(seq, open.key)) continue;
+      if (!ring.matches(seq, key)) continue;
       const size = 16 + ring.lengthOf(seq);
-      const output = open.output;
-      if (output.packets >= s.maxPacketsPerAlert || output.size + size > s.maxBytesPerAlert) {
-        this.#counts.truncated++;
-        passed = true;
-        break;
-      }
-      if (!this.directory.makeRoom(size, this.#open)) {
+      if (
+        output.packets >= s.maxPacketsPerAlert || output.size + size > s.maxBytesPerAlert ||
+        !directory.makeRoom(added + size, this.#open)
+      ) {
         this.#counts.truncated++;
         passed = true;
         break;
       }
       output.append(ring, seq);
-      this.directory.grew(open.id, size);
-      this.#counts.packets++;
+      added += size;
     }
     open.next = seq;
+    // Counted once per batch: the folder's total, and the packets.
+    directory.grew(open.id, added);
+    this.#counts.packets += output.packets - open.counted;
+    open.counted = output.packets;
     try {
-      open.output.flush();
+      output.flush();
     } catch (error) {
       this.#fail(open.id, error);
       this.#open.delete(open.id);
-      open.output.close();
+      output.close();
       return;
     }
     if (passed) this.#close(open);

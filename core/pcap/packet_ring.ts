@@ -6,7 +6,7 @@
  * that batch), also when a `--read` worker runs far ahead.
  *
  * Per batch, the frame bytes go in with one or two `set` calls; per packet, twelve numbers are
- * stored in preallocated typed arrays: nothing is made per packet. The ring holds at most
+ * stored in its 64-byte record of one preallocated array: nothing is made per packet. The ring holds at most
  * `slots` packets and `bytes` bytes; the oldest go first, so under a heavy rate it spans less
  * time than `pcap.before_s`.
  */
@@ -23,8 +23,17 @@ import {
   W_WIRE_LEN,
 } from "../packet/packet_batch.ts";
 
-/** Address words stored per packet: source (4) then destination (4), as in packet records. */
-const ADDRESS_WORDS = 8;
+/**
+ * One record per packet, 16 words (64 bytes: one cache line, so a packet stored touches one
+ * line of the metadata instead of one in each of six arrays): its time and frame position as
+ * two float64, its captured and wire lengths, its flags, then its source and destination
+ * address words as in packet records.
+ */
+const SLOT_WORDS = 16;
+const TIME = 0, POSITION = 1; // float64 indexes within a slot (slot * 8 + i)
+const LENGTH = 4, WIRE_LENGTH = 5, FLAGS = 6, SRC = 8, DST = 12;
+/** Frames up to this many bytes are copied out byte by byte (see `copyFrame`). */
+const SHORT_FRAME = 128;
 
 /** One or two addresses an alert is about, as packet-record words (see `parseAddress`). */
 export interface RingKey {
@@ -37,26 +46,18 @@ export interface RingKey {
 /** The ring of recent packets. */
 export class PacketRing {
   readonly #bytes: Uint8Array;
-  readonly #timestamps: Float64Array;
-  /** Absolute byte position of each packet's frame (bytes appended before it). */
-  readonly #positions: Float64Array;
-  readonly #lengths: Int32Array;
-  readonly #wireLengths: Int32Array;
-  readonly #flags: Int32Array;
-  readonly #addresses: Int32Array;
+  /** The packets' records (SLOT_WORDS each), and the same memory as float64. */
+  readonly #words: Int32Array;
+  readonly #doubles: Float64Array;
   /** Packets appended so far: packet n lives in slot n % slots while n >= head - slots. */
   #head = 0;
-  /** Bytes appended so far. */
+  /** Bytes appended so far (a frame's position counts from the first byte ever added). */
   #written = 0;
 
   constructor(readonly slots: number, readonly byteCapacity: number) {
     this.#bytes = new Uint8Array(byteCapacity);
-    this.#timestamps = new Float64Array(slots);
-    this.#positions = new Float64Array(slots);
-    this.#lengths = new Int32Array(slots);
-    this.#wireLengths = new Int32Array(slots);
-    this.#flags = new Int32Array(slots);
-    this.#addresses = new Int32Array(slots * ADDRESS_WORDS);
+    this.#words = new Int32Array(slots * SLOT_WORDS);
+    this.#doubles = new Float64Array(this.#words.buffer);
   }
 
   /** Sequence number the next packet will get. */
@@ -70,21 +71,30 @@ export class PacketRing {
     if (frames === null || starts === null || batch.count === 0) return;
     const base = this.#written;
     this.#copyIn(frames, batch.framesLength);
+    // Every packet of every batch passes here: locals, the slot wrapped by hand (no division),
+    // the addresses unrolled.
     const { fields, timestampsUs, count } = batch;
-    const slots = this.slots, addresses = this.#addresses;
-    let seq = this.#head;
-    for (let i = 0, at = 0; i < count; i++, at += RECORD_WORDS, seq++) {
-      const slot = seq % slots;
-      this.#timestamps[slot] = timestampsUs[i]!;
-      this.#positions[slot] = base + starts[i]!;
+    const slots = this.slots, words = this.#words, doubles = this.#doubles;
+    let slot = this.#head % slots;
+    for (let i = 0, at = 0; i < count; i++, at += RECORD_WORDS) {
+      const w = slot * SLOT_WORDS, d = w >> 1, from = at + W_SRC_ADDR;
+      doubles[d + TIME] = timestampsUs[i]!;
+      doubles[d + POSITION] = base + starts[i]!;
       const capLen = fields[at + W_CAP_LEN]!;
-      this.#lengths[slot] = capLen < FRAME_KEEP_MAX ? capLen : FRAME_KEEP_MAX;
-      this.#wireLengths[slot] = fields[at + W_WIRE_LEN]!;
-      this.#flags[slot] = fields[at + W_FLAGS]!;
-      const to = slot * ADDRESS_WORDS, from = at + W_SRC_ADDR;
-      for (let w = 0; w < ADDRESS_WORDS; w++) addresses[to + w] = fields[from + w]!;
+      words[w + LENGTH] = capLen < FRAME_KEEP_MAX ? capLen : FRAME_KEEP_MAX;
+      words[w + WIRE_LENGTH] = fields[at + W_WIRE_LEN]!;
+      words[w + FLAGS] = fields[at + W_FLAGS]!;
+      words[w + SRC] = fields[from]!;
+      words[w + SRC + 1] = fields[from + 1]!;
+      words[w + SRC + 2] = fields[from + 2]!;
+      words[w + SRC + 3] = fields[from + 3]!;
+      words[w + DST] = fields[from + 4]!;
+      words[w + DST + 1] = fields[from + 5]!;
+      words[w + DST + 2] = fields[from + 6]!;
+      words[w + DST + 3] = fields[from + 7]!;
+      if (++slot === slots) slot = 0;
     }
-    this.#head = seq;
+    this.#head += count;
   }
 
   /** The oldest packet still whole in the ring. */
@@ -94,7 +104,7 @@ export class PacketRing {
     const limit = this.#written - this.byteCapacity;
     while (low < high) {
       const mid = (low + high) >>> 1;
-      if (this.#positions[mid % this.slots]! >= limit) high = mid;
+      if (this.#positionOf(mid) >= limit) high = mid;
       else low = mid + 1;
     }
     return low;
@@ -102,22 +112,21 @@ export class PacketRing {
 
   /** Packet time of packet `seq` (µs). */
   timeOf(seq: number): number {
-    return this.#timestamps[seq % this.slots]!;
+    return this.#doubles[(seq % this.slots) * (SLOT_WORDS >> 1) + TIME]!;
   }
 
   /** True when packet `seq` is between the key's addresses (either way), or has its one. */
   matches(seq: number, key: RingKey): boolean {
-    const slot = seq % this.slots, flags = this.#flags[slot]!;
-    const at = slot * ADDRESS_WORDS, addresses = this.#addresses;
+    const at = (seq % this.slots) * SLOT_WORDS, words = this.#words, flags = words[at + FLAGS]!;
     if (key.v6) {
       if ((flags & (F_IPV6 | F_ADDRESSES)) !== (F_IPV6 | F_ADDRESSES)) return false;
-      const srcA = sameWords(addresses, at, key.a), dstA = sameWords(addresses, at + 4, key.a);
+      const srcA = sameWords(words, at + SRC, key.a), dstA = sameWords(words, at + DST, key.a);
       if (key.b === null) return srcA || dstA;
-      return (srcA && sameWords(addresses, at + 4, key.b)) ||
-        (dstA && sameWords(addresses, at, key.b));
+      return (srcA && sameWords(words, at + DST, key.b)) ||
+        (dstA && sameWords(words, at + SRC, key.b));
     }
     if ((flags & F_IPV6) !== 0 || (flags & (F_ADDRESSES | F_ARP)) === 0) return false;
-    const src = addresses[at]!, dst = addresses[at + 4]!, a = key.a[0]! | 0;
+    const src = words[at + SRC]!, dst = words[at + DST]!, a = key.a[0]! | 0;
     if (key.b === null) return src === a || dst === a;
     const b = key.b[0]! | 0;
     return (src === a && dst === b) || (src === b && dst === a);
@@ -125,20 +134,32 @@ export class PacketRing {
 
   /** Captured bytes kept of packet `seq`, and its length on the wire. */
   lengthOf(seq: number): number {
-    return this.#lengths[seq % this.slots]!;
+    return this.#words[(seq % this.slots) * SLOT_WORDS + LENGTH]!;
   }
 
   wireLengthOf(seq: number): number {
-    return this.#wireLengths[seq % this.slots]!;
+    return this.#words[(seq % this.slots) * SLOT_WORDS + WIRE_LENGTH]!;
   }
 
-  /** Copies packet `seq`'s frame into `out` at `offset` (its `lengthOf` bytes). */
+  /**
+   * Copies packet `seq`'s frame into `out` at `offset` (its `lengthOf` bytes). A short frame goes
+   * byte by byte: `subarray` would make an object per packet written (140,000 for the floods of
+   * bench/data/small-1000000.pcap).
+   */
   copyFrame(seq: number, out: Uint8Array, offset: number): void {
-    const slot = seq % this.slots, length = this.#lengths[slot]!, cap = this.byteCapacity;
-    const from = this.#positions[slot]! % cap;
+    const length = this.lengthOf(seq), cap = this.byteCapacity, bytes = this.#bytes;
+    const from = this.#positionOf(seq) % cap;
+    if (length <= SHORT_FRAME && from + length <= cap) {
+      for (let i = 0; i < length; i++) out[offset + i] = bytes[from + i]!;
+      return;
+    }
     const first = Math.min(length, cap - from);
-    out.set(this.#bytes.subarray(from, from + first), offset);
-    if (first < length) out.set(this.#bytes.subarray(0, length - first), offset + first);
+    out.set(bytes.subarray(from, from + first), offset);
+    if (first < length) out.set(bytes.subarray(0, length - first), offset + first);
+  }
+
+  #positionOf(seq: number): number {
+    return this.#doubles[(seq % this.slots) * (SLOT_WORDS >> 1) + POSITION]!;
   }
 
   /** Appends `length` bytes of `frames` at the ring's write position (wrapping). */

@@ -76,3 +76,13 @@ Deno.test("PacketRing ignores batches without frames", () => {
   ring.add(batch);
   assert.equal(ring.head, 0);
 });
+
+Deno.test("PacketRing copies long frames out whole, wrapping or not", () => {
+  const ring = new PacketRing(64, 2000);
+  const sent = udpPackets(30, 300); // 342-byte frames: five fit
+  for (let i = 0; i < 30; i += 2) ring.add(framedBatch(sent.slice(i, i + 2)));
+  assert.ok(ring.oldest >= 24, `oldest ${ring.oldest}`);
+  for (let seq = ring.oldest; seq < 30; seq++) {
+    assert.deepEqual(frameOf(ring, seq), sent[seq]!.frame, `packet ${seq}`);
+  }
+});
