@@ -7,7 +7,8 @@
  *
  * Batches are reused by default: a batch and its arrays are valid only until `onBatch` returns
  * (their buffers then go back to the worker, and a kept reference sees empty arrays). Copy what
- * you keep, or pass `reuseBatches: false`.
+ * you keep, or pass `reuseBatches: false`. A sink may keep `batch.frames` by leaving another
+ * buffer of the same length in its place: that one goes back to the worker (core/pcap/).
  */
 import { PacketBatch } from "../core/packet/packet_batch.ts";
 import type { FromWorker, ToWorker, WorkerOpenOptions } from "./capture_protocol.ts";
@@ -287,7 +288,10 @@ export class Capture {
   }
 
   #onBatch(msg: FromWorker & { type: "batch" }): void {
-    const { timestampsUs, fields, summaryRows, frames, frameStarts } = msg;
+    const { timestampsUs, fields, summaryRows, frameStarts } = msg;
+    // The frame buffer to hand back: the sink may keep the batch's and leave another of the same
+    // length in its place (core/pcap/frame_chunks.ts, the ring of recent packets).
+    let frames = msg.frames;
     if (this.#sinkError === null && this.#sink !== null) {
       const batch = new PacketBatch(this.#batchSize, { timestampsUs, fields });
       batch.count = msg.count;
@@ -300,6 +304,7 @@ export class Capture {
       } catch (e) {
         this.#failSink(e);
       }
+      frames = batch.frames ?? undefined;
     }
     if (this.#ended) return;
     const ack: { message: ToWorker; transfer: Transferable[] } = this.#reuse

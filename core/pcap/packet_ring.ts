@@ -5,10 +5,11 @@
  * when an alert starts the ring holds exactly the packets detection has seen (and the rest of
  * that batch), also when a `--read` worker runs far ahead.
  *
- * Per batch, the frame bytes go in with one or two `set` calls; per packet, twelve numbers are
- * stored in its 64-byte record of one preallocated array: nothing is made per packet. The ring holds at most
- * `slots` packets and `bytes` bytes; the oldest go first, so under a heavy rate it spans less
- * time than `pcap.before_s`.
+ * Per batch, the frame bytes are taken over or copied in once (frame_chunks.ts); per packet,
+ * twelve numbers are stored in its 64-byte record of one preallocated array: nothing is made
+ * per packet. The ring holds at most `slots` packets and `bytes` bytes (in chunks of 1 MiB, one
+ * per busy batch); the oldest go first, so under a heavy rate it spans less time than
+ * `pcap.before_s`.
  */
 import {
   F_ADDRESSES,
@@ -22,6 +23,7 @@ import {
   W_SRC_ADDR,
   W_WIRE_LEN,
 } from "../packet/packet_batch.ts";
+import { CHUNK_BYTES, FrameChunks } from "./frame_chunks.ts";
 
 /**
  * One record per packet, 16 words (64 bytes: one cache line, so a packet stored touches one
@@ -32,8 +34,6 @@ import {
 const SLOT_WORDS = 16;
 const TIME = 0, POSITION = 1; // float64 indexes within a slot (slot * 8 + i)
 const LENGTH = 4, WIRE_LENGTH = 5, FLAGS = 6, SRC = 8, DST = 12;
-/** Frames up to this many bytes are copied out byte by byte (see `copyFrame`). */
-const SHORT_FRAME = 128;
 
 /** One or two addresses an alert is about, as packet-record words (see `parseAddress`). */
 export interface RingKey {
@@ -45,17 +45,16 @@ export interface RingKey {
 
 /** The ring of recent packets. */
 export class PacketRing {
-  readonly #bytes: Uint8Array;
+  readonly #bytes: FrameChunks;
   /** The packets' records (SLOT_WORDS each), and the same memory as float64. */
   readonly #words: Int32Array;
   readonly #doubles: Float64Array;
   /** Packets appended so far: packet n lives in slot n % slots while n >= head - slots. */
   #head = 0;
-  /** Bytes appended so far (a frame's position counts from the first byte ever added). */
-  #written = 0;
 
-  constructor(readonly slots: number, readonly byteCapacity: number) {
-    this.#bytes = new Uint8Array(byteCapacity);
+  /** `byteCapacity` is rounded to whole chunks of `chunkBytes`, two at least. */
+  constructor(readonly slots: number, byteCapacity: number, chunkBytes = CHUNK_BYTES) {
+    this.#bytes = new FrameChunks(Math.max(2, Math.round(byteCapacity / chunkBytes)), chunkBytes);
     this.#words = new Int32Array(slots * SLOT_WORDS);
     this.#doubles = new Float64Array(this.#words.buffer);
   }
@@ -69,8 +68,7 @@ export class PacketRing {
   add(batch: PacketBatch): void {
     const frames = batch.frames, starts = batch.frameStarts;
     if (frames === null || starts === null || batch.count === 0) return;
-    const base = this.#written;
-    this.#copyIn(frames, batch.framesLength);
+    const base = this.#bytes.store(batch, batch.count * this.#bytes.count >= this.slots);
     // Every packet of every batch passes here: locals, the slot wrapped by hand (no division),
     // the addresses unrolled.
     const { fields, timestampsUs, count } = batch;
@@ -101,7 +99,7 @@ export class PacketRing {
   get oldest(): number {
     // Positions grow with the sequence: the first one still within the bytes, by bisection.
     let low = Math.max(0, this.#head - this.slots), high = this.#head;
-    const limit = this.#written - this.byteCapacity;
+    const limit = this.#bytes.limit;
     while (low < high) {
       const mid = (low + high) >>> 1;
       if (this.#positionOf(mid) >= limit) high = mid;
@@ -141,37 +139,13 @@ export class PacketRing {
     return this.#words[(seq % this.slots) * SLOT_WORDS + WIRE_LENGTH]!;
   }
 
-  /**
-   * Copies packet `seq`'s frame into `out` at `offset` (its `lengthOf` bytes). A short frame goes
-   * byte by byte: `subarray` would make an object per packet written (140,000 for the floods of
-   * bench/data/small-1000000.pcap).
-   */
+  /** Copies packet `seq`'s frame into `out` at `offset` (its `lengthOf` bytes). */
   copyFrame(seq: number, out: Uint8Array, offset: number): void {
-    const length = this.lengthOf(seq), cap = this.byteCapacity, bytes = this.#bytes;
-    const from = this.#positionOf(seq) % cap;
-    if (length <= SHORT_FRAME && from + length <= cap) {
-      for (let i = 0; i < length; i++) out[offset + i] = bytes[from + i]!;
-      return;
-    }
-    const first = Math.min(length, cap - from);
-    out.set(bytes.subarray(from, from + first), offset);
-    if (first < length) out.set(bytes.subarray(0, length - first), offset + first);
+    this.#bytes.copy(this.#positionOf(seq), this.lengthOf(seq), out, offset);
   }
 
   #positionOf(seq: number): number {
     return this.#doubles[(seq % this.slots) * (SLOT_WORDS >> 1) + POSITION]!;
-  }
-
-  /** Appends `length` bytes of `frames` at the ring's write position (wrapping). */
-  #copyIn(frames: Uint8Array, length: number): void {
-    const cap = this.byteCapacity;
-    let from = 0;
-    if (length > cap) from = length - cap; // never with the config's bounds; kept safe anyway
-    const at = (this.#written + from) % cap, n = length - from;
-    const first = Math.min(n, cap - at);
-    this.#bytes.set(frames.subarray(from, from + first), at);
-    if (first < n) this.#bytes.set(frames.subarray(from + first, length), 0);
-    this.#written += length;
   }
 }
 

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { PacketRing } from "../../../core/pcap/packet_ring.ts";
+import { CHUNK_BYTES } from "../../../core/pcap/frame_chunks.ts";
+import { FRAMES_BYTES } from "../../../ffi/frame_copy.ts";
 import { ringKey } from "../../../core/pcap/alert_pcaps.ts";
 import { tcpFrame, type Timed, udpFrame } from "../../support/detection_run.ts";
 import { framedBatch } from "../../support/framed_batch.ts";
@@ -34,16 +36,47 @@ Deno.test("PacketRing keeps the last `slots` packets whole, their times and byte
   }
 });
 
-Deno.test("PacketRing drops the oldest packets by bytes, frames wrapping the end come out whole", () => {
-  // Frames of 76 bytes (42 + 34 payload) in a 1000-byte ring: 13 fit; the rest wrap around.
-  const ring = new PacketRing(1024, 1000);
+Deno.test("PacketRing packs small batches into chunks and drops the oldest chunk whole", () => {
+  // Frames of 76 bytes (42 + 34 payload), one per batch: three fill a 250-byte chunk, and four
+  // chunks hold the last 12 packets (chunks 10 to 13 of 40 packets: from packet 30 on).
+  const ring = new PacketRing(1024, 1000, 250);
   const sent = udpPackets(40, 34);
-  for (let i = 0; i < 40; i += 3) ring.add(framedBatch(sent.slice(i, i + 3)));
-  const oldest = ring.oldest;
-  assert.ok(oldest >= 40 - 13 && oldest < 40 - 10, `oldest ${oldest}`);
-  for (let seq = oldest; seq < 40; seq++) {
+  for (let i = 0; i < 40; i++) ring.add(framedBatch(sent.slice(i, i + 1)));
+  assert.equal(ring.oldest, 30);
+  for (let seq = 30; seq < 40; seq++) {
     assert.deepEqual(frameOf(ring, seq), sent[seq]!.frame, `packet ${seq}`);
   }
+});
+
+Deno.test("PacketRing keeps a busy batch's frame buffer and hands back the one it drops", () => {
+  assert.equal(CHUNK_BYTES, FRAMES_BYTES, "a chunk is a capture batch's frame buffer");
+  const size = 4096, ring = new PacketRing(1024, 4 * size, size);
+  const sent = udpPackets(6 * 20, 150); // 20 frames of 192 bytes a batch: 3860 bytes
+  const kept: Uint8Array[] = [], returned: Uint8Array[] = [];
+  for (let b = 0; b < 6; b++) {
+    const batch = framedBatch(sent.slice(b * 20, b * 20 + 20));
+    const full = new Uint8Array(size); // as the capture worker's buffer: the chunk's length
+    full.set(batch.frames!.subarray(0, batch.framesLength));
+    batch.frames = full;
+    ring.add(batch);
+    kept.push(full);
+    returned.push(batch.frames);
+  }
+  // The first four got new buffers; then the oldest chunks' buffers came back, uncopied.
+  assert.ok(returned.every((buffer, b) => buffer !== kept[b] && buffer.length === size));
+  assert.equal(returned[4], kept[0]);
+  assert.equal(returned[5], kept[1]);
+  assert.equal(ring.oldest, 40);
+  for (let seq = 40; seq < 120; seq++) {
+    assert.deepEqual(frameOf(ring, seq), sent[seq]!.frame, `packet ${seq}`);
+  }
+  // A quarter-full batch would waste most of a chunk: copied, its buffer left to it.
+  const small = framedBatch(udpPackets(5, 150, 120)), buffer = new Uint8Array(size);
+  buffer.set(small.frames!.subarray(0, small.framesLength));
+  small.frames = buffer;
+  ring.add(small);
+  assert.equal(small.frames, buffer);
+  assert.deepEqual(frameOf(ring, 124), udpPackets(5, 150, 120)[4]!.frame);
 });
 
 Deno.test("PacketRing matches an alert's pair both ways, or its one address, IPv4 and IPv6", () => {
@@ -77,12 +110,12 @@ Deno.test("PacketRing ignores batches without frames", () => {
   assert.equal(ring.head, 0);
 });
 
-Deno.test("PacketRing copies long frames out whole, wrapping or not", () => {
-  const ring = new PacketRing(64, 2000);
-  const sent = udpPackets(30, 300); // 342-byte frames: five fit
+Deno.test("PacketRing copies long frames out whole", () => {
+  const ring = new PacketRing(64, 4000, 1000);
+  const sent = udpPackets(30, 300); // 342-byte frames, two a batch: one chunk each
   for (let i = 0; i < 30; i += 2) ring.add(framedBatch(sent.slice(i, i + 2)));
-  assert.ok(ring.oldest >= 24, `oldest ${ring.oldest}`);
-  for (let seq = ring.oldest; seq < 30; seq++) {
+  assert.equal(ring.oldest, 22);
+  for (let seq = 22; seq < 30; seq++) {
     assert.deepEqual(frameOf(ring, seq), sent[seq]!.frame, `packet ${seq}`);
   }
 });
