@@ -14,10 +14,11 @@ export const PCAP_KEYS: KeySpec[] = [
     kind: "boolean",
     default: true,
     doc: "Write the packets behind each alert to pcap/<alert_id>.pcap in the log directory " +
-      "(named in the record as detection.pcap). Costs a copy of every frame into a ring and " +
-      "the ring's memory (pcap.ring_mib, plus 64 bytes per pcap.ring_packets): about 12 % " +
-      "more CPU (user + sys) on --read of a million small packets here (under load), the 7 " +
-      "flood pcaps of 20,000 packets it writes included; off, nothing is copied.",
+      "(named in the record as detection.pcap). Costs a copy of every frame (in the capture " +
+      "thread; a busy batch's frames are then kept without a second copy) and the ring's " +
+      "memory (pcap.ring_mib, plus 64 bytes per pcap.ring_packets): about 11 % more CPU " +
+      "(user + sys) on --read of a million small packets here (under load), the 7 flood " +
+      "pcaps of 20,000 packets it writes included; off, nothing is copied.",
   },
   {
     key: "pcap.before_s",
