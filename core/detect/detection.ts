@@ -188,7 +188,9 @@ export class Detection {
   }
 
   #failure(attempt: Attempt, reason: FailureReason, nowUs: number): void {
+    this.alerts.currentAttempt = attempt; // a scan's alert names its probe, not the refusal
     for (const d of this.#onFailure) d.onFailure!(attempt, reason, nowUs);
+    this.alerts.currentAttempt = null;
   }
 
   #unsolicited(event: Unsolicited): void {

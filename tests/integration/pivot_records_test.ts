@@ -1,6 +1,6 @@
 /**
  * The fields an analyst pivots on, on real traffic: namespace A connects to 20 closed TCP ports
- * of B (a port scan, refused by RSTs) while B sends 200 UDP datagrams to A within a second (a
+ * of B (a port scan, refused by RSTs: its alert names the probe, A -> B) while B sends 200 UDP datagrams to A within a second (a
  * packet rate over 100/s); tcpdump records it in A. Anomaly reads that file, and every record
  * must carry `host` (sensor.name) and `capture_file`, never `in_iface`; every alert started by a
  * TCP or UDP packet names it in `detection.trigger`, and its `community_id` must be the one
@@ -150,7 +150,7 @@ Deno.test({
       assert.deepEqual(rate[0]!.alert.source, { ip: b.ipv4 });
     });
 
-    await t.step("a TCP scan of B from A: port_scan started by a RST", async () => {
+    await t.step("a TCP scan of B from A: port_scan names its probe, A -> B", async () => {
       const reading = await recordAndRead(
         net,
         "scan",
@@ -160,6 +160,9 @@ Deno.test({
       const scans = starts.filter((r) => r.detection.detector === "port_scan");
       assert.equal(scans.length, 1, JSON.stringify(starts));
       assert.equal(scans[0]!.detection.trigger!.proto, "TCP");
+      // The probe that failed, not the RST refusing it: the scanner's flow to a victim's port.
+      assert.equal(scans[0]!.detection.trigger!.src_ip, a.ipv4);
+      assert.equal(scans[0]!.detection.trigger!.dest_ip, b.ipv4);
       assert.deepEqual(scans[0]!.alert.source, { ip: a.ipv4 });
       assert.deepEqual(scans[0]!.alert.target, { ip: b.ipv4 });
     });

@@ -6,14 +6,51 @@
  */
 import type { PacketContext } from "../packet_context.ts";
 import { communityId } from "../../packet/community_id.ts";
+import { keyText, type TableKey } from "../../packet/host_key.ts";
+
+const PROTO_TCP = 6, PROTO_UDP = 17;
+
+/** The flow of a connection attempt (the tracker's Attempt has these fields). */
+export interface TriggerAttempt {
+  src: TableKey;
+  dst: TableKey;
+  proto: number;
+  srcPort: number;
+  dstPort: number;
+}
+
+/** What an alert starting now came from: the packet in hand, and the attempt being reported. */
+export interface TriggerSource {
+  /** The packet being processed (null between packets: a start made by a tick). */
+  currentPacket: PacketContext | null;
+  /**
+   * The connection attempt the tracker is reporting (answered, failed or timed out), if any: a
+   * scan's alert names its probe (scanner -> victim:port), not the RST or ICMP error that
+   * refused it, nor nothing when the probe timed out.
+   */
+  currentAttempt: TriggerAttempt | null;
+}
 import type { AlertStart } from "./alert_types.ts";
 
 /**
- * Names the start's trigger, unless its detector did: `packet`, the one being processed, when
- * it is TCP or UDP with ports (null between packets: a start made by a tick has none).
+ * Names the start's trigger, unless its detector did: the attempt being reported when it is
+ * TCP or UDP, else the packet being processed when it is TCP or UDP with ports.
  */
-export function captureTrigger(start: AlertStart, packet: PacketContext | null): void {
-  if (start.trigger !== undefined || packet === null || !(packet.isTcp || packet.isUdp)) return;
+export function captureTrigger(start: AlertStart, source: TriggerSource): void {
+  if (start.trigger !== undefined) return;
+  const attempt = source.currentAttempt;
+  if (attempt !== null && (attempt.proto === PROTO_TCP || attempt.proto === PROTO_UDP)) {
+    start.trigger = {
+      src_ip: keyText(attempt.src),
+      src_port: attempt.srcPort,
+      dest_ip: keyText(attempt.dst),
+      dest_port: attempt.dstPort,
+      proto: attempt.proto === PROTO_TCP ? "TCP" : "UDP",
+    };
+    return;
+  }
+  const packet = source.currentPacket;
+  if (packet === null || !(packet.isTcp || packet.isUdp)) return;
   start.trigger = {
     src_ip: packet.srcText(),
     src_port: packet.srcPort,
@@ -26,10 +63,10 @@ export function captureTrigger(start: AlertStart, packet: PacketContext | null):
 /** The Community ID of the start's trigger (captured now if need be), or undefined. */
 export function startCommunityId(
   start: AlertStart,
-  packet: PacketContext | null,
+  source: TriggerSource,
   seed: number,
 ): string | undefined {
-  captureTrigger(start, packet);
+  captureTrigger(start, source);
   const t = start.trigger;
   if (t === undefined) return undefined;
   const flow = {

@@ -7,11 +7,10 @@
  * again within `alerts.suppress_s` of its alert's end does not start a new alert: the ended
  * alert resumes (an `update` record with the same alert_id, `detection.resumed` counting the
  * resumptions) and ends again later, as Zeek suppresses a notice per identifier. Allow-lists
- * decide before a start; what they hold back is counted as suppressed, once per episode: the key
- * stays held (observe() absorbs it, no work per packet) until it has been quiet for
- * `alerts.quiet_s`. Starts beyond the open-alert caps (`alerts.max_open`, and each detector's
- * share of it: alert_budget.ts) are dropped and counted per detector, and the first drop of a
- * detector is told through `onFirstDrop`, so decoys fed to one detector never go unnoticed.
+ * decide before a start; what they hold back is counted as suppressed, once per episode (the key
+ * stays held until quiet for `alerts.quiet_s`). Starts beyond the open-alert caps (`max_open`,
+ * and each detector's share: alert_budget.ts) are dropped and counted per detector, and its
+ * first drop told through `onFirstDrop`, so decoys fed to one detector never go unnoticed.
  */
 import type { TableKey } from "../../packet/host_key.ts";
 import { CidrSet, parseAddress, parseCidr } from "../../packet/ip_address.ts";
@@ -33,7 +32,7 @@ import type {
 } from "./alert_types.ts";
 import { alertRecord, type OpenAlert } from "./alert_record.ts";
 import type { PacketContext } from "../packet_context.ts";
-import { startCommunityId } from "./alert_trigger.ts";
+import { startCommunityId, type TriggerAttempt } from "./alert_trigger.ts";
 
 export type {
   AlertCache,
@@ -84,8 +83,9 @@ export class AlertManager {
   readonly budget: AlertBudget;
   /** Told once per detector, at its first dropped start, why (a warning for the user). */
   onFirstDrop: ((message: string) => void) | null = null;
-  /** The packet being processed (Detection sets it; null between packets): alert triggers. */
+  /** The packet and the attempt being processed (Detection sets them): alert triggers. */
   currentPacket: PacketContext | null = null;
+  currentAttempt: TriggerAttempt | null = null;
 
   constructor(readonly settings: AlertSettings, readonly sink: AlertSink) {
     this.budget = new AlertBudget(
@@ -185,7 +185,7 @@ export class AlertManager {
       observed: start.observed,
       peak: start.observed,
       resumed: 0,
-      communityId: startCommunityId(start, this.currentPacket, this.settings.communityIdSeed ?? 0),
+      communityId: startCommunityId(start, this, this.settings.communityIdSeed ?? 0),
     };
     open.set(key, alert);
     this.#openCount++;

@@ -73,7 +73,7 @@ export class HeldStarts {
       owner.alert = this.alerts.start(this.info, start);
       return;
     }
-    captureTrigger(start, this.alerts.currentPacket); // the packet that crossed: gone by then
+    captureTrigger(start, this.alerts); // the packet that crossed: gone by then
     const held = new HeldStart(owner, source, start, start.timestampUs + this.holdUs, peer);
     owner.held = held;
     this.#queue.push(held);
