@@ -2,8 +2,10 @@
  * The investigation views in a real browser (issue 13): headless Debian chromium driven by
  * playwright-core against main.ts serving `--read` of a real nmap SYN scan of 1000 ports recorded
  * between two test namespaces. It opens the scan's alert and its hosts by click and by URL,
- * acknowledges it, searches, exports CSV and JSON, downloads its pcap, checks a bad filter is
- * shown beside the field without turning the shared state to "error", and the phone layout.
+ * acknowledges it, searches, exports CSV and JSON, downloads its pcap (tcpdump finds only the
+ * scanner's and the victim's packets in it), checks a bad filter is shown beside the field
+ * without turning the shared state to "error", and the phone layout; then restarts the UI on
+ * the same log directory and finds the alert again (?ip=, the search box, its URL).
  * Screenshots of each view go to docs/ (the README shows them).
  *
  * Skipped, with the reason, without root, namespaces, nmap, tcpdump or /usr/bin/chromium.
@@ -62,6 +64,7 @@ Deno.test({
       waitMs: 30_000,
     });
     let browser: Browser | undefined;
+    let stopped = false;
     try {
       browser = await chromium.launch({
         executablePath: await chromiumInNamespace(work, a.ns),
@@ -130,16 +133,20 @@ Deno.test({
         async (path) => (await fetch(path)).status,
         `/api/alerts/${id}/pcap`,
       );
-      if (pcapRoute === 404) console.log("note: GET /api/alerts/{id}/pcap answers 404 so far");
-      else {
-        const [download] = await Promise.all([
-          page.waitForEvent("download"),
-          page.locator("#pcap-download").click(),
-        ]);
-        const bytes = await Deno.readFile((await download.path())!);
-        assert.ok(bytes.length > 24 + 1000 * 16, `pcap of ${bytes.length} bytes`);
-        assert.deepEqual([...bytes.subarray(0, 4)], [0xd4, 0xc3, 0xb2, 0xa1]);
-      }
+      assert.equal(pcapRoute, 200, "the alert's pcap is served");
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.locator("#pcap-download").click(),
+      ]);
+      const downloaded = `${work}/downloaded.pcap`;
+      await download.saveAs(downloaded);
+      const bytes = await Deno.readFile(downloaded);
+      assert.ok(bytes.length > 24 + 1000 * 16, `pcap of ${bytes.length} bytes`);
+      assert.deepEqual([...bytes.subarray(0, 4)], [0xd4, 0xc3, 0xb2, 0xa1]);
+      // tcpdump reads it, and every packet in it is between the scanner and its victim.
+      const pair = `host ${a.ipv4} and host ${b.ipv4}`;
+      assert.ok(await countPackets(downloaded, pair) > 1000, "the probes and their refusals");
+      assert.equal(await countPackets(downloaded, `not (${pair})`), 0, "only the two hosts");
 
       // The attacker, by click: the alert is among its alerts as source.
       await page.locator("#detail-body a.host-link", { hasText: a.ipv4 }).first().click();
@@ -208,10 +215,42 @@ Deno.test({
 
       const unexpected = consoleErrors.filter((e) => !/status of 400 \(Bad Request\)/.test(e));
       assert.deepEqual(unexpected.filter((e) => !/404/.test(e)), [], "no script errors");
+
+      // A restart on the same log directory (no capture): the history still finds the alert, by
+      // the API's ?ip= and by the page's search, and opens it by URL.
+      const first = await main.stop("SIGTERM", 10_000);
+      assert.equal(first.code, 0, main.recentOutput);
+      stopped = true;
+      const again = await startUiIn(net, a.ns, ["--log-dir", `${work}/log`], {
+        timeoutS: 60,
+        waitMs: 30_000,
+      });
+      try {
+        await page.setViewportSize({ width: 1280, height: 1000 });
+        await page.goto(again.url);
+        const found = await page.evaluate(
+          async (path) => await (await fetch(path)).json(),
+          `/api/alerts?ip=${a.ipv4}`,
+        );
+        const ids = found.alerts.map((x: { detection: { alert_id: string } }) =>
+          x.detection.alert_id
+        );
+        assert.ok(ids.includes(id), `${id} in ${ids}`);
+        await page.locator("#alert-search").fill(a.ipv4);
+        await page.locator(`tr[data-alert-id="${id}"]`).waitFor();
+        await page.goto(`${again.url}#alert=${id}`);
+        await page.locator("#alert-fields").waitFor();
+        await page.locator("#timeline tbody tr").first().waitFor();
+      } finally {
+        const status = await again.main.stop("SIGTERM", 10_000);
+        assert.equal(status.code, 0, again.main.recentOutput);
+      }
     } finally {
       await browser?.close();
-      const status = await main.stop("SIGTERM", 10_000);
-      assert.equal(status.code, 0, main.recentOutput);
+      if (!stopped) {
+        const status = await main.stop("SIGTERM", 10_000);
+        assert.equal(status.code, 0, main.recentOutput);
+      }
     }
   },
 });
@@ -222,4 +261,10 @@ async function refusedPorts(pcap: string, victim: string): Promise<number> {
   const { stdout } = await runCommand(["tcpdump", "-nn", "-r", pcap, filter]);
   const port = new RegExp(`IP ${victim.replaceAll(".", "\\.")}\\.(\\d+) >`);
   return new Set(stdout.split("\n").flatMap((line) => port.exec(line)?.[1] ?? [])).size;
+}
+
+/** Packets of `pcap` that `filter` matches (tcpdump's count). */
+async function countPackets(pcap: string, filter: string): Promise<number> {
+  const { stdout } = await runCommand(["tcpdump", "-nn", "-r", pcap, filter]);
+  return stdout.split("\n").filter((line) => line !== "").length;
 }
