@@ -103,6 +103,13 @@ export class AlertEvidence {
     this.sources?.add(key);
   }
 
+  /** The headline count (ports, else hosts, else sources) for the alert's sentence. */
+  total(): EvidenceTotal | undefined {
+    if (this.ports !== null) return { count: this.ports.total, exact: true };
+    const set = this.hosts ?? this.sources;
+    return set === null ? undefined : { count: set.total, exact: set.exact };
+  }
+
   /** The record's `detection.evidence`, with the alert's peak. */
   toRecord(peak: number): EvidenceRecord {
     const { ports, hosts, sources } = this;
@@ -127,4 +134,10 @@ export class AlertEvidence {
 export function portText(code: number): string {
   if (code >= IP_PROTOCOL) return `proto/${code - IP_PROTOCOL}`;
   return code >= UDP_PORT ? `udp/${code - UDP_PORT}` : `tcp/${code}`;
+}
+
+/** The evidence's count of what a detector counts, and whether it is exact. */
+export interface EvidenceTotal {
+  count: number;
+  exact: boolean;
 }

@@ -67,7 +67,7 @@ export function alertRecord(alert: OpenAlert, state: AlertState, atUs: number): 
     threshold: s.threshold,
     windowS: s.windowS,
     direction: DIRECTION_NAMES[s.direction] ?? "other",
-    message: s.render(state === "start" ? s.observed : alert.peak),
+    message: state === "start" ? s.render(s.observed) : s.render(alert.peak, s.evidence?.total()),
     explanation: s.explanation,
     trigger: s.trigger,
     evidence: s.evidence?.toRecord(alert.peak),

@@ -5,7 +5,7 @@
  */
 import type { TableKey } from "../../packet/host_key.ts";
 import type { DetectorName } from "../catalog.ts";
-import type { AlertEvidence } from "./alert_evidence.ts";
+import type { AlertEvidence, EvidenceTotal } from "./alert_evidence.ts";
 import type { AlertRecord, AlertState } from "../../records/eve_records.ts";
 import type { AlertTrigger } from "../../records/pivot_fields.ts";
 
@@ -27,8 +27,12 @@ export interface AlertStart {
   windowS: number;
   /** 0 other, 1 incoming, 2 outgoing. */
   direction: number;
-  /** The evidence sentence for `detection.message`, for a given observation. */
-  render(observed: number): string;
+  /**
+   * The evidence sentence for `detection.message`, for a given observation and, on later
+   * records, the evidence's true total of what the detector counts (ports, hosts, sources),
+   * which its window's count may understate ("at least 30" of a 1000-port scan).
+   */
+  render(observed: number, total?: EvidenceTotal): string;
   /** Why this fired, in plain words, for `detection.explanation`. */
   explanation: string;
   /**

@@ -262,10 +262,16 @@ export class Flood implements Detector {
       threshold,
       windowS: 1,
       direction: p.direction,
-      render: (observed) =>
-        `${name} flood toward ${dest}: ${observed} ${what} in 1 s from ` +
-        `${fresh.atLeast ? "at least " : ""}${fresh.sources} ` +
-        `${fresh.sources === 1 && !fresh.atLeast ? "source" : "sources"} (threshold ${threshold})`,
+      render: (observed, total) => {
+        // Later records name every source counted since the start (a lower bound when the
+        // start's window already held more than it could list).
+        const all = total !== undefined && total.count >= fresh.sources;
+        const sources = all ? total.count : fresh.sources;
+        const atLeast = fresh.atLeast || (all && !total.exact);
+        return `${name} flood toward ${dest}: ${observed} ${what} in 1 s from ` +
+          `${atLeast ? "at least " : ""}${sources} ` +
+          `${sources === 1 && !atLeast ? "source" : "sources"} (threshold ${threshold})`;
+      },
       explanation: `More than ${threshold} ${what} toward one destination in a 1-second window, ` +
         "counted over every source together (spoofed floods included).",
     });

@@ -36,7 +36,7 @@ import {
   PROTO_UDP,
   protoName,
 } from "../packet_context.ts";
-import { seconds } from "../alerts/evidence_text.ts";
+import { named, seconds } from "../alerts/evidence_text.ts";
 import { DistinctRun } from "../tracking/windows.ts";
 import { endpointKey, exchangeKey } from "../tracking/tuple_key.ts";
 
@@ -209,8 +209,8 @@ export class HostSweep implements Detector {
       threshold,
       windowS,
       direction: target.direction,
-      render: (observed) =>
-        `${src} swept ${observed >= cap ? "at least " : ""}${observed} hosts ` +
+      render: (observed, total) =>
+        `${src} swept ${named(observed, cap, total)} hosts ` +
         `${how || `with ${icmpText(sweep.seen, target.v6)} `}` +
         `in ${seconds(sweep.peakElapsedUs)} s`,
       explanation: target.port < 0

@@ -47,7 +47,7 @@ import {
   withLosses,
 } from "../tracking/first_sightings.ts";
 import { PROTO_TCP, PROTO_UDP } from "../packet_context.ts";
-import { seconds } from "../alerts/evidence_text.ts";
+import { named, seconds } from "../alerts/evidence_text.ts";
 import { exchangeKey, pairKey } from "../tracking/tuple_key.ts";
 import { DistinctRun } from "../tracking/windows.ts";
 
@@ -153,8 +153,8 @@ export class PortScan implements Detector {
       threshold,
       windowS,
       direction: probe.direction,
-      render: (observed) =>
-        `${srcIp} tried ${observed >= cap ? "at least " : ""}${observed} IP protocols on ` +
+      render: (observed, total) =>
+        `${srcIp} tried ${named(observed, cap, total)} IP protocols on ` +
         `${dstIp} in ${seconds(pair.peakElapsedUs)} s` +
         (pair.seen & SEEN_PROBES ? "" : " (counted from its protocol-unreachable replies)"),
       explanation: `More than ${threshold} distinct IP protocols tried on one host by one ` +
@@ -249,8 +249,8 @@ export class PortScan implements Detector {
       threshold,
       windowS,
       direction: attempt.direction,
-      render: (observed) =>
-        `${src} probed ${observed >= cap ? "at least " : ""}${observed} ` +
+      render: (observed, total) =>
+        `${src} probed ${named(observed, cap, total)} ` +
         `${protocolText(pair.seen)} ports on ${dst} in ${seconds(pair.peakElapsedUs)} s`,
       explanation: `More than ${threshold} distinct ports of one host probed by one source ` +
         `with failed or unanswered attempts (RST, ICMP unreachable, timeout) within ${windowS} s.`,

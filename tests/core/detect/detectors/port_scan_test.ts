@@ -91,8 +91,12 @@ Deno.test("port_scan lifecycle: start, update while still probing, end after qui
   assert.equal(end[0]!.detection.count, 1 + 14);
   assert.equal(
     end[0]!.detection.message,
-    "10.0.0.5 probed at least 30 TCP ports on 10.0.0.9 in 15 s",
-    "the peak, saturated at twice the threshold",
+    "10.0.0.5 probed 30 TCP ports on 10.0.0.9 in 15 s",
+    "the evidence's true total (16 + 14 ports), not 'at least' the window's saturated count",
+  );
+  assert.equal(
+    (end[0]!.detection as { evidence?: { ports_total: number } }).evidence?.ports_total,
+    30,
   );
   run.finish();
   assert.equal(run.alerts("port_scan").length, 4, "nothing more at finish");
