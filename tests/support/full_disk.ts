@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { runCommand } from "./netns.ts";
 
 /**
- * Mounts a 64 KiB tmpfs at `directory`/small and returns that path; the caller unmounts it
+ * Mounts a 2 MiB tmpfs at `directory`/small and returns that path; the caller unmounts it
  * (`umount -l`).
  */
 export async function mountSmallTmpfs(directory: string): Promise<string> {
