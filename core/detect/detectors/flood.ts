@@ -198,7 +198,9 @@ export class Flood implements Detector {
       // Another destination's first packet lost its slot: kept while the table has room.
       const parked = gate.parkedKey();
       const entry = this.#destinations.peek(parked);
-      if (entry !== undefined || this.#destinations.size < this.#destinations.cap) {
+      if (
+        entry !== undefined || gate.keepsDisplaced(this.#destinations.size, this.#destinations.cap)
+      ) {
         this.#replayParked(parked, entry);
       } else {
         gate.lose();

@@ -100,8 +100,9 @@ export class HighPacketRate implements Detector {
     if (sighting === SIGHTING_FIRST) return undefined;
     if (sighting === SIGHTING_DISPLACED) {
       // Another source's first packet lost its slot: kept in the table while it has room.
-      if (this.#sources.size < this.#sources.cap) this.#newEntry(gate.parkedKey(), gate.parkedUs);
-      else gate.lose();
+      if (gate.keepsDisplaced(this.#sources.size, this.#sources.cap)) {
+        this.#newEntry(gate.parkedKey(), gate.parkedUs);
+      } else gate.lose();
       return undefined;
     }
     const entry = this.#newEntry(source, gate.parkedUs);

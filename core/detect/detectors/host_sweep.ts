@@ -256,8 +256,9 @@ export class HostSweep implements Detector {
     if (sighting === SIGHTING_FIRST) return undefined;
     if (sighting === SIGHTING_DISPLACED) {
       // Another key's first probe was handed back: kept while the table has room.
-      if (sweeps.size < sweeps.cap) this.#replayParked(sweeps, gate, gate.parkedKey());
-      else gate.lose();
+      if (gate.keepsDisplaced(sweeps.size, sweeps.cap)) {
+        this.#replayParked(sweeps, gate, gate.parkedKey());
+      } else gate.lose();
       return undefined;
     }
     const sweep = this.#replayParked(sweeps, gate, key);

@@ -203,8 +203,9 @@ export class PortScan implements Detector {
     if (sighting === SIGHTING_FIRST) return undefined;
     if (sighting === SIGHTING_DISPLACED) {
       // Another pair's first probe lost its slot: kept in the table while it has room.
-      if (pairs.size < pairs.cap) this.#replayParked(pairs, gate, gate.parkedKey());
-      else gate.lose();
+      if (gate.keepsDisplaced(pairs.size, pairs.cap)) {
+        this.#replayParked(pairs, gate, gate.parkedKey());
+      } else gate.lose();
       return undefined;
     }
     const pair = this.#replayParked(pairs, gate, key);

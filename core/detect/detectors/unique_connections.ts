@@ -112,7 +112,7 @@ export class UniqueConnections implements Detector {
     if (sighting === SIGHTING_FIRST) return undefined;
     if (sighting === SIGHTING_DISPLACED) {
       // Another source's first attempt lost its slot: kept in the table while it has room.
-      if (this.#sources.size < this.#sources.cap) {
+      if (gate.keepsDisplaced(this.#sources.size, this.#sources.cap)) {
         this.#newEntry(gate.parkedKey(), gate.parkedUs, gate.parkedValue());
       } else {
         gate.lose();

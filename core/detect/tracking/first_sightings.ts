@@ -16,6 +16,13 @@
  * when the table is full, and would have evicted anyway, drops it and calls `lose()`: the
  * detector reports losses as evictions, so state_saturation and the stats record show them.
  *
+ * Under churn, when more first observations are handed back within a second of packet time than
+ * the gate has slots (it turned over completely: a spoofed or random flood), `keepsDisplaced`
+ * says no and the detector drops them (`lose()`) instead of filling its table with keys seen
+ * once: the table stays small, so the flood's lookups miss in a table that fits the caches, and
+ * its keys seen twice still get entries (a key sending faster than the gate turns over is still
+ * parked when it comes again).
+ *
  * Nothing is allocated per call: addresses are stored as an IPv4 word or an IPv6 key's four
  * words, and text is rebuilt (through hostKey's cache) only when a handed-back observation is
  * read.
@@ -71,6 +78,10 @@ export class FirstSightings {
   #valueWords: Int32Array | null = null;
   readonly #scratch = new Int32Array(4);
   #losses = 0;
+  /** Observations handed back by displacement in the current and the previous second. */
+  #displacedSecond = -1;
+  #displacedNow = 0;
+  #displacedBefore = 0;
 
   /** The observation handed back by the last `sight()` (AGAIN or DISPLACED). */
   parkedUs = 0;
@@ -144,7 +155,10 @@ export class FirstSightings {
       if (seenUs < victimUs) victim = i, victimUs = seenUs;
     }
     const displaced = victimUs > limit;
-    if (displaced) this.#handBack(victim);
+    if (displaced) {
+      this.#handBack(victim);
+      this.#countDisplaced(nowUs);
+    }
     this.#park(victim, key, v6, kind, nowUs, value, a, b);
     return displaced ? SIGHTING_DISPLACED : SIGHTING_FIRST;
   }
@@ -159,6 +173,24 @@ export class FirstSightings {
   parkedValue(): TableKey {
     if ((this.#parkedFlags & VALUE_V6) === 0) return this.#parkedValueNumber;
     return hostKey(this.#parkedWords, 4, true);
+  }
+
+  /**
+   * Whether a displaced observation should go into the detector's table (`size` of `cap`): while
+   * it has room, unless the gate is churning (more displacements within a second than slots).
+   */
+  keepsDisplaced(size: number, cap: number): boolean {
+    return size < cap && Math.max(this.#displacedNow, this.#displacedBefore) <= this.slots;
+  }
+
+  #countDisplaced(nowUs: number): void {
+    const second = Math.floor(nowUs / 1e6);
+    if (second !== this.#displacedSecond) {
+      this.#displacedBefore = second === this.#displacedSecond + 1 ? this.#displacedNow : 0;
+      this.#displacedNow = 0;
+      this.#displacedSecond = second;
+    }
+    this.#displacedNow++;
   }
 
   /** The observation handed back could not be kept (the table was full): counts the loss. */
