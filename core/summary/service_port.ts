@@ -19,8 +19,28 @@ const SYN = 0x02;
 const ACK = 0x10;
 
 /**
+ * The service side's port of a TCP or UDP packet's conversation, whichever way the packet goes,
+ * or -1 (no ports): a SYN names its destination, a SYN+ACK its source, any other packet the
+ * lower of the two ports.
+ */
+export function conversationServicePort(
+  flags: number,
+  tcpFlags: number,
+  srcPort: number,
+  dstPort: number,
+): number {
+  if (srcPort < 0 || dstPort < 0) return -1;
+  if (flags & F_TCP) {
+    if (tcpFlags & SYN) return tcpFlags & ACK ? srcPort : dstPort;
+    return Math.min(srcPort, dstPort);
+  }
+  return flags & F_UDP ? Math.min(srcPort, dstPort) : -1;
+}
+
+/**
  * The destination port to count for a packet with layer `flags`, TCP flags `tcpFlags` and ports
- * `srcPort` -> `dstPort`, or -1 when the packet goes to the client side (or has no ports).
+ * `srcPort` -> `dstPort`, or -1 when the packet goes to the client side (or has no ports): its
+ * destination when that is its conversation's service port, never a SYN+ACK's.
  */
 export function serviceDestinationPort(
   flags: number,
@@ -28,11 +48,7 @@ export function serviceDestinationPort(
   srcPort: number,
   dstPort: number,
 ): number {
-  if (dstPort < 0) return -1;
-  if (flags & F_TCP) {
-    if (tcpFlags & SYN) return tcpFlags & ACK ? -1 : dstPort;
-    return dstPort <= srcPort ? dstPort : -1;
-  }
-  if (flags & F_UDP) return dstPort <= srcPort ? dstPort : -1;
-  return -1;
+  if ((flags & F_TCP) && (tcpFlags & (SYN | ACK)) === (SYN | ACK)) return -1;
+  const port = conversationServicePort(flags, tcpFlags, srcPort, dstPort);
+  return port >= 0 && port === dstPort ? dstPort : -1;
 }

@@ -15,7 +15,6 @@ import { hostKey, ipv6KeyWords, keyText, type TableKey } from "../packet/host_ke
 import {
   F_ADDRESSES,
   F_IPV6,
-  F_TCP,
   F_UDP,
   W_DST_ADDR,
   W_DST_PORT,
@@ -26,6 +25,7 @@ import {
   W_WIRE_LEN,
 } from "../packet/packet_batch.ts";
 import { SpaceSaving } from "./space_saving.ts";
+import { conversationServicePort } from "./service_port.ts";
 
 /** Why a host is watched. */
 export type WatchReason = "alert" | "ui";
@@ -44,7 +44,6 @@ export interface WatchedDetail {
 }
 
 const FILTER_SLOTS = 4096;
-const SYN = 0x02, ACK = 0x10;
 
 /** The watched hosts and their peer and port counters. */
 export class WatchedHosts {
@@ -204,17 +203,15 @@ export class WatchedHosts {
 }
 
 /**
- * The service side's port of a TCP or UDP packet, as `protocol << 16 | port` (0 TCP, 1 UDP),
- * or -1: a SYN names its destination, a SYN+ACK its source, any other packet the lower port
- * (services listen on low or registered ports, clients send from the ephemeral range).
+ * The service side's port of a TCP or UDP packet as `protocol << 16 | port` (0 TCP, 1 UDP), or
+ * -1: the conversation's service port (core/summary/service_port.ts), either way it goes.
  */
 export function servicePort(flags: number, fields: Int32Array, base: number): number {
-  const src = fields[base + W_SRC_PORT]!, dst = fields[base + W_DST_PORT]!;
-  if (src < 0 || dst < 0) return -1;
-  if (flags & F_TCP) {
-    const tcp = fields[base + W_TCP_FLAGS]!;
-    if (tcp & SYN) return tcp & ACK ? src : dst;
-    return Math.min(src, dst);
-  }
-  return flags & F_UDP ? 0x10000 | Math.min(src, dst) : -1;
+  const port = conversationServicePort(
+    flags,
+    fields[base + W_TCP_FLAGS]!,
+    fields[base + W_SRC_PORT]!,
+    fields[base + W_DST_PORT]!,
+  );
+  return port < 0 || (flags & F_UDP) === 0 ? port : 0x10000 | port;
 }
