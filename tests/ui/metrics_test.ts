@@ -10,32 +10,14 @@ import { DETECTOR_NAMES } from "../../core/detect/catalog.ts";
 import { VERSION } from "../../core/version.ts";
 import { findOnPath, runCommand } from "../../testing/process.ts";
 import { writeAlertFixture } from "./support.ts";
+import { PROMTOOL, promtoolCheck } from "../support/promtool.ts";
 import { pollUntil, startUiMain, temporaryDirectory } from "../support/ui_main.ts";
 
-const PROMTOOL = await findOnPath("promtool");
 const PING = await findOnPath("ping");
 const TOKEN = "metrics-test-token-0123456789";
 const AUTH = { Authorization: `Bearer ${TOKEN}` };
 /** An address of lo no other test uses, so that the filter sees this test's pings only. */
 const LO_ADDRESS = "127.0.0.77";
-
-/** Runs `promtool check metrics` on `text`; fails with what promtool said. */
-async function promtoolCheck(text: string): Promise<void> {
-  const child = new Deno.Command(PROMTOOL!, {
-    args: ["check", "metrics"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(20_000),
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(text));
-  await writer.close();
-  const output = await child.output();
-  const said = new TextDecoder().decode(output.stderr) + new TextDecoder().decode(output.stdout);
-  assert.equal(output.code, 0, `promtool check metrics failed:\n${said}`);
-  assert.equal(said.trim(), "", "promtool has no complaint");
-}
 
 /** The value of the sample `series` (name and labels as printed), or undefined. */
 function sample(text: string, series: string): number | undefined {

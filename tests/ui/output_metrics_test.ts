@@ -7,16 +7,9 @@ import assert from "node:assert/strict";
 import { outputCounts, outputMetricLines } from "../../ui/output_metrics.ts";
 import { freeTcpPort, freeUdpPort } from "../support/output_servers.ts";
 import { startUiMain, temporaryDirectory } from "../support/ui_main.ts";
+import { PROMTOOL, promtoolCheck } from "../support/promtool.ts";
 
-const HAS_PROMTOOL = (() => {
-  try {
-    new Deno.Command("promtool", { args: ["--version"], stdout: "null", stderr: "null" })
-      .outputSync();
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const HAS_PROMTOOL = PROMTOOL !== null;
 
 if (!HAS_PROMTOOL) {
   console.log("skip: promtool check: promtool is not installed (tools/setup.sh test installs it)");
@@ -50,24 +43,6 @@ Deno.test("outputCounts() puts every enabled output at 0, then a capture's count
   const redis = { sent: 5, dropped: 1, failed: 0, queued: 2 };
   assert.deepEqual(outputCounts(["syslog", "redis"], { redis }), { syslog: zero, redis });
 });
-
-/** Runs `promtool check metrics` on `text`; fails with what it said. */
-async function promtoolCheck(text: string): Promise<void> {
-  const child = new Deno.Command("promtool", {
-    args: ["check", "metrics"],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    signal: AbortSignal.timeout(20_000),
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(text));
-  await writer.close();
-  const out = await child.output();
-  const said = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
-  assert.ok(out.success, said);
-  assert.equal(said.trim(), "");
-}
 
 Deno.test({
   name: "outputMetricLines() passes promtool check metrics",
