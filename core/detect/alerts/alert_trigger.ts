@@ -19,6 +19,23 @@ export interface TriggerAttempt {
   dstPort: number;
 }
 
+/**
+ * The trigger naming a TCP or UDP attempt's flow (its first packet: initiator -> responder);
+ * `destIp` is the responder's address as text when the caller has it already.
+ */
+export function attemptTrigger(
+  attempt: TriggerAttempt,
+  destIp: string = keyText(attempt.dst),
+): AlertTrigger {
+  return {
+    src_ip: keyText(attempt.src),
+    src_port: attempt.srcPort,
+    dest_ip: destIp,
+    dest_port: attempt.dstPort,
+    proto: attempt.proto === PROTO_TCP ? "TCP" : "UDP",
+  };
+}
+
 /** What an alert starting now came from: the packet in hand, and the attempt being reported. */
 export interface TriggerSource {
   /** The packet being processed (null between packets: a start made by a tick). */
@@ -31,6 +48,7 @@ export interface TriggerSource {
   currentAttempt: TriggerAttempt | null;
 }
 import type { AlertStart } from "./alert_types.ts";
+import type { AlertTrigger } from "../../records/pivot_fields.ts";
 
 /**
  * Names the start's trigger, unless its detector did: the attempt being reported when it is
@@ -40,13 +58,7 @@ export function captureTrigger(start: AlertStart, source: TriggerSource): void {
   if (start.trigger !== undefined) return;
   const attempt = source.currentAttempt;
   if (attempt !== null && (attempt.proto === PROTO_TCP || attempt.proto === PROTO_UDP)) {
-    start.trigger = {
-      src_ip: keyText(attempt.src),
-      src_port: attempt.srcPort,
-      dest_ip: keyText(attempt.dst),
-      dest_port: attempt.dstPort,
-      proto: attempt.proto === PROTO_TCP ? "TCP" : "UDP",
-    };
+    start.trigger = attemptTrigger(attempt);
     return;
   }
   const packet = source.currentPacket;

@@ -33,7 +33,7 @@ import type { TableKey } from "../../packet/host_key.ts";
 import { W_DST_ADDR } from "../../packet/packet_batch.ts";
 import { keyText } from "../../packet/host_key.ts";
 import type { AlertManager } from "../alerts/alerts.ts";
-import type { AlertTrigger } from "../../records/pivot_fields.ts";
+import { attemptTrigger } from "../alerts/alert_trigger.ts";
 import { detectorInfo } from "../catalog.ts";
 import {
   type Attempt,
@@ -291,7 +291,8 @@ export class UnusualPort implements Detector {
       destIp,
       destPort: port,
       proto,
-      trigger: triggerOf(attempt, destIp),
+      // Started after a hold, with no packet in hand: the attempt's first packet names it.
+      trigger: attemptTrigger(attempt, destIp),
       observed: sources,
       threshold: max,
       windowS: SERVICE_WINDOW_US / 1e6,
@@ -317,7 +318,7 @@ export class UnusualPort implements Detector {
       destIp,
       destPort: port,
       proto,
-      trigger: triggerOf(attempt, destIp),
+      trigger: attemptTrigger(attempt, destIp),
       observed: 1,
       threshold: 0,
       windowS: this.#holdUs / 1e6,
@@ -333,17 +334,6 @@ export class UnusualPort implements Detector {
   trackers(): TrackerStats[] {
     return [this.#candidates.stats(), this.#services.stats()];
   }
-}
-
-/** The attempt's first packet, which the alert names (started after a hold, with no packet). */
-function triggerOf(attempt: AttemptFields, destIp: string): AlertTrigger {
-  return {
-    src_ip: keyText(attempt.src),
-    src_port: attempt.srcPort,
-    dest_ip: destIp,
-    dest_port: attempt.dstPort,
-    proto: attempt.proto === PROTO_TCP ? "TCP" : "UDP",
-  };
 }
 
 /**
