@@ -156,7 +156,8 @@ function badEnum(name: string, value: string, allowed: string): string {
   return `Bad ${name} "${value}": expected one of ${allowed}`;
 }
 
-function wholeNumber(text: string, min: number, max: number): number | null {
+/** A query parameter's whole number from `min` to `max`, or null (the API's one reading). */
+export function wholeNumber(text: string, min: number, max: number): number | null {
   if (!/^\d{1,9}$/.test(text)) return null;
   const value = Number(text);
   return value >= min && value <= max ? value : null;

@@ -24,6 +24,7 @@ import { tokenGuard } from "./token_guard.ts";
 import { readBodyCapped } from "./read_body.ts";
 import { AlertHistory } from "../core/store/alert_history.ts";
 import { registerAlertRoutes } from "./alert_routes.ts";
+import { wholeNumber } from "./alert_params.ts";
 import { registerHostRoutes } from "./host_routes.ts";
 import { registerPcapRoute } from "./pcap_route.ts";
 import { ASSETS } from "./page_assets.ts";
@@ -327,12 +328,6 @@ function unknownFields(body: Record<string, unknown>, known: readonly string[]):
   return `Unknown field${unknown.length > 1 ? "s" : ""} ${
     unknown.map((k) => `"${k}"`).join(", ")
   }: ${allowed}`;
-}
-
-function wholeNumber(text: string, min: number, max: number): number | null {
-  if (!/^\d{1,9}$/.test(text)) return null;
-  const value = Number(text);
-  return value >= min && value <= max ? value : null;
 }
 
 /** Who sent an API request, for the log line of the capture it starts. */
