@@ -1,8 +1,7 @@
 /**
  * @module ui_main
  * main.ts serving its UI on 127.0.0.1 (a free port) as a real process, for the tests that read
- * what a running UI serves (/metrics) or writes (anomaly.log); and a temporary directory that
- * removes itself.
+ * what a running UI serves (/metrics) or writes (anomaly.log).
  */
 import { BackgroundProcess } from "../../testing/process.ts";
 import { REPO_ROOT } from "./base.ts";
@@ -49,17 +48,6 @@ export async function startUiMain(
     url: line.slice("Anomaly UI: ".length),
     // SIGTERM stops any capture cleanly (final records and log lines written) and exits.
     [Symbol.asyncDispose]: async () => void await main.stop("SIGTERM", 10_000),
-  };
-}
-
-/** A temporary directory, removed with everything in it when disposed. */
-export async function temporaryDirectory(
-  prefix: string,
-): Promise<{ path: string } & AsyncDisposable> {
-  const path = await Deno.makeTempDir({ prefix });
-  return {
-    path,
-    [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }),
   };
 }
 

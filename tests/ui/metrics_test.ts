@@ -11,7 +11,8 @@ import { VERSION } from "../../core/version.ts";
 import { findOnPath, runCommand } from "../../testing/process.ts";
 import { writeAlertFixture } from "./support.ts";
 import { PROMTOOL, promtoolCheck } from "../support/promtool.ts";
-import { pollUntil, startUiMain, temporaryDirectory } from "../support/ui_main.ts";
+import { pollUntil, startUiMain } from "../support/ui_main.ts";
+import { makeTempDir } from "../support/pcap_writer.ts";
 
 const PING = await findOnPath("ping");
 const TOKEN = "metrics-test-token-0123456789";
@@ -44,7 +45,7 @@ Deno.test({
   // Debian's prometheus package has promtool (tools/setup.sh test installs it); lo needs root.
   ignore: PROMTOOL === null || PING === null || Deno.uid() !== 0,
   fn: async () => {
-    await using dir = await temporaryDirectory("anomaly-metrics-");
+    await using dir = await makeTempDir("anomaly-metrics-");
     await using ui = await startUiMain(["--log-dir", `${dir.path}/log`, "--token", TOKEN]);
     const url = ui.url;
 
@@ -97,7 +98,7 @@ Deno.test({
   name: "GET /metrics after --read passes promtool, with the alerts counted and the file's info",
   ignore: PROMTOOL === null,
   fn: async () => {
-    await using dir = await temporaryDirectory("anomaly-metrics-read-");
+    await using dir = await makeTempDir("anomaly-metrics-read-");
     const file = await writeAlertFixture(dir.path);
     await using ui = await startUiMain([
       "--read",

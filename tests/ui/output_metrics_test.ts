@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { outputCounts, outputMetricLines } from "../../ui/output_metrics.ts";
 import { freeTcpPort, freeUdpPort } from "../support/output_servers.ts";
-import { startUiMain, temporaryDirectory } from "../support/ui_main.ts";
+import { startUiMain } from "../support/ui_main.ts";
+import { makeTempDir } from "../support/pcap_writer.ts";
 import { PROMTOOL, promtoolCheck } from "../support/promtool.ts";
 
 const HAS_PROMTOOL = PROMTOOL !== null;
@@ -58,7 +59,7 @@ Deno.test({
     "GET /metrics of main.ts shows each enabled output's series at 0 before any capture, through promtool",
   ignore: !HAS_PROMTOOL,
   async fn() {
-    await using dir = await temporaryDirectory("anomaly-output-metrics-");
+    await using dir = await makeTempDir("anomaly-output-metrics-");
     // Nothing listens on these: outputs connect only once a record is offered.
     const config = {
       outputs: {

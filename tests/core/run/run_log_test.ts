@@ -20,7 +20,8 @@ import { VERSION } from "../../../core/version.ts";
 import { findOnPath, runCommand } from "../../../testing/process.ts";
 import { REPO_ROOT } from "../../support/base.ts";
 import { readWithMain } from "../../support/main_read.ts";
-import { startUiMain, temporaryDirectory } from "../../support/ui_main.ts";
+import { startUiMain } from "../../support/ui_main.ts";
+import { makeTempDir } from "../../support/pcap_writer.ts";
 import { writeAlertFixture } from "../../ui/support.ts";
 
 interface LogLine {
@@ -113,7 +114,7 @@ Deno.test("configDigest() is 12 hex digits, the same for the same settings, chan
 });
 
 Deno.test("headless --read logs start-up, the capture's start and its end in anomaly.log", async () => {
-  await using dir = await temporaryDirectory("anomaly-run-log-");
+  await using dir = await makeTempDir("anomaly-run-log-");
   const file = await writeAlertFixture(dir.path);
   const logDir = `${dir.path}/log`;
   const config = { "detect.port_scan.threshold": 30 };
@@ -166,7 +167,7 @@ Deno.test({
   // A live capture on lo needs root.
   ignore: PING === null || Deno.uid() !== 0,
   fn: async () => {
-    await using dir = await temporaryDirectory("anomaly-run-log-ui-");
+    await using dir = await makeTempDir("anomaly-run-log-ui-");
     const logDir = `${dir.path}/log`;
     let url: string;
     {

@@ -9,7 +9,7 @@ import { encodePcap } from "../../../testing/pcap_writer.ts";
 import { ethernet, ipv4, tcp } from "../../../testing/frames.ts";
 import { SECOND_US, T0_US } from "../../support/base.ts";
 import { readWithMain } from "../../support/main_read.ts";
-import { temporaryDirectory } from "../../support/ui_main.ts";
+import { makeTempDir } from "../../support/pcap_writer.ts";
 
 const SYN = 0x02, RST_ACK = 0x14;
 
@@ -41,7 +41,7 @@ function scanCapture(): Uint8Array {
 }
 
 Deno.test("the final stats record counts the outputs after the end-of-capture flush", async () => {
-  await using dir = await temporaryDirectory("anomaly-session-flush-");
+  await using dir = await makeTempDir("anomaly-session-flush-");
   const bodies: string[] = [];
   // 30 ms per POST: at the end of the file most records still wait in the queue.
   await using server = Deno.serve(
