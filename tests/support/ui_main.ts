@@ -12,6 +12,26 @@ export interface UiMain extends AsyncDisposable {
   url: string;
 }
 
+/** The command that runs main.ts serving its UI on 127.0.0.1, a free port, with `args`. */
+export function uiMainCommand(args: readonly string[]): string[] {
+  return [
+    "env",
+    "-C",
+    REPO_ROOT,
+    "NO_COLOR=1",
+    Deno.execPath(),
+    "run",
+    "--allow-all",
+    "main.ts",
+    "--listen",
+    "127.0.0.1:0",
+    ...args,
+  ];
+}
+
+/** The line main.ts prints once its UI listens; its URL follows "Anomaly UI: ". */
+export const UI_URL_LINE = /^Anomaly UI: http:\/\/127\.0\.0\.1:\d+\/$/;
+
 /**
  * Starts main.ts serving its UI (bounded to `timeoutS` by `timeout`, which SIGTERM then SIGKILL
  * it); resolves once it printed its URL, within `waitMs`.
@@ -24,21 +44,11 @@ export async function startUiMain(
     "timeout",
     "--kill-after=3",
     String(timeoutS),
-    "env",
-    "-C",
-    REPO_ROOT,
-    "NO_COLOR=1",
-    Deno.execPath(),
-    "run",
-    "--allow-all",
-    "main.ts",
-    "--listen",
-    "127.0.0.1:0",
-    ...args,
+    ...uiMainCommand(args),
   ], `main.ts ${args.join(" ")}`);
   let line: string;
   try {
-    line = await main.waitForLine(/^Anomaly UI: http:\/\/127\.0\.0\.1:\d+\/$/, waitMs);
+    line = await main.waitForLine(UI_URL_LINE, waitMs);
   } catch (error) {
     await main.stop("SIGKILL");
     throw error;

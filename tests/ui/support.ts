@@ -15,7 +15,8 @@ import type { createApp } from "../../ui/server.ts";
 import { ethernet, ipv4, udp } from "../support/frames.ts";
 import type { BackgroundProcess, TestNetwork } from "../support/netns.ts";
 import { writePcap } from "../support/pcap_writer.ts";
-import { REPO_ROOT as ROOT, T0_US } from "../support/base.ts";
+import { UI_URL_LINE, uiMainCommand } from "../support/ui_main.ts";
+import { T0_US } from "../support/base.ts";
 
 /** The repository root (`ROOT`) and the fixtures' first packet time: tests/support/base.ts. */
 export { REPO_ROOT as ROOT, T0_US } from "../support/base.ts";
@@ -161,20 +162,8 @@ export async function startUiIn(
   args: readonly string[],
   { timeoutS, waitMs }: { timeoutS: number; waitMs: number },
 ): Promise<{ main: BackgroundProcess; url: string }> {
-  const main = net.spawn(ns, [
-    "env",
-    "-C",
-    ROOT,
-    "NO_COLOR=1",
-    Deno.execPath(),
-    "run",
-    "--allow-all",
-    "main.ts",
-    "--listen",
-    "127.0.0.1:0",
-    ...args,
-  ], { timeoutS });
-  const line = await main.waitForLine(/^Anomaly UI: http:\/\/127\.0\.0\.1:\d+\/$/, waitMs);
+  const main = net.spawn(ns, uiMainCommand(args), { timeoutS });
+  const line = await main.waitForLine(UI_URL_LINE, waitMs);
   return { main, url: line.slice("Anomaly UI: ".length) };
 }
 
