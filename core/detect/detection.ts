@@ -101,6 +101,7 @@ export class Detection {
       alerts: this.alerts,
       scanners: this.#scanners,
       attempts: this.#connections,
+      floods: this.#connections,
       trackers: () => this.trackers(),
     };
     const enabled = (Object.keys(DETECTOR_FACTORIES) as DetectorName[])

@@ -49,6 +49,12 @@ export interface AttemptStates {
   stateOf(ref: number): number;
 }
 
+/** Hosts under an open SYN or UDP flood alert (the flood detector tells the tracker). */
+export interface FloodFlags {
+  /** `victim` is flooded at `nowUs`; the flag lasts a second of packet time unless renewed. */
+  flagFlooded(victim: TableKey, nowUs: number): void;
+}
+
 /** `Attempt.state`: no answer yet. */
 export const ATTEMPT_PENDING = 0;
 /** `Attempt.state`: the other side answered (SYN-ACK, a UDP reply). */
@@ -112,6 +118,8 @@ export interface DetectorDeps {
   scanners: ScannerFlags;
   /** States of attempts reported earlier (the Attempt object itself is reused). */
   attempts: AttemptStates;
+  /** Where the flood detector says which hosts are flooded (the tracker sheds toward them). */
+  floods: FloodFlags;
   /** Every table of the pipeline (for state_saturation). */
   trackers(): TrackerStats[];
 }

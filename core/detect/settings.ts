@@ -79,6 +79,7 @@ export interface DetectionSettings {
     readonly attempt_timeout_s: number;
     readonly idle_s: number;
     readonly max_tracked: number;
+    readonly shed_during_floods: boolean;
   };
   readonly network_thresholds: readonly NetworkOverride[];
   readonly alerts: {
@@ -177,6 +178,7 @@ export function detectionSettings(config: Config): DetectionSettings {
       attempt_timeout_s: n("connections", "attempt_timeout_s"),
       idle_s: n("connections", "idle_s"),
       max_tracked: n("connections", "max_tracked"),
+      shed_during_floods: flag(config, "detect.connections.shed_during_floods"),
     },
     network_thresholds: list(config, "detect.network_thresholds") as unknown as NetworkOverride[],
     alerts: {

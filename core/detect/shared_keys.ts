@@ -40,6 +40,18 @@ export const SHARED_KEYS: KeySpec[] = [
     doc: "Exchanges tracked at most (Suricata's flow memcap role). " + TRACKED_DOC,
   },
   {
+    key: "detect.connections.shed_during_floods",
+    kind: "boolean",
+    default: true,
+    doc: "While a host is under an open SYN or UDP flood alert, a new attempt toward it from a " +
+      "source that sent nothing lately is counted (trackers: `shed` of connections), not " +
+      "tracked (Suricata's flow emergency mode role): a spoofed flood then evicts no real " +
+      "exchanges and costs about 40 % less CPU. A source's first attempt toward the victim " +
+      "during the flood is then not seen by the detectors that count attempts; a source that " +
+      "sends anything every 0.5 s or so (at 250,000 spoofed sources a second) is tracked as " +
+      "usual. false tracks every attempt.",
+  },
+  {
     key: "detect.network_thresholds",
     kind: "network_overrides",
     default: [],

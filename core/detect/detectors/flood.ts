@@ -20,7 +20,7 @@ import type { AlertCache, AlertHandle, AlertManager } from "../alerts/alerts.ts"
 import { AlertEvidence, type EvidenceLimits } from "../alerts/alert_evidence.ts";
 import { evidenceOf } from "../alerts/alert_record.ts";
 import { detectorInfo } from "../catalog.ts";
-import type { Detector, DetectorDeps } from "../detector.ts";
+import type { Detector, DetectorDeps, FloodFlags } from "../detector.ts";
 import type { TableKey } from "../../packet/host_key.ts";
 import { type NetworkThreshold, networkThreshold } from "../network_thresholds.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "../tracking/keyed_state.ts";
@@ -46,6 +46,8 @@ const WINDOW_US = 1_000_000;
 const WINDOW_SLOTS = 10;
 /** Distinct sources counted per (destination, kind) and window; beyond: "at least N". */
 const SOURCE_CAP = 16;
+/** How often an open SYN or UDP flood alert renews its destination's flag in the tracker. */
+const FLAG_EVERY_US = 100_000;
 
 const SYN = 0, UDP = 1, ICMP = 2;
 const KIND_NAMES = ["SYN", "UDP", "ICMP"] as const;
@@ -84,6 +86,8 @@ class KindRate implements AlertCache {
   readonly firstUs: number;
   /** Packets in the window that changed the port: made at the first change (scans only). */
   portChanges: SlidingCount | null = null;
+  /** Packet time the tracker was last told the destination is flooded. */
+  flaggedUs = -Infinity;
 
   constructor(port: number, firstUs: number) {
     this.lastPort = port;
@@ -133,6 +137,7 @@ export class Flood implements Detector {
   readonly #firstSeen: FirstSightings;
   readonly #alerts: AlertManager;
   readonly #limits: EvidenceLimits;
+  readonly #floods: FloodFlags;
 
   constructor(deps: DetectorDeps) {
     const c = deps.config;
@@ -151,6 +156,7 @@ export class Flood implements Detector {
     this.#alerts = deps.alerts;
     const a = deps.settings.alerts;
     this.#limits = { listMax: a.evidence_list_max, exactMax: a.evidence_exact_max };
+    this.#floods = deps.floods;
   }
 
   onPacket(p: PacketContext): void {
@@ -238,6 +244,7 @@ export class Flood implements Detector {
     if (this.#alerts.observeCached(rate, this.info, key, now, count)) {
       // State made again while its alert is open (the entry had expired): count into it again.
       if (rate.counted === null) this.#linkEvidence(rate, now);
+      if (now - rate.flaggedUs >= FLAG_EVERY_US) this.#flagFlooded(kind, rate, p.dstKey, now);
       return;
     }
     if (kind !== ICMP && this.#isScan(rate, now, count)) return;
@@ -278,6 +285,14 @@ export class Flood implements Detector {
         "counted over every source together (spoofed floods included).",
     });
     rate.counted = evidenceOf(rate.alert);
+    if (rate.alert !== null) this.#flagFlooded(kind, rate, p.dstKey, now);
+  }
+
+  /** Tells the tracker a SYN or UDP flood's destination is flooded (it sheds new attempts). */
+  #flagFlooded(kind: number, rate: KindRate, destination: TableKey, now: number): void {
+    if (kind === ICMP) return; // echo requests are not tracked: nothing to shed
+    rate.flaggedUs = now;
+    this.#floods.flagFlooded(destination, now);
   }
 
   /** Links `rate` to its open alert's evidence, adding the sources in its window now. */

@@ -32,7 +32,7 @@ import {
   W_INNER_SRC_PORT,
   W_SRC_ADDR,
 } from "../../packet/packet_batch.ts";
-import type { AttemptStates, ProtocolProbe, Unsolicited } from "../detector.ts";
+import type { AttemptStates, FloodFlags, ProtocolProbe, Unsolicited } from "../detector.ts";
 import { ATTEMPT_ANSWERED, ATTEMPT_PENDING } from "../detector.ts";
 import { type KeyedEntry, KeyedState, type TrackerStats } from "./keyed_state.ts";
 import { X_UNSOLICITED } from "./exchange_table.ts";
@@ -63,7 +63,7 @@ interface FragmentEntry extends KeyedEntry {
 }
 
 /** Tracks exchanges in a bounded table, in packet time. */
-export class ConnectionTracker implements AttemptStates {
+export class ConnectionTracker implements AttemptStates, FloodFlags {
   readonly #attempts: ExchangeAttempts;
   readonly #fragments: KeyedState<FragmentEntry>;
   readonly #reflectorPorts: Uint8Array;
@@ -110,6 +110,7 @@ export class ConnectionTracker implements AttemptStates {
     } else if (proto >= 0 && !p.isLaterFragment) {
       this.#reportProtocol(p.srcKey, p.dstKey, proto, false, p);
     }
+    this.#attempts.shedding.noteSource(p.srcKey);
   }
 
   /** Fails attempts unanswered for longer than the timeout; expires idle state. */
@@ -122,6 +123,11 @@ export class ConnectionTracker implements AttemptStates {
   finish(nowUs: number): void {
     this.tick(nowUs);
     this.#attempts.finish(nowUs);
+  }
+
+  /** `victim` is under an open SYN or UDP flood alert (FloodFlags, for the flood detector). */
+  flagFlooded(victim: TableKey, nowUs: number): void {
+    this.#attempts.shedding.flag(victim, nowUs);
   }
 
   stateOf(ref: number): number {
@@ -155,6 +161,10 @@ export class ConnectionTracker implements AttemptStates {
       }
       return;
     }
+    if (attempts.shedding.answersShed(key, p.srcKey, p.timestampUs, false)) {
+      p.role = ROLE_RESPONDER; // a flooded host answering a datagram left untracked
+      return;
+    }
     if (this.#reflectorPorts[p.srcPort] === 1 && !this.#reflectorPorts[p.dstPort]) {
       p.role = ROLE_UNSOLICITED;
       attempts.begin(key, p, true, false);
@@ -162,6 +172,7 @@ export class ConnectionTracker implements AttemptStates {
       return;
     }
     p.role = ROLE_INITIATOR;
+    if (attempts.shedding.sheds(key, p.srcKey, p.dstKey, p.timestampUs)) return;
     attempts.begin(key, p, false, true);
   }
 
@@ -191,7 +202,14 @@ export class ConnectionTracker implements AttemptStates {
     const key = pairedKey(p.dstKey, sport, victim, dport, proto);
     const attempts = this.#attempts, table = attempts.table;
     const slot = table.find(key, p.timestampUs);
-    if (slot === -1 || table.state[slot] !== ATTEMPT_PENDING) return;
+    if (slot === -1) {
+      // The answer to a datagram left untracked toward a flooded host: not traffic of its own.
+      if (attempts.shedding.answersShed(key, p.srcKey, p.timestampUs, false)) {
+        p.role = ROLE_RESPONDER;
+      }
+      return;
+    }
+    if (table.state[slot] !== ATTEMPT_PENDING) return;
     // A TCP exchange has one key from both sides: the quoted packet must be the initiator's.
     if (
       proto === PROTO_TCP &&

@@ -14,6 +14,7 @@ import type { TrackerStats } from "./keyed_state.ts";
 import { ExchangeTable, X_ACK_PROBE, X_UNSOLICITED, X_V6 } from "./exchange_table.ts";
 import { SlotQueue } from "./slot_queue.ts";
 import { AttemptView } from "./attempt_view.ts";
+import { FloodShedding } from "./flood_shedding.ts";
 import { copyAddress, sameAddress } from "./exchange_packets.ts";
 import type { PacketContext } from "../packet_context.ts";
 
@@ -31,6 +32,8 @@ export interface ConnectionListener {
 /** Exchanges in a bounded table, their pending attempts timed out in packet time. */
 export class ExchangeAttempts {
   readonly table: ExchangeTable;
+  /** Attempts toward flooded hosts left untracked (detect.connections.shed_during_floods). */
+  readonly shedding: FloodShedding;
   /** Slots of pending attempts in arrival order, for timeouts (answered ones skipped on pop). */
   readonly #pending: SlotQueue;
   readonly #timeoutUs: number;
@@ -42,6 +45,7 @@ export class ExchangeAttempts {
     this.#timeoutUs = settings.connections.attempt_timeout_s * 1e6;
     this.table = new ExchangeTable("connections", cap, Math.max(idleUs, this.#timeoutUs), cap);
     this.#pending = new SlotQueue(cap);
+    this.shedding = new FloodShedding(settings.connections.shed_during_floods);
   }
 
   /** Fails attempts unanswered for longer than the timeout; expires idle exchanges. */
@@ -58,6 +62,7 @@ export class ExchangeAttempts {
       table.release(slot);
     }
     table.sweep(nowUs);
+    this.shedding.tick(nowUs);
   }
 
   /** End of capture (after `tick`): every attempt still pending fails, dated `nowUs`. */
@@ -75,7 +80,7 @@ export class ExchangeAttempts {
   /** The table's and the pending queue's. */
   stats(): TrackerStats[] {
     return [
-      this.table.stats(),
+      { ...this.table.stats(), shed: this.shedding.shed },
       {
         name: "connections.pending",
         size: this.#pending.size,

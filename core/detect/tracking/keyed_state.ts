@@ -32,6 +32,11 @@ export interface TrackerStats {
   evictions: number;
   /** Entries dropped because they were idle past their expiry. */
   expired: number;
+  /**
+   * The connection table only: attempts toward hosts under a flood alert that were counted,
+   * not tracked (core/detect/tracking/flood_shedding.ts).
+   */
+  shed?: number;
 }
 
 const LRU_REFRESH_US = 1_000_000;

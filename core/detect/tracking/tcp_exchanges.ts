@@ -61,6 +61,9 @@ export function observeTcp(x: ExchangeAttempts, p: PacketContext): boolean {
 function tcpProbe(x: ExchangeAttempts, p: PacketContext): void {
   const key = pairedKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort, PROTO_TCP);
   p.role = ROLE_INITIATOR;
+  // Toward a flooded host, a source's first attempt is not looked up: a retransmission of a
+  // tracked one only refreshes nothing, and a new one is counted, not tracked.
+  if (x.shedding.sheds(key, p.srcKey, p.dstKey, p.timestampUs)) return;
   if (x.table.find(key, p.timestampUs) !== -1) return;
   x.begin(key, p, false, true);
 }
@@ -69,6 +72,10 @@ function tcpProbe(x: ExchangeAttempts, p: PacketContext): void {
 function synAck(x: ExchangeAttempts, p: PacketContext): boolean {
   const key = pairedKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort, PROTO_TCP);
   const slot = x.table.find(key, p.timestampUs);
+  if (slot === -1 && x.shedding.answersShed(key, p.srcKey, p.timestampUs, true)) {
+    p.role = ROLE_RESPONDER;
+    return false;
+  }
   if (slot === -1 || !x.fromResponder(slot, p)) {
     p.role = ROLE_UNSOLICITED;
     return true;
@@ -82,7 +89,11 @@ function synAck(x: ExchangeAttempts, p: PacketContext): boolean {
 function reset(x: ExchangeAttempts, p: PacketContext): void {
   const key = pairedKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort, PROTO_TCP);
   const slot = x.table.find(key, p.timestampUs);
-  if (slot === -1 || !x.fromResponder(slot, p)) return;
+  if (slot === -1) {
+    if (x.shedding.answersShed(key, p.srcKey, p.timestampUs, true)) p.role = ROLE_RESPONDER;
+    return;
+  }
+  if (!x.fromResponder(slot, p)) return;
   p.role = ROLE_RESPONDER;
   x.failIfPending(slot, "rst", p.timestampUs);
 }
