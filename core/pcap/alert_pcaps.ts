@@ -147,10 +147,7 @@ export class AlertPcaps {
     const untilUs = atUs + this.settings.afterS * 1e6;
     const open: OpenPcap = { id, key, untilUs, next: 0, output, counted: 0 };
     this.#open.set(id, open);
-    const oldest = ring.oldest;
-    let first = ring.head;
-    while (first > oldest && ring.timeOf(first - 1) >= fromUs) first--;
-    open.next = first;
+    open.next = ring.firstSince(fromUs);
     this.#feed(open);
     return true;
   }
@@ -165,12 +162,11 @@ export class AlertPcaps {
     const key = open.key, untilUs = open.untilUs, directory = this.directory;
     let seq = Math.max(open.next, ring.oldest);
     let passed = false, added = 0;
-    for (; seq < head; seq++) {
+    for (; (seq = ring.scan(seq, head, key, untilUs)) < head; seq++) {
       if (ring.timeOf(seq) > untilUs) {
         passed = true;
         break;
       }
-      if (!ring.matches(seq, key)) continue;
       const size = 16 + ring.lengthOf(seq);
       if (
         output.packets >= s.maxPacketsPerAlert || output.size + size > s.maxBytesPerAlert ||

@@ -57,6 +57,11 @@ export class WatchedHosts {
   readonly #reasons: Uint8Array;
   /** Watched hosts per hash of their last address word. */
   readonly #filter = new Uint16Array(FILTER_SLOTS);
+  /**
+   * Per hash of the last address word, the slot + 1 watched last with that hash (0: none): a
+   * packet of a watched host finds its slot in one compare, not a walk over every slot.
+   */
+  readonly #hint = new Int16Array(FILTER_SLOTS);
   readonly #peers: SpaceSaving;
   readonly #ports: SpaceSaving;
   readonly #scratch = new Int32Array(4);
@@ -133,11 +138,13 @@ export class WatchedHosts {
     if ((flags & F_ADDRESSES) === 0) return;
     const v6 = (flags & F_IPV6) !== 0 ? 1 : 0, last = v6 * 3;
     const filter = this.#filter, mask = FILTER_SLOTS - 1;
-    if (filter[mix32(fields[base + W_SRC_ADDR + last]!) & mask] !== 0) {
-      this.#countEnd(fields, base, W_SRC_ADDR, W_DST_ADDR, v6, flags);
+    const srcBucket = mix32(fields[base + W_SRC_ADDR + last]!) & mask;
+    if (filter[srcBucket] !== 0) {
+      this.#countEnd(fields, base, W_SRC_ADDR, W_DST_ADDR, v6, flags, srcBucket);
     }
-    if (filter[mix32(fields[base + W_DST_ADDR + last]!) & mask] !== 0) {
-      this.#countEnd(fields, base, W_DST_ADDR, W_SRC_ADDR, v6, flags);
+    const dstBucket = mix32(fields[base + W_DST_ADDR + last]!) & mask;
+    if (filter[dstBucket] !== 0) {
+      this.#countEnd(fields, base, W_DST_ADDR, W_SRC_ADDR, v6, flags, dstBucket);
     }
   }
 
@@ -148,8 +155,12 @@ export class WatchedHosts {
     peer: number,
     v6: number,
     flags: number,
+    bucket: number,
   ) {
-    const slot = this.#find(fields, base + own, v6);
+    const hint = this.#hint[bucket]! - 1;
+    const slot = hint >= 0 && this.#holds(hint, fields, base + own, v6)
+      ? hint
+      : this.#find(fields, base + own, v6);
     if (slot < 0) return;
     this.#packets[slot]!++;
     const bytes = fields[base + W_WIRE_LEN]!;
@@ -160,17 +171,19 @@ export class WatchedHosts {
 
   /** The slot watching the address at `words[at..]` of family `v6`, or -1. */
   #find(words: Int32Array, at: number, v6: number): number {
-    const w = this.#words;
     for (let slot = 0; slot < this.capacity; slot++) {
-      if (this.#inUse[slot] === 0 || this.#v6[slot] !== v6) continue;
-      const s = slot * 4;
-      if (w[s] !== words[at]) continue;
-      if (
-        v6 === 0 || (w[s + 1] === words[at + 1] && w[s + 2] === words[at + 2] &&
-          w[s + 3] === words[at + 3])
-      ) return slot;
+      if (this.#holds(slot, words, at, v6)) return slot;
     }
     return -1;
+  }
+
+  /** True when `slot` watches the address at `words[at..]` of family `v6`. */
+  #holds(slot: number, words: Int32Array, at: number, v6: number): boolean {
+    if (this.#inUse[slot] === 0 || this.#v6[slot] !== v6) return false;
+    const w = this.#words, s = slot * 4;
+    if (w[s] !== words[at]) return false;
+    return v6 === 0 ||
+      (w[s + 1] === words[at + 1] && w[s + 2] === words[at + 2] && w[s + 3] === words[at + 3]);
   }
 
   /** A slot for a new watch: a free one, or the one touched longest ago. */
@@ -193,6 +206,7 @@ export class WatchedHosts {
     this.#peers.clear(slot);
     this.#ports.clear(slot);
     this.#filter[this.#filterSlot(slot)]!++;
+    this.#hint[this.#filterSlot(slot)] = slot + 1;
     this.#size++;
     return slot;
   }

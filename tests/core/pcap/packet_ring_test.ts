@@ -100,6 +100,24 @@ Deno.test("PacketRing matches an alert's pair both ways, or its one address, IPv
   assert.deepEqual(matching(ringKey("fd00::5", "fd00::9")), [4, 5]);
   assert.deepEqual(matching(ringKey("fd00::5")), [4, 5, 6]);
   assert.equal(ringKey("not an address"), null);
+  // `scan` (address folds first) finds what `matches` finds, in order, and stops at the first
+  // packet past its time limit.
+  const scanned = (key: ReturnType<typeof ringKey>, untilUs = T0 + 100) => {
+    const found: number[] = [];
+    for (let seq = 0; (seq = ring.scan(seq, ring.head, key!, untilUs)) < ring.head; seq++) {
+      if (ring.timeOf(seq) > untilUs) break;
+      found.push(seq);
+    }
+    return found;
+  };
+  for (const ips of [["10.0.0.5", "10.0.0.9"], ["10.0.0.5"], [undefined, "10.0.0.9"]]) {
+    assert.deepEqual(scanned(ringKey(...ips)), matching(ringKey(...ips)), String(ips));
+  }
+  assert.deepEqual(scanned(ringKey("fd00::9", "fd00::5")), [4, 5]);
+  assert.deepEqual(scanned(ringKey("fd00::5")), [4, 5, 6]);
+  assert.deepEqual(scanned(ringKey("10.0.0.5"), T0 + 1), [0, 1], "stops past T0 + 1");
+  assert.equal(ring.firstSince(T0 + 4), 4);
+  assert.equal(ring.firstSince(T0 + 7), 7, "nothing since: the head");
 });
 
 Deno.test("PacketRing ignores batches without frames", () => {
