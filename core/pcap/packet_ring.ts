@@ -7,9 +7,9 @@
  *
  * Per batch, the frame bytes are taken over or copied in once (frame_chunks.ts); per packet,
  * eleven numbers are stored in its 64-byte record of one preallocated array, and its time and
- * two address folds in compact arrays that an alert's scan reads: nothing is made per packet. The ring holds at most `slots` packets and `bytes` bytes (in chunks of 1 MiB, one
- * per busy batch); the oldest go first, so under a heavy rate it spans less time than
- * `pcap.before_s`.
+ * two address folds in compact arrays that an alert's scan reads: nothing is made per packet.
+ * The ring holds at most `slots` packets and `bytes` bytes (in chunks of 1 MiB, one per busy
+ * batch); the oldest go first, so under a heavy rate it spans less time than `pcap.before_s`.
  */
 import {
   F_ADDRESSES,
@@ -27,9 +27,9 @@ import { CHUNK_BYTES, FrameChunks } from "./frame_chunks.ts";
 
 /**
  * One record per packet, 16 words (64 bytes: one cache line, so a packet stored touches one
- * line of the metadata instead of one in each of six arrays): its time and frame position as
- * two float64, its captured and wire lengths, its flags, then its source and destination
- * address words as in packet records.
+ * line of the metadata instead of one in each of six arrays): an unused float64 (the time lives
+ * in the compact array scans read), its frame position as a float64, its captured and wire
+ * lengths, its flags, then its source and destination address words as in packet records.
  */
 const SLOT_WORDS = 16;
 const POSITION = 1; // float64 index within a slot (slot * 8 + i); 0 is unused

@@ -26,7 +26,7 @@ const FLOODED_FOR_US = 1_000_000;
 /** Flooded destinations remembered at once (the oldest flag is replaced beyond). */
 const MAX_VICTIMS = 64;
 /**
- * Sources remembered as seen toward a flooded host: a source repeating within about
+ * Sources remembered while some host is flooded: a source sending again within about
  * SOURCE_SLOTS / (new sources per second) is tracked (at 250,000 spoofed sources/s, 0.5 s).
  */
 const SOURCE_SLOTS = 1 << 17;
@@ -38,7 +38,7 @@ const TWO_POW_32 = 4294967296;
 export class FloodShedding {
   readonly #victims: TableKey[] = [];
   readonly #flaggedUs = new Float64Array(MAX_VICTIMS);
-  /** A 32-bit tag of each source seen toward a flooded host, by slot (0: none). */
+  /** A 32-bit tag of each source seen while some host is flooded, by slot (0: none). */
   readonly #sourceTags = new Int32Array(SOURCE_SLOTS);
   /** The exchange key of each recent shed attempt, by slot (NaN: none). */
   readonly #shedKeys = new Float64Array(SHED_SLOTS).fill(NaN);
@@ -75,8 +75,9 @@ export class FloodShedding {
   }
 
   /**
-   * Remembers the source of a packet the tracker did not shed, while some host is flooded: a
-   * scanner or client busy elsewhere has its first attempt toward the flooded host tracked.
+   * Remembers the source of every packet while some host is flooded (a shed one's is already
+   * remembered by `sheds`): a scanner or client busy elsewhere has its first attempt toward
+   * the flooded host tracked.
    */
   noteSource(source: TableKey): void {
     if (this.#victims.length === 0) return;
@@ -99,7 +100,7 @@ export class FloodShedding {
    * next attempt is tracked). Counts it and remembers `key`.
    */
   sheds(key: number, source: TableKey, destination: TableKey, nowUs: number): boolean {
-    if (this.#victims.length === 0 || !this.isFlooded(destination, nowUs)) return false;
+    if (!this.isFlooded(destination, nowUs)) return false;
     const tag = sourceTag(source);
     const slot = tag & (SOURCE_SLOTS - 1);
     if (this.#sourceTags[slot] === tag) return false;
@@ -115,7 +116,7 @@ export class FloodShedding {
    * (`anyKey`: a SYN-ACK or RST, which answer nothing but attempts) whatever the key.
    */
   answersShed(key: number, sender: TableKey, nowUs: number, anyKey: boolean): boolean {
-    if (this.#victims.length === 0 || !this.isFlooded(sender, nowUs)) return false;
+    if (!this.isFlooded(sender, nowUs)) return false;
     if (!anyKey && this.#shedKeys[numericSlot(key)] !== key) return false;
     this.answers++;
     return true;

@@ -61,8 +61,8 @@ export function observeTcp(x: ExchangeAttempts, p: PacketContext): boolean {
 function tcpProbe(x: ExchangeAttempts, p: PacketContext): void {
   const key = pairedKey(p.srcKey, p.srcPort, p.dstKey, p.dstPort, PROTO_TCP);
   p.role = ROLE_INITIATOR;
-  // Toward a flooded host, a source's first attempt is not looked up: a retransmission of a
-  // tracked one only refreshes nothing, and a new one is counted, not tracked.
+  // Toward a flooded host, a source's first attempt is not even looked up: were it the
+  // retransmission of a tracked attempt, the lookup would change nothing either.
   if (x.shedding.sheds(key, p.srcKey, p.dstKey, p.timestampUs)) return;
   if (x.table.find(key, p.timestampUs) !== -1) return;
   x.begin(key, p, false, true);
